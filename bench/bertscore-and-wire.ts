@@ -1,0 +1,147 @@
+/**
+ * Bench: BERTScore pairs per second through the proxy on the embedded runtime, and /embed throughput with binary
+ * vs JSON tensors between the proxy and a KServe v2 server (UPSTREAM_BINARY on and off, same run, same load).
+ * Uses the real models in triton-models/ when they are exported, else the test fixtures (named in the output).
+ * Writes bench-results/bertscore-and-wire.json.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runLoad, type LoadReport, type LoadRequest } from "../test/reliability/load-driver.js";
+import { REPO_ROOT, startProxyProcess } from "../test/reliability/proxy-process.js";
+import { checkDocumentedShape } from "../test/reliability/response-shapes.js";
+import { FIXTURE_REPOSITORY } from "../test/reliability/runtime-backend.js";
+import { startRuntimeServer } from "../proxy/src/runtime/index.js";
+import { writeBenchResult, type BenchMetric } from "./results.js";
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "200" },
+    concurrency: { type: "string", default: "4" },
+    repository: { type: "string" },
+  },
+});
+const REQUESTS = Number(values.requests);
+const CONCURRENCY = Number(values.concurrency);
+const PAIRS_PER_REQUEST = 8;
+const TEXTS_PER_REQUEST = 16;
+
+interface TaskModel {
+  publicName: string;
+  encoder: string;
+}
+
+/** The text-in models of a repository whose encoder weights are present, by task. */
+function servedModels(repository: string): Record<"embed" | "bertscore", TaskModel[]> {
+  const found: Record<"embed" | "bertscore", TaskModel[]> = { embed: [], bertscore: [] };
+  for (const name of readdirSync(repository)) {
+    const configPath = join(repository, name, "config.pbtxt");
+    if (!existsSync(configPath)) continue;
+    const config = readFileSync(configPath, "utf8");
+    const parameter = (key: string) =>
+      new RegExp(`key:\\s*"${key}"\\s*value:\\s*\\{\\s*string_value:\\s*"([^"]*)"`).exec(config)?.[1];
+    const task = parameter("task");
+    const publicName = parameter("model_name");
+    const encoder = parameter("encoder_model");
+    if ((task === "embed" || task === "bertscore") && publicName && encoder) {
+      if (existsSync(join(repository, encoder, "1", "model.onnx"))) found[task].push({ publicName, encoder });
+    }
+  }
+  return found;
+}
+
+function chooseRepository(): string {
+  if (values.repository) return values.repository;
+  const real = join(REPO_ROOT, "triton-models");
+  const models = servedModels(real);
+  return models.embed.length > 0 && models.bertscore.length > 0 ? real : FIXTURE_REPOSITORY;
+}
+
+const SENTENCES = [
+  "The cat sat on the mat.",
+  "A quick brown fox jumps over the lazy dog near the river bank.",
+  "Embeddings map sentences to points in a vector space.",
+  "BERTScore matches tokens of a candidate with those of a reference by cosine similarity.",
+  "The weather was pleasant and the streets were full of people.",
+  "Ein kurzer Satz auf Deutsch mit Umlauten: Grüße aus München.",
+];
+const sentence = (i: number) => `${SENTENCES[i % SENTENCES.length]} (${i})`;
+
+const accept = () => undefined;
+
+function bertscoreRequest(model: string, i: number): LoadRequest {
+  const candidates = Array.from({ length: PAIRS_PER_REQUEST }, (_, k) => sentence(i + k));
+  const references = Array.from({ length: PAIRS_PER_REQUEST }, (_, k) => sentence(i + k + 1));
+  return { path: "/bertscore", body: { candidates, references, model_type: model }, checkAnswer: accept };
+}
+
+function embedRequest(model: string, i: number): LoadRequest {
+  const texts = Array.from({ length: TEXTS_PER_REQUEST }, (_, k) => sentence(i + k));
+  return { path: "/embed", body: { texts, model }, checkAnswer: accept };
+}
+
+async function measure(baseUrl: string, pick: (i: number) => LoadRequest): Promise<LoadReport> {
+  const options = { baseUrl, concurrency: CONCURRENCY, hangAfterMs: 120_000, pick, checkShape: checkDocumentedShape };
+  await runLoad({ ...options, total: Math.max(CONCURRENCY * 2, 10) });
+  const report = await runLoad({ ...options, total: REQUESTS });
+  const failed = report.total - (report.byStatus[200] ?? 0);
+  if (failed > 0) throw new Error(`${failed} of ${report.total} requests failed: ${JSON.stringify(report.samples)}`);
+  return report;
+}
+
+const perSecond = (report: LoadReport, itemsPerRequest: number) => (report.total * itemsPerRequest) / (report.wallMs / 1000);
+
+async function main() {
+  const repository = chooseRepository();
+  const models = servedModels(repository);
+  const embedModel = models.embed[0]?.publicName;
+  const bertscoreModel = models.bertscore[0]?.publicName;
+  if (!embedModel || !bertscoreModel) throw new Error(`no embed or bertscore model with weights in ${repository}`);
+  const where = repository === FIXTURE_REPOSITORY ? "test fixtures" : "triton-models";
+  console.error(`bench: ${where}, embed ${embedModel}, bertscore ${bertscoreModel}, ${REQUESTS} requests x ${CONCURRENCY} clients`);
+
+  const server = await startRuntimeServer({ repository, host: "127.0.0.1", port: 0 });
+  const env = { GPU_MAX_CONCURRENT: String(CONCURRENCY), LOG_REQUESTS: "false", TRITON_URL: server.url, UPSTREAM_TIMEOUT_MS: "120000" };
+  const metrics: BenchMetric[] = [];
+  try {
+    const results: Record<string, LoadReport> = {};
+    for (const binary of [true, false]) {
+      const proxy = await startProxyProcess({ ...env, UPSTREAM_BINARY: String(binary) });
+      try {
+        results[binary ? "binary" : "json"] = await measure(proxy.url, (i) => embedRequest(embedModel, i));
+        if (binary) results.bertscore = await measure(proxy.url, (i) => bertscoreRequest(bertscoreModel, i));
+      } finally {
+        await proxy.stop();
+      }
+    }
+    const binary = results.binary as LoadReport;
+    const json = results.json as LoadReport;
+    const bertscore = results.bertscore as LoadReport;
+    metrics.push(
+      {
+        key: "bertscore_pairs_per_s",
+        label: `BERTScore pairs/s (${bertscoreModel}, ${where}, ${CONCURRENCY} clients)`,
+        value: perSecond(bertscore, PAIRS_PER_REQUEST),
+        unit: "pairs/s",
+      },
+      {
+        key: "json_vs_binary_throughput_ratio",
+        label: `binary / JSON tensors, /embed throughput (${embedModel}, ${TEXTS_PER_REQUEST} texts)`,
+        value: perSecond(binary, 1) / perSecond(json, 1),
+        unit: "ratio",
+        target: ">= 1",
+      },
+      { key: "embed_texts_per_s_binary", label: "/embed texts/s, binary tensors", value: perSecond(binary, TEXTS_PER_REQUEST), unit: "texts/s" },
+      { key: "embed_texts_per_s_json", label: "/embed texts/s, JSON tensors", value: perSecond(json, TEXTS_PER_REQUEST), unit: "texts/s" },
+      { key: "embed_p50_ms_binary", label: "/embed p50, binary tensors", value: binary.latencyMs.p50, unit: "ms" },
+      { key: "embed_p50_ms_json", label: "/embed p50, JSON tensors", value: json.latencyMs.p50, unit: "ms" },
+    );
+  } finally {
+    await server.close();
+  }
+  const file = await writeBenchResult("bertscore-and-wire", metrics, { repository: where, requests: REQUESTS, concurrency: CONCURRENCY });
+  for (const m of metrics) console.error(`bench: ${m.label}: ${m.value.toFixed(2)} ${m.unit}`);
+  console.error(`bench: written ${file}`);
+}
+
+await main();

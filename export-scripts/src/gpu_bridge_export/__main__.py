@@ -1,0 +1,3 @@
+from gpu_bridge_export.cli import main
+
+raise SystemExit(main())

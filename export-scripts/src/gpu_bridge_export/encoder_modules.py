@@ -1,0 +1,54 @@
+"""Torch modules that the exporter traces: a transformer cut to its first layers, plus pooling in the graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import AutoModel, PreTrainedModel
+
+NORM_EPS = 1e-12
+
+
+def load_truncated_encoder(model_dir: str | Path, num_layers: int | None = None) -> PreTrainedModel:
+    """Loads a BERT/RoBERTa encoder and keeps its first `num_layers` layers (bert_score's cut)."""
+    model = AutoModel.from_pretrained(str(model_dir), add_pooling_layer=False, attn_implementation="eager")
+    model.eval()
+    layers = model.encoder.layer
+    if num_layers is not None:
+        if not 0 < num_layers <= len(layers):
+            raise ValueError(f"num_layers must be within 1..{len(layers)}, got {num_layers}")
+        model.encoder.layer = torch.nn.ModuleList(list(layers)[:num_layers])
+        model.config.num_hidden_layers = num_layers
+    return model
+
+
+class TokenEncoder(torch.nn.Module):
+    """input_ids, attention_mask -> token_embeddings (last kept layer), always FP32 out."""
+
+    def __init__(self, model: PreTrainedModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=torch.zeros_like(input_ids),
+        ).last_hidden_state
+        return hidden.float()
+
+
+class SentenceEncoder(TokenEncoder):
+    """Adds sentence-transformers' mean Pooling + Normalize: -> token_embeddings, sentence_embedding."""
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens = super().forward(input_ids, attention_mask)
+        mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
+        mean = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        sentence = mean / mean.norm(p=2, dim=-1, keepdim=True).clamp(min=NORM_EPS)
+        return tokens, sentence
+
+
+def has_token_type_embeddings(model: PreTrainedModel) -> bool:
+    return getattr(model.config, "type_vocab_size", 0) > 0

@@ -1,0 +1,232 @@
+/**
+ * HTTP client for the GPU Bridge proxy: one total deadline per call (retries included), the caller's abort signal,
+ * 503 + Retry-After retries while the deadline allows, responses checked against the proxy's own zod schemas, and
+ * errors that say which host, what happened and what to check.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { z } from "zod";
+import { ErrorBodySchema } from "../../proxy/src/api/schemas.js";
+import { GpuBridgeError, ToolInputError } from "./errors.js";
+
+export interface ClientOptions {
+  serviceUrl: string;
+  apiKey?: string | undefined;
+  /** Where the settings live, named in error messages, e.g. `plugins.entries.gpu-bridge.config`. */
+  configPath: string;
+}
+
+export interface CallOptions {
+  /** Total budget for the call, retries included. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** Retry a 503 after its Retry-After while the deadline allows (default true). */
+  retryBusy?: boolean;
+  /** Statuses whose body is a normal answer rather than an error (e.g. 503 from /health when nothing is ready). */
+  acceptStatuses?: readonly number[];
+}
+
+/** Wait used when a 503 carries no usable Retry-After. */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+/** Proxy error codes that mean the tool's arguments were wrong (the caller can fix them). */
+const INPUT_ERROR_STATUSES = new Set([400, 413, 422]);
+
+export class ProxyClient {
+  readonly origin: string;
+  private readonly base: string;
+
+  constructor(private readonly options: ClientOptions) {
+    const url = new URL(options.serviceUrl);
+    this.origin = url.origin;
+    // Keep a path prefix (proxy behind a reverse proxy at /gpu/); never send credentials embedded in the URL.
+    url.username = "";
+    url.password = "";
+    this.base = url.href.endsWith("/") ? url.href : `${url.href}/`;
+  }
+
+  get<T extends z.ZodType>(path: string, schema: T, options: CallOptions): Promise<z.output<T>> {
+    return this.call("GET", path, undefined, schema, options);
+  }
+
+  post<T extends z.ZodType>(path: string, body: unknown, schema: T, options: CallOptions): Promise<z.output<T>> {
+    return this.call("POST", path, body, schema, options);
+  }
+
+  private async call<T extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    body: unknown,
+    schema: T,
+    options: CallOptions,
+  ): Promise<z.output<T>> {
+    const url = new URL(path.replace(/^\//, ""), this.base);
+    const deadline = Date.now() + options.timeoutMs;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.options.apiKey) headers["x-api-key"] = this.options.apiKey;
+    const what = `${method} ${url.pathname}`;
+
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+        text = await response.text();
+      } catch (error) {
+        throw this.transportError(error, what, options, timeout);
+      }
+
+      if (response.ok || options.acceptStatuses?.includes(response.status)) {
+        return this.parse(text, schema, what, response.status);
+      }
+
+      if (response.status === 503 && options.retryBusy !== false) {
+        const waitMs = retryAfterMs(response.headers.get("retry-after"));
+        if (Date.now() + waitMs < deadline) {
+          try {
+            await sleep(waitMs, undefined, { signal });
+          } catch (error) {
+            throw this.transportError(error, what, options, timeout);
+          }
+          continue;
+        }
+        throw this.statusError(response.status, text, what, `, still busy after ${attempt} attempt(s) within the ${seconds(options.timeoutMs)} s timeout`);
+      }
+      throw this.statusError(response.status, text, what, "");
+    }
+  }
+
+  private parse<T extends z.ZodType>(text: string, schema: T, what: string, status: number): z.output<T> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new GpuBridgeError(
+        `${what} on ${this.origin} answered ${status} with a body that is not JSON (${snippet(text)}); ` +
+          `check that ${this.options.configPath}.serviceUrl points at a GPU Bridge proxy`,
+        status,
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+      throw new GpuBridgeError(
+        `${what} on ${this.origin} answered an unexpected body (${issue?.message ?? "invalid"}${where}); ` +
+          `check that ${this.options.configPath}.serviceUrl points at a GPU Bridge proxy of a matching version`,
+        status,
+      );
+    }
+    return parsed.data;
+  }
+
+  private statusError(status: number, text: string, what: string, extra: string): Error {
+    const { detail, code } = readErrorBody(text);
+    const said = detail ? `: ${detail}` : "";
+    const tag = code ? ` ${code}` : "";
+    if (status === 401 || status === 403) {
+      return new GpuBridgeError(
+        `The GPU Bridge proxy at ${this.origin} refused the request (${status}${tag})${said}. ` +
+          `Set ${this.options.configPath}.apiKey to the proxy's API_KEY` +
+          (this.options.apiKey ? " (the configured key was not accepted)" : " (none is configured)"),
+        status,
+        code,
+      );
+    }
+    if (status === 404 && code !== "unknown_model") {
+      return new GpuBridgeError(
+        `${what} on ${this.origin} answered 404${said}; check that ${this.options.configPath}.serviceUrl is the ` +
+          `GPU Bridge proxy's base URL`,
+        status,
+        code,
+      );
+    }
+    if (INPUT_ERROR_STATUSES.has(status)) {
+      return new ToolInputError(`The GPU Bridge proxy rejected the arguments (${status}${tag})${said}`);
+    }
+    if (status === 503) {
+      return new GpuBridgeError(
+        `The GPU Bridge proxy at ${this.origin} is unavailable (503${tag})${said}${extra}. ` +
+          "Retry later, or raise GPU_MAX_CONCURRENT on the proxy if it is busy",
+        status,
+        code,
+      );
+    }
+    return new GpuBridgeError(
+      `${what} on ${this.origin} failed with ${status}${tag}${said}. Check the proxy's log and its inference server`,
+      status,
+      code,
+    );
+  }
+
+  private transportError(error: unknown, what: string, options: CallOptions, timeout: AbortSignal): Error {
+    if (options.signal?.aborted) {
+      return new GpuBridgeError(`${what} on ${this.origin} was cancelled`, undefined, undefined, { cause: error });
+    }
+    if (timeout.aborted) {
+      return new GpuBridgeError(
+        `The GPU Bridge proxy at ${this.origin} did not answer ${what} within ${seconds(options.timeoutMs)} s. ` +
+          `Check that it is running and reachable, or raise ${this.options.configPath}.timeout`,
+        undefined,
+        undefined,
+        { cause: error },
+      );
+    }
+    const reason = networkReason(error);
+    return new GpuBridgeError(
+      `Cannot reach the GPU Bridge proxy at ${this.origin} (${reason}). Check that it is running and that ` +
+        `${this.options.configPath}.serviceUrl is right`,
+      undefined,
+      undefined,
+      { cause: error },
+    );
+  }
+}
+
+/** Seconds (or an HTTP date) from a Retry-After header, in milliseconds. */
+export function retryAfterMs(header: string | null, now = Date.now()): number {
+  if (header === null || header.trim() === "") return DEFAULT_RETRY_AFTER_MS;
+  const value = header.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, date - now);
+}
+
+function readErrorBody(text: string): { detail?: string; code?: string } {
+  try {
+    const parsed = ErrorBodySchema.partial().safeParse(JSON.parse(text));
+    if (parsed.success) {
+      const { detail, code } = parsed.data;
+      return { ...(detail !== undefined && { detail: String(detail) }), ...(code !== undefined && { code }) };
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.trim() ? { detail: snippet(text) } : {};
+}
+
+function networkReason(error: unknown): string {
+  // fetch wraps the socket error: TypeError("fetch failed", { cause: { code: "ECONNREFUSED", ... } }).
+  let current: unknown = error;
+  for (let depth = 0; typeof current === "object" && current !== null && depth < 4; depth++) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === "string") return typeof message === "string" && message ? `${code}: ${message}` : code;
+    current = cause;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1);
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}

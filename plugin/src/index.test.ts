@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import entry from "./index.js";
+import type { AgentTool, PluginApi } from "./openclaw-api.js";
+
+function load(pluginConfig: Record<string, unknown> | undefined) {
+  const tools: AgentTool[] = [];
+  const warnings: string[] = [];
+  const api: PluginApi = {
+    id: "gpu-bridge",
+    pluginConfig,
+    logger: { info: () => {}, warn: (m) => warnings.push(m), error: () => {} },
+    registerTool: (tool) => tools.push(tool),
+  };
+  entry.register(api);
+  return { tools, warnings };
+}
+
+describe("plugin entry", () => {
+  it("has the manifest's identity", () => {
+    expect(entry.id).toBe("gpu-bridge");
+    expect(entry.name).toBe("GPU Bridge");
+  });
+
+  it("registers the four tools from api.pluginConfig, the same each time it is called", () => {
+    const first = load({ serviceUrl: "http://127.0.0.1:1" });
+    const second = load({ serviceUrl: "http://127.0.0.1:1" });
+    expect(first.tools.map((t) => t.name)).toEqual(["gpu_health", "gpu_info", "gpu_bertscore", "gpu_embed"]);
+    expect(second.tools.map((t) => t.name)).toEqual(first.tools.map((t) => t.name));
+    expect(first.warnings).toEqual([]);
+  });
+
+  it("still registers the tools when unconfigured, warns, and each call says what to set", async () => {
+    const { tools, warnings } = load(undefined);
+    expect(tools).toHaveLength(4);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("plugins.entries.gpu-bridge.config");
+    for (const tool of tools) {
+      const args = tool.name === "gpu_embed" ? { texts: ["a"] } : tool.name === "gpu_bertscore" ? { candidates: ["a"], references: ["a"] } : {};
+      await expect(tool.execute("id", args)).rejects.toThrow(/serviceUrl is required/);
+    }
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Proxy overhead on /embed: the same standalone runtime called directly (KServe v2, binary tensors, the request
+ * the proxy itself sends) and through the proxy with binary and with JSON upstream tensors, in one run.
+ * Throughput with autocannon (loopback, bounded duration); latency with a sequential keep-alive loop (sub-ms).
+ *
+ *   npm run bench:proxy -w proxy        env: BENCH_DURATION_S (5), BENCH_CONNECTIONS (4), BENCH_REPOSITORY
+ */
+import autocannon from "autocannon";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Agent, request } from "undici";
+import { encodeInferRequest } from "../src/kserve/binary.js";
+import { startRuntimeProcess } from "../src/testing/runtime-process.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = fileURLToPath(new URL("../src/node/main.ts", import.meta.url));
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+/**
+ * Default: the tiny test models, so that inference costs little and the proxy's own cost shows (the worst case
+ * for the ratio). BENCH_REPOSITORY=triton-models measures with the real all-MiniLM-L6-v2.
+ */
+const REPOSITORY = process.env.BENCH_REPOSITORY ?? `${ROOT}test/fixtures/model-repository`;
+
+const SENTENCE = "The quick brown fox jumps over the lazy dog near the river bank.";
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+function proxyTarget(name: string, base: string, texts: string[]): Target {
+  return { name, url: `${base}/embed`, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ texts })) };
+}
+
+function directTarget(base: string, texts: string[]): Target {
+  const encoder = new TextEncoder();
+  const message = encodeInferRequest(
+    {
+      inputs: [{ name: "TEXT", datatype: "BYTES", shape: [texts.length, 1], data: texts.map((t) => encoder.encode(t)) }],
+      outputs: [{ name: "EMBEDDING", parameters: { binary_data: true } }],
+    },
+    { binaryInputs: true },
+  );
+  return { name: "direct (KServe v2, binary)", url: `${base}/v2/models/embed/infer`, headers: message.headers, body: Buffer.from(message.body) };
+}
+
+async function startProxyProcess(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_REQUESTS: "false", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /"url":"(http:[^"]+)"/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`proxy exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function throughput(target: Target) {
+  const result = await autocannon({
+    url: target.url,
+    method: "POST",
+    headers: target.headers,
+    body: target.body,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+  });
+  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** One request at a time over one keep-alive connection: per-request latency to the microsecond. */
+async function latency(target: Target) {
+  const agent = new Agent({ connections: 1 });
+  const once = async () => {
+    const started = performance.now();
+    const res = await request(target.url, { method: "POST", headers: target.headers, body: target.body, dispatcher: agent });
+    await res.body.arrayBuffer();
+    if (res.statusCode !== 200) throw new Error(`${target.name}: HTTP ${res.statusCode}`);
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 20; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i++) samples.push(await once());
+  await agent.close();
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number;
+  return { p50_ms: at(0.5), p99_ms: at(0.99) };
+}
+
+const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  console.log(`repository: ${REPOSITORY}\n${CONNECTIONS} connections, ${DURATION_S} s per throughput run`);
+  const runtime = await startRuntimeProcess(REPOSITORY);
+  const common = { TRITON_URL: runtime.url, GPU_MAX_CONCURRENT: String(CONNECTIONS) };
+  const binaryProxy = await startProxyProcess({ ...common, UPSTREAM_BINARY: "true" });
+  const jsonProxy = await startProxyProcess({ ...common, UPSTREAM_BINARY: "false" });
+  const rows: Record<string, unknown>[] = [];
+  try {
+    const model = ((await (await fetch(`${binaryProxy.url}/info`)).json()) as { embed_model: string }).embed_model;
+    for (const batch of [1, 32]) {
+      const texts = Array.from({ length: batch }, (_, i) => `${SENTENCE} ${i}`);
+      const targets = [
+        directTarget(runtime.url, texts),
+        proxyTarget("proxy /embed, binary upstream tensors", binaryProxy.url, texts),
+        proxyTarget("proxy /embed, JSON upstream tensors", jsonProxy.url, texts),
+      ];
+      const results = [];
+      for (const target of targets) {
+        console.log(`batch ${batch}: ${target.name}`);
+        // sequential latency only for single texts: the proxy's added cost, not the model's, is what we want
+        const lat = batch === 1 ? await latency(target) : undefined;
+        const tput = await throughput(target);
+        results.push({ target: target.name, batch, ...tput, seq_p50_ms: lat?.p50_ms, seq_p99_ms: lat?.p99_ms });
+      }
+      const direct = results[0] as (typeof results)[number];
+      for (const r of results) {
+        rows.push({
+          ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === "number" ? round(v) : v])),
+          rps_vs_direct: round(r.rps / direct.rps),
+          ...(r.seq_p50_ms !== undefined && direct.seq_p50_ms !== undefined
+            ? { added_seq_p50_ms: round(r.seq_p50_ms - direct.seq_p50_ms) }
+            : {}),
+        });
+      }
+    }
+    const outDir = `${ROOT}bench-results`;
+    mkdirSync(outDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const report = { date: new Date().toISOString(), cpus: cpus().length, loadavg_1m_at_end: loadavg()[0], repository: REPOSITORY, model, connections: CONNECTIONS, duration_s: DURATION_S, rows };
+    writeFileSync(`${outDir}/proxy-${stamp}.json`, JSON.stringify(report, null, 2));
+    writeFileSync(`${outDir}/proxy-latest.json`, JSON.stringify(report, null, 2));
+    console.table(rows);
+    console.log(`written to bench-results/proxy-${stamp}.json`);
+  } finally {
+    await binaryProxy.stop();
+    await jsonProxy.stop();
+    await runtime.stop();
+  }
+}
+
+await main();

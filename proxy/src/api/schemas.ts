@@ -1,0 +1,151 @@
+/**
+ * The one definition of the HTTP API's request and response bodies (plain zod 4 with OpenAPI metadata in `.meta()`).
+ * The proxy validates and documents with these; the OpenClaw plugin imports them. No Hono or Node imports here.
+ */
+import { z } from "zod";
+
+export { ErrorBodySchema, ERROR_CODES, ERROR_STATUS, type ErrorBody, type ErrorCode } from "./errors.js";
+
+export const DEVICES = ["cuda", "cpu"] as const;
+
+export const HealthResponseSchema = z
+  .object({
+    status: z.enum(["ok", "error"]).meta({ description: "`ok` when an inference server is ready" }),
+    device: z.enum(DEVICES).meta({ description: "Device the models run on (last known when not ready)" }),
+  })
+  .meta({ id: "HealthResponse", example: { status: "ok", device: "cuda" } });
+
+export const InfoResponseSchema = z
+  .object({
+    device: z.enum(DEVICES),
+    device_name: z.string().meta({ description: "GPU name, or the CPU's name" }),
+    vram_total_mb: z.number().int().nullable().meta({ description: "null without a GPU" }),
+    vram_used_mb: z.number().int().nullable().meta({ description: "null without a GPU" }),
+    pytorch_version: z.string().meta({ description: "Empty when no PyTorch runs the models" }),
+    cuda_version: z.string().nullable(),
+    loaded_models: z.array(z.string()).meta({ description: "`<task>:<model>`, e.g. `embed:all-MiniLM-L6-v2`" }),
+    backend: z.enum(["triton", "embedded"]).meta({ description: "What serves the models" }),
+    server: z.object({ name: z.string(), version: z.string() }).meta({ description: "The KServe v2 server" }),
+    runtime: z.string().meta({ description: "What runs the models, e.g. `triton python_backend`" }),
+    embed_model: z.string().nullable().meta({ description: "Model used by /embed when none is named" }),
+    bertscore_model: z.string().nullable().meta({ description: "Model used by /bertscore when none is named" }),
+    notes: z.array(z.string()).meta({ description: "e.g. that MODEL_BERTSCORE is not served and which is used" }),
+  })
+  .meta({
+    id: "InfoResponse",
+    example: {
+      device: "cuda",
+      device_name: "NVIDIA H100 80GB HBM3",
+      vram_total_mb: 81559,
+      vram_used_mb: 2311,
+      pytorch_version: "2.15.0",
+      cuda_version: "12.8",
+      loaded_models: ["bertscore:roberta-large", "embed:all-MiniLM-L6-v2"],
+      backend: "triton",
+      server: { name: "triton", version: "2.60.0" },
+      runtime: "triton python_backend",
+      embed_model: "all-MiniLM-L6-v2",
+      bertscore_model: "roberta-large",
+      notes: [],
+    },
+  });
+
+const Text = z.string();
+
+export const BertscoreRequestSchema = z
+  .object({
+    candidates: z.array(Text).min(1).meta({ description: "Texts to score" }),
+    references: z
+      .array(z.union([Text, z.array(Text).min(1)]))
+      .min(1)
+      .meta({ description: "One reference per candidate, or a list of references per candidate (best one counts)" }),
+    lang: z.string().min(1).default("en").meta({ description: "Language (for the rescale baseline)" }),
+    model_type: z.string().min(1).optional().meta({ description: "BERTScore model; default MODEL_BERTSCORE" }),
+    idf: z.boolean().default(false).meta({ description: "Weight tokens by idf over the references" }),
+    rescale_with_baseline: z.boolean().default(false).meta({ description: "Rescale with bert_score's baseline" }),
+  })
+  .meta({
+    id: "BertscoreRequest",
+    example: { candidates: ["The cat sat on the mat."], references: ["A cat was sitting on the mat."] },
+  });
+
+export const BertscoreResponseSchema = z
+  .object({
+    precision: z.array(z.number()),
+    recall: z.array(z.number()),
+    f1: z.array(z.number()),
+    model: z.string().meta({ description: "The model that scored" }),
+    hash: z.string().meta({ description: "bert_score's hash of the scoring settings" }),
+  })
+  .meta({
+    id: "BertscoreResponse",
+    example: {
+      precision: [0.9512],
+      recall: [0.9401],
+      f1: [0.9456],
+      model: "roberta-large",
+      hash: "roberta-large_L17_no-idf_version=0.3.12(hug_trans=4.x)",
+    },
+  });
+
+export const EmbedRequestSchema = z
+  .object({
+    texts: z.array(Text).min(1).meta({ description: "Texts to embed" }),
+    model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+  })
+  .meta({ id: "EmbedRequest", example: { texts: ["hello world"] } });
+
+export const EmbedResponseSchema = z
+  .object({
+    embeddings: z.array(z.array(z.number())).meta({ description: "One L2-normalised vector per text" }),
+    model: z.string(),
+    dimensions: z.number().int(),
+  })
+  .meta({ id: "EmbedResponse", example: { embeddings: [[0.0123, -0.0456, 0.0789]], model: "all-MiniLM-L6-v2", dimensions: 384 } });
+
+export const OpenAIEmbeddingsRequestSchema = z
+  .object({
+    input: z.union([Text, z.array(Text).min(1)]).meta({ description: "A text or a list of texts" }),
+    model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+    encoding_format: z
+      .enum(["float", "base64"])
+      .default("float")
+      .meta({ description: "`base64`: little-endian float32 bytes, base64-encoded" }),
+    dimensions: z.number().int().positive().optional().meta({ description: "Must equal the model's dimensions" }),
+    user: z.string().optional(),
+  })
+  .meta({ id: "OpenAIEmbeddingsRequest", example: { input: ["hello world"], model: "all-MiniLM-L6-v2" } });
+
+export const OpenAIEmbeddingsResponseSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(
+      z.object({
+        object: z.literal("embedding"),
+        index: z.number().int(),
+        embedding: z.union([z.array(z.number()), z.string()]),
+      }),
+    ),
+    model: z.string(),
+    usage: z
+      .object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() })
+      .meta({ description: "Always 0: the proxy does not tokenize (see the README)" }),
+  })
+  .meta({
+    id: "OpenAIEmbeddingsResponse",
+    example: {
+      object: "list",
+      data: [{ object: "embedding", index: 0, embedding: [0.0123, -0.0456] }],
+      model: "all-MiniLM-L6-v2",
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    },
+  });
+
+export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+export type InfoResponse = z.infer<typeof InfoResponseSchema>;
+export type BertscoreRequest = z.input<typeof BertscoreRequestSchema>;
+export type BertscoreResponse = z.infer<typeof BertscoreResponseSchema>;
+export type EmbedRequest = z.input<typeof EmbedRequestSchema>;
+export type EmbedResponse = z.infer<typeof EmbedResponseSchema>;
+export type OpenAIEmbeddingsRequest = z.input<typeof OpenAIEmbeddingsRequestSchema>;
+export type OpenAIEmbeddingsResponse = z.infer<typeof OpenAIEmbeddingsResponseSchema>;

@@ -1,0 +1,95 @@
+/**
+ * The GPU Bridge HTTP API as one Hono app, the same on Node and Workers: the host passes configuration, a fetch
+ * function for the upstreams, and optionally metrics and a log sink.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import { ApiError } from "../api/errors.js";
+import type { FetchFn } from "../kserve/client.js";
+import { apiKeyAuth } from "./auth.js";
+import type { Config } from "./config.js";
+import { errorResponse, toApiError } from "./error-response.js";
+import { jsonBody } from "./json-body.js";
+import { ConcurrencyLimiter } from "./limiter.js";
+import { observe } from "./observe.js";
+import { registerBertscore } from "./routes/bertscore.js";
+import { registerDocs } from "./routes/docs.js";
+import { registerEmbed } from "./routes/embed.js";
+import { registerHealth } from "./routes/health.js";
+import { registerInfo } from "./routes/info.js";
+import { registerMetrics } from "./routes/metrics.js";
+import { registerOpenAIEmbeddings } from "./routes/openai-embeddings.js";
+import type { Backend, Services } from "./services.js";
+import type { AppEnv, LogSink, Metrics } from "./types.js";
+import { UpstreamPool } from "./upstream/pool.js";
+
+export interface AppOptions {
+  config: Config;
+  /** Base URLs of the upstreams (TRITON_URL's list, or the embedded runtime's address). */
+  upstreamUrls: string[];
+  fetch: FetchFn;
+  backend: Backend;
+  metrics?: Metrics;
+  /** Structured log sink; default: one JSON line on stdout when LOG_REQUESTS is on. */
+  log?: LogSink;
+}
+
+export interface GpuBridgeApp {
+  app: OpenAPIHono<AppEnv>;
+  services: Services;
+}
+
+const stdoutLog: LogSink = (entry) => console.log(JSON.stringify(entry));
+
+export function createApp(options: AppOptions): GpuBridgeApp {
+  const { config } = options;
+  const log = options.log ?? (config.LOG_REQUESTS ? stdoutLog : undefined);
+  const pool = new UpstreamPool(
+    options.upstreamUrls,
+    { fetch: options.fetch, timeoutMs: config.UPSTREAM_TIMEOUT_MS, cacheTtlMs: config.MODEL_CACHE_TTL_MS },
+    config.UPSTREAM_RETRY_MS,
+    (url, err) =>
+      log?.({ time: new Date().toISOString(), level: "warn", msg: "upstream marked down", upstream: url, kind: err.kind }),
+  );
+  const services: Services = {
+    config,
+    pool,
+    limiter: new ConcurrencyLimiter(config.GPU_MAX_CONCURRENT, config.GPU_QUEUE_TIMEOUT_MS),
+    backend: options.backend,
+    metrics: options.metrics,
+    log,
+  };
+
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+      const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+      throw new ApiError("validation_error", detail, { issues });
+    },
+  });
+
+  app.use(requestId());
+  app.use(observe(log, options.metrics));
+  if (config.API_KEY) app.use(apiKeyAuth(config.API_KEY));
+  app.on("POST", ["/embed", "/bertscore", "/v1/embeddings"], jsonBody(config.MAX_BODY_BYTES));
+
+  registerHealth(app, services);
+  registerInfo(app, services);
+  registerEmbed(app, services);
+  registerBertscore(app, services);
+  registerOpenAIEmbeddings(app, services);
+  registerDocs(app);
+  if (options.metrics) registerMetrics(app, options.metrics);
+
+  app.notFound((c) => errorResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)));
+  app.onError((err, c) => {
+    const error = toApiError(err);
+    if (error.code === "internal_error") {
+      log?.({ time: new Date().toISOString(), level: "error", msg: "unhandled error", request_id: c.get("requestId"), error: String(err) });
+    }
+    return errorResponse(c, error);
+  });
+
+  return { app, services };
+}

@@ -1,0 +1,58 @@
+/** API_KEY over real HTTP: every route but /health needs X-API-Key or a Bearer token. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProxy, type RunningProxy } from "../node/server.js";
+import { FIXTURE_ENV, postJson } from "../testing/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
+
+const KEY = "s3cret-key-9f8e7d";
+
+let proxy: RunningProxy;
+
+beforeAll(async () => {
+  proxy = await startProxy({ ...FIXTURE_ENV, MODEL_REPOSITORY: FIXTURE_REPOSITORY, API_KEY: KEY, PORT: "0" });
+});
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+const routes: [string, RequestInit][] = [
+  ["/info", {}],
+  ["/embed", postJson({ texts: ["a"] })],
+  ["/bertscore", postJson({ candidates: ["a"], references: ["b"] })],
+  ["/v1/embeddings", postJson({ input: "a" })],
+  ["/docs", {}],
+  ["/openapi.json", {}],
+  ["/metrics", {}],
+];
+
+function withHeaders(init: RequestInit, headers: Record<string, string>): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...headers } };
+}
+
+describe("API key", () => {
+  it("leaves /health public", async () => {
+    const res = await fetch(`${proxy.url}/health`);
+    expect(res.status).toBe(200);
+  });
+
+  for (const [path, init] of routes) {
+    it(`${path}: 401 without a key, with a wrong key and with a wrong-length key; 200 with either header`, async () => {
+      const wrong: Record<string, string>[] = [{}, { "x-api-key": "s3cret-key-9f8e7e" }, { "x-api-key": "x" }, { authorization: "Bearer nope" }];
+      for (const headers of wrong) {
+        const res = await fetch(`${proxy.url}${path}`, withHeaders(init, headers));
+        expect(res.status, JSON.stringify(headers)).toBe(401);
+        expect(await res.json()).toMatchObject({ detail: "Unauthorized", code: "unauthorized" });
+      }
+      const direct = await fetch(`${proxy.url}${path}`, withHeaders(init, { "x-api-key": KEY }));
+      expect(direct.status).toBe(200);
+      const bearer = await fetch(`${proxy.url}${path}`, withHeaders(init, { authorization: `Bearer ${KEY}` }));
+      expect(bearer.status).toBe(200);
+    });
+  }
+
+  it("checks the key before reading the body", async () => {
+    const res = await fetch(`${proxy.url}/embed`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    expect(res.status).toBe(401);
+  });
+});

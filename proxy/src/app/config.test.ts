@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./config.js";
+
+describe("parseConfig", () => {
+  it("applies the original service's defaults", () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      TRITON_URL: [],
+      GPU_MAX_CONCURRENT: 2,
+      GPU_MAX_BATCH_SIZE: 100,
+      GPU_MAX_TEXT_LENGTH: 10000,
+      MODEL_EMBED: "all-MiniLM-L6-v2",
+      MODEL_BERTSCORE: "roberta-large",
+      UPSTREAM_TIMEOUT_MS: 65000,
+      HOST: "127.0.0.1",
+      PORT: 8765,
+      UPSTREAM_BINARY: true,
+    });
+    expect(config.API_KEY).toBeUndefined();
+  });
+
+  it("reads a comma-separated TRITON_URL list and treats empty values as unset", () => {
+    const config = parseConfig({ TRITON_URL: " https://a.example/ ,http://10.0.0.2:8000,, ", API_KEY: "", PORT: "" });
+    expect(config.TRITON_URL).toEqual(["https://a.example", "http://10.0.0.2:8000"]);
+    expect(config.API_KEY).toBeUndefined();
+    expect(config.PORT).toBe(8765);
+  });
+
+  it("names every bad setting", () => {
+    expect(() => parseConfig({ TRITON_URL: "ftp://x", GPU_MAX_CONCURRENT: "0", PORT: "http" })).toThrow(ConfigError);
+    try {
+      parseConfig({ TRITON_URL: "ftp://x", GPU_MAX_CONCURRENT: "0" });
+    } catch (err) {
+      expect((err as Error).message).toContain("TRITON_URL: not an http(s) URL: ftp://x");
+      expect((err as Error).message).toContain("GPU_MAX_CONCURRENT");
+    }
+  });
+
+  it("accepts Worker bindings that are not strings", () => {
+    expect(parseConfig({ GPU_MAX_CONCURRENT: 4, UPSTREAM_BINARY: false }).GPU_MAX_CONCURRENT).toBe(4);
+    expect(parseConfig({ UPSTREAM_BINARY: "false" }).UPSTREAM_BINARY).toBe(false);
+  });
+});

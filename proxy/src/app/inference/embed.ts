@@ -1,0 +1,50 @@
+/** `embed` models: TEXT [n,1] BYTES → EMBEDDING [n,d] FP32 (triton-models/README.md). */
+import type { KServeClient } from "../../kserve/client.js";
+import { EMBED_TENSORS } from "../../kserve/model-contract.js";
+import { UpstreamError } from "../../kserve/client.js";
+import { textTensor } from "./tensors.js";
+
+export interface Embeddings {
+  /** Row-major `[rows, dimensions]` float32 values. */
+  data: Float32Array;
+  rows: number;
+  dimensions: number;
+}
+
+export async function embedTexts(
+  client: KServeClient,
+  model: string,
+  texts: string[],
+  options: { binary: boolean; signal?: AbortSignal },
+): Promise<Embeddings> {
+  const outputs = await client.infer(model, [textTensor(EMBED_TENSORS.text, texts, texts.length, 1)], {
+    outputs: [EMBED_TENSORS.embedding],
+    binary: options.binary,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const tensor = outputs.get(EMBED_TENSORS.embedding);
+  const rows = texts.length;
+  if (!tensor || tensor.datatype !== "FP32" || tensor.shape.length !== 2 || tensor.shape[0] !== rows) {
+    throw new UpstreamError("bad_response", `${EMBED_TENSORS.embedding} is not FP32 [${rows}, d]`);
+  }
+  const data = tensor.data as Float32Array;
+  return { data, rows, dimensions: tensor.shape[1] as number };
+}
+
+/** Row `i` as a plain array (what JSON responses carry). */
+export function row(embeddings: Embeddings, i: number): number[] {
+  const { data, dimensions } = embeddings;
+  return Array.from(data.subarray(i * dimensions, (i + 1) * dimensions));
+}
+
+/** Row `i` as base64 little-endian float32 bytes (OpenAI's `encoding_format: "base64"`). */
+export function rowBase64(embeddings: Embeddings, i: number): string {
+  const { data, dimensions } = embeddings;
+  const slice = data.slice(i * dimensions, (i + 1) * dimensions);
+  const view = new DataView(slice.buffer);
+  for (let j = 0; j < dimensions; j++) view.setFloat32(j * 4, slice[j] as number, true);
+  const bytes = new Uint8Array(slice.buffer);
+  let binary = "";
+  for (let j = 0; j < bytes.length; j += 0x8000) binary += String.fromCharCode(...bytes.subarray(j, j + 0x8000));
+  return btoa(binary);
+}

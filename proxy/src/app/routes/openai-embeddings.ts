@@ -1,0 +1,64 @@
+/**
+ * POST /v1/embeddings: OpenAI-compatible embeddings. `usage` is always 0: the proxy does not tokenize (it must
+ * run on Workers, without the tokenizers) and the model contract has no token-count output.
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { ApiError } from "../../api/errors.js";
+import { OpenAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema } from "../../api/schemas.js";
+import { embedTexts, row, rowBase64 } from "../inference/embed.js";
+import { checkBatch, checkTexts } from "../limits.js";
+import { resolveModel } from "../models.js";
+import { withUpstreamSlot, type Services } from "../services.js";
+import type { AppEnv } from "../types.js";
+import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/embeddings",
+  tags: ["inference"],
+  summary: "OpenAI-compatible embeddings",
+  description: "OpenAI's request and response shapes. `usage` token counts are reported as 0 (no tokenizer in the proxy).",
+  security: SECURITY,
+  request: jsonRequest(OpenAIEmbeddingsRequestSchema),
+  responses: {
+    200: jsonContent(OpenAIEmbeddingsResponseSchema, "One embedding per input"),
+    ...errorResponses(...POST_ERRORS),
+  },
+});
+
+export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Services): void {
+  const { config } = services;
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const texts = typeof body.input === "string" ? [body.input] : body.input;
+    checkBatch(config, "input", texts.length);
+    checkTexts(config, "input", texts);
+    const signal = c.req.raw.signal;
+    const { served, embeddings } = await withUpstreamSlot(services, signal, async (upstream) => {
+      const served = await resolveModel(upstream, "embed", body.model, config.MODEL_EMBED);
+      const embeddings = await embedTexts(upstream.client, served.served, texts, { binary: config.UPSTREAM_BINARY, signal });
+      return { served, embeddings };
+    });
+    if (body.dimensions !== undefined && body.dimensions !== embeddings.dimensions) {
+      throw new ApiError(
+        "validation_error",
+        `dimensions ${body.dimensions} is not supported: ${served.publicName} has ${embeddings.dimensions}`,
+        { issues: [{ path: "dimensions", message: `must be ${embeddings.dimensions}` }] },
+      );
+    }
+    const base64 = body.encoding_format === "base64";
+    return c.json(
+      {
+        object: "list" as const,
+        data: Array.from({ length: embeddings.rows }, (_, index) => ({
+          object: "embedding" as const,
+          index,
+          embedding: base64 ? rowBase64(embeddings, index) : row(embeddings, index),
+        })),
+        model: served.publicName,
+        usage: { prompt_tokens: 0, total_tokens: 0 },
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,51 @@
+/** What the routes share: configuration, upstreams, the concurrency limiter and the hooks of the host. */
+import { ApiError } from "../api/errors.js";
+import { UpstreamError } from "../kserve/client.js";
+import type { Config } from "./config.js";
+import { ConcurrencyLimiter } from "./limiter.js";
+import type { Upstream, UpstreamPool } from "./upstream/pool.js";
+import type { LogSink, Metrics } from "./types.js";
+
+export type Backend = "triton" | "embedded";
+
+export interface Services {
+  config: Config;
+  pool: UpstreamPool;
+  limiter: ConcurrencyLimiter;
+  backend: Backend;
+  metrics: Metrics | undefined;
+  log: LogSink | undefined;
+}
+
+/** The original service's answer when every slot is taken. */
+export const RETRY_AFTER_SECONDS = "5";
+
+/**
+ * Runs an inference on an upstream inside a concurrency slot. The slot is released however the call ends
+ * (answer, upstream error, deadline, client disconnect), since `finally` runs on every path.
+ */
+export async function withUpstreamSlot<T>(
+  services: Services,
+  signal: AbortSignal,
+  call: (upstream: Upstream) => Promise<T>,
+): Promise<T> {
+  const { limiter, metrics } = services;
+  const release = await limiter.acquire(signal);
+  if (!release) {
+    if (signal.aborted) throw new ApiError("client_closed", "the client closed the request");
+    throw new ApiError("busy", "GPU busy — retry later", {}, { "Retry-After": RETRY_AFTER_SECONDS });
+  }
+  metrics?.slotsInUse(limiter.inFlight);
+  try {
+    return await services.pool.run(call);
+  } catch (err) {
+    if (err instanceof UpstreamError) {
+      metrics?.upstreamError(err.kind);
+      services.log?.({ time: new Date().toISOString(), level: "warn", msg: "upstream error", kind: err.kind, detail: err.message });
+    }
+    throw err;
+  } finally {
+    release();
+    metrics?.slotsInUse(limiter.inFlight);
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { Cached, Catalog, type ServedModel } from "./catalog.js";
+
+const model = (served: string, task: ServedModel["task"], publicName: string): ServedModel => ({
+  served,
+  task,
+  publicName,
+  parameters: {},
+});
+
+describe("Catalog.find", () => {
+  const catalog = new Catalog([
+    model("embed", "embed", "all-MiniLM-L6-v2"),
+    model("bertscore", "bertscore", "roberta-large"),
+    model("bertscore-all-MiniLM-L6-v2", "bertscore", "all-MiniLM-L6-v2"),
+  ]);
+
+  it("matches public names per task, case-insensitively, with an optional organisation prefix", () => {
+    expect(catalog.find("embed", "sentence-transformers/all-MiniLM-L6-v2")?.served).toBe("embed");
+    expect(catalog.find("bertscore", "ALL-minilm-l6-v2")?.served).toBe("bertscore-all-MiniLM-L6-v2");
+    expect(catalog.find("bertscore", "FacebookAI/roberta-large")?.served).toBe("bertscore");
+  });
+
+  it("never matches served names, other tasks or path tricks", () => {
+    expect(catalog.find("embed", "embed")).toBeUndefined();
+    expect(catalog.find("embed", "roberta-large")).toBeUndefined();
+    expect(catalog.find("embed", "all-MiniLM-L6-v2/../load")).toBeUndefined();
+  });
+});
+
+describe("Cached", () => {
+  it("loads once for concurrent callers, keeps the value for the TTL, reloads after", async () => {
+    let now = 0;
+    let loads = 0;
+    const cached = new Cached(async () => ++loads, 100, () => now);
+    expect(await Promise.all([cached.get(), cached.get()])).toEqual([1, 1]);
+    now = 99;
+    expect(await cached.get()).toBe(1);
+    now = 100;
+    expect(await cached.get()).toBe(2);
+  });
+
+  it("does not keep a failure", async () => {
+    let fail = true;
+    const cached = new Cached(async () => {
+      if (fail) throw new Error("down");
+      return "up";
+    }, 1000);
+    await expect(cached.get()).rejects.toThrow("down");
+    fail = false;
+    expect(await cached.get()).toBe("up");
+  });
+});

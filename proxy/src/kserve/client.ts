@@ -1,0 +1,233 @@
+/**
+ * The proxy's one KServe v2 client: health, metadata, repository index, model config and inference over a
+ * fetch function (a keep-alive undici fetch or the embedded runtime's in-process handler on Node, plain fetch on
+ * Workers). Every call has a deadline; failures become an UpstreamError with a kind the API maps to a status.
+ * Web-standard only.
+ */
+import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "./binary.js";
+import { errorFromResponse } from "./errors.js";
+import type {
+  InferRequestedOutput,
+  ModelConfig,
+  Parameters,
+  RepositoryIndexEntry,
+  ServerMetadata,
+  Tensor,
+} from "./types.js";
+
+/** How the client sends: global fetch (Workers), undici's fetch with a keep-alive pool, or an in-process handler. */
+export type FetchFn = (url: string, init: RequestInit) => Promise<Response>;
+
+export type UpstreamErrorKind =
+  /** The server rejected the request (400): bad input. */
+  | "rejected"
+  /** The server said it is not ready (503) or the model is unknown to it (404). */
+  | "unavailable"
+  /** Connection refused/reset, DNS, TLS: nothing usable came back. */
+  | "unreachable"
+  /** The deadline passed. */
+  | "timeout"
+  /** The caller went away (client disconnect). */
+  | "aborted"
+  /** A 5xx or an answer we cannot read. */
+  | "bad_response";
+
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind;
+  readonly status: number | undefined;
+
+  constructor(kind: UpstreamErrorKind, message: string, status?: number) {
+    super(message);
+    this.name = "UpstreamError";
+    this.kind = kind;
+    this.status = status;
+  }
+}
+
+export interface KServeClientOptions {
+  /** Base URL without trailing slash, e.g. `https://triton.example.com`. */
+  baseUrl: string;
+  fetch: FetchFn;
+  /** Deadline of each call in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface CallOptions {
+  /** Aborts the call when the caller goes away. */
+  signal?: AbortSignal;
+  /** Overrides the client's deadline. */
+  timeoutMs?: number;
+}
+
+export interface InferOptions extends CallOptions {
+  parameters?: Parameters;
+  outputs: string[];
+  /** Binary tensors in the request and the response (Triton's binary extension); false: JSON tensors. */
+  binary: boolean;
+}
+
+/** The decoded outputs of an inference, by name. */
+export type InferOutputs = Map<string, Tensor>;
+
+/** Only names the caller took from the repository index reach a URL, and always encoded. */
+function modelPath(model: string): string {
+  return `/v2/models/${encodeURIComponent(model)}`;
+}
+
+/** The raw fetch error message is often just "fetch failed"; its cause says why. */
+function describeFetchError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof Error && cause.message) return `${err.message}: ${cause.message}`;
+  return err.message;
+}
+
+export class KServeClient {
+  readonly baseUrl: string;
+  private readonly fetchFn: FetchFn;
+  private readonly timeoutMs: number;
+
+  constructor(options: KServeClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.fetchFn = options.fetch;
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  /** GET /v2/health/ready: true when ready, false when the server says it is not; throws when unreachable. */
+  async ready(options: CallOptions = {}): Promise<boolean> {
+    return this.call("GET", "/v2/health/ready", undefined, options, async (res) => {
+      await res.body?.cancel();
+      return res.ok;
+    });
+  }
+
+  async serverMetadata(options: CallOptions = {}): Promise<ServerMetadata> {
+    return (await this.json("GET", "/v2", undefined, options)) as ServerMetadata;
+  }
+
+  /** POST /v2/repository/index: every model in the repository with its state. */
+  async repositoryIndex(options: CallOptions = {}): Promise<RepositoryIndexEntry[]> {
+    const body = await this.json("POST", "/v2/repository/index", {}, options);
+    if (!Array.isArray(body)) throw new UpstreamError("bad_response", "repository index is not a JSON array");
+    return body.filter(
+      (entry): entry is RepositoryIndexEntry =>
+        typeof entry === "object" && entry !== null && typeof (entry as { name?: unknown }).name === "string",
+    );
+  }
+
+  async modelConfig(model: string, options: CallOptions = {}): Promise<ModelConfig> {
+    const body = await this.json("GET", `${modelPath(model)}/config`, undefined, options);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new UpstreamError("bad_response", "model config is not an object");
+    }
+    return body as ModelConfig;
+  }
+
+  async infer(model: string, inputs: Tensor[], options: InferOptions): Promise<InferOutputs> {
+    const outputs: InferRequestedOutput[] = options.outputs.map((name) => ({
+      name,
+      parameters: { binary_data: options.binary },
+    }));
+    const message = encodeInferRequest(
+      { inputs, outputs, ...(options.parameters ? { parameters: options.parameters } : {}) },
+      { binaryInputs: options.binary },
+    );
+    const decoded = await this.call("POST", `${modelPath(model)}/infer`, message, options, async (res) => {
+      if (!res.ok) throw await statusError(this.baseUrl, res);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return parseOrThrow(this.baseUrl, () => decodeInferResponse(bytes, parseHeaderLength(res.headers, bytes.byteLength)));
+    });
+    const byName: InferOutputs = new Map(decoded.outputs.map((t) => [t.name, t]));
+    for (const name of options.outputs) {
+      if (!byName.has(name)) throw new UpstreamError("bad_response", `infer response of ${model} lacks output ${name}`);
+    }
+    return byName;
+  }
+
+  private json(method: string, path: string, payload: unknown, options: CallOptions): Promise<unknown> {
+    const message =
+      payload === undefined
+        ? undefined
+        : { body: new TextEncoder().encode(JSON.stringify(payload)), headers: { "content-type": "application/json" } };
+    return this.call(method, path, message, options, async (res) => {
+      if (!res.ok) throw await statusError(this.baseUrl, res);
+      const text = await res.text();
+      return parseOrThrow(this.baseUrl, () => JSON.parse(text) as unknown);
+    });
+  }
+
+  /**
+   * One HTTP exchange under one deadline: the request and the reading of its answer (`handle`) both count, so a
+   * server that sends headers and then stalls still times out.
+   */
+  private async call<T>(
+    method: string,
+    path: string,
+    message: { body: Uint8Array; headers: Record<string, string> } | undefined,
+    options: CallOptions,
+    handle: (res: Response) => Promise<T>,
+  ): Promise<T> {
+    // One controller and one timer per call: AbortSignal.timeout/any cost several times more on Node 20.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException("upstream deadline", "TimeoutError"));
+    }, options.timeoutMs ?? this.timeoutMs);
+    const caller = options.signal;
+    const onCallerAbort = () => controller.abort(caller?.reason);
+    if (caller?.aborted) onCallerAbort();
+    else caller?.addEventListener("abort", onCallerAbort, { once: true });
+    const init: RequestInit = {
+      method,
+      signal: controller.signal,
+      ...(message ? { body: message.body, headers: message.headers } : {}),
+    };
+    try {
+      const res = await this.fetchFn(`${this.baseUrl}${path}`, init);
+      return await raceAbort(handle(res), controller.signal);
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err;
+      if (caller?.aborted) throw new UpstreamError("aborted", "the client went away");
+      if (timedOut) throw new UpstreamError("timeout", `${this.baseUrl} did not answer in time`);
+      throw new UpstreamError("unreachable", `${this.baseUrl} unreachable: ${describeFetchError(err)}`);
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener("abort", onCallerAbort);
+    }
+  }
+}
+
+/** Settles with `work` or rejects when `signal` aborts, whichever comes first (some fetch shims ignore signals). */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err as Error);
+      },
+    );
+  });
+}
+
+function parseOrThrow<T>(baseUrl: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UpstreamError("bad_response", `unreadable answer from ${baseUrl}: ${(err as Error).message}`);
+  }
+}
+
+async function statusError(baseUrl: string, res: Response): Promise<UpstreamError> {
+  const error = await errorFromResponse(res);
+  if (res.status === 400) return new UpstreamError("rejected", error.message, 400);
+  if (res.status === 404 || res.status === 503) return new UpstreamError("unavailable", error.message, res.status);
+  return new UpstreamError("bad_response", `${baseUrl} answered ${res.status}: ${error.message}`, res.status);
+}

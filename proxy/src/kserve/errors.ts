@@ -1,0 +1,75 @@
+/**
+ * Triton-style errors: a status class mapped to an HTTP status and a `{"error": "..."}` body.
+ * Web-standard only.
+ */
+import type { ErrorBody } from "./types.js";
+
+export type KServeErrorCode = "INVALID_ARG" | "NOT_FOUND" | "UNAVAILABLE" | "UNSUPPORTED" | "INTERNAL";
+
+/** Triton's mapping of TRITONSERVER_Error codes to HTTP statuses. */
+export const HTTP_STATUS: Record<KServeErrorCode, number> = {
+  INVALID_ARG: 400,
+  UNSUPPORTED: 400,
+  NOT_FOUND: 404,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export class KServeError extends Error {
+  readonly code: KServeErrorCode;
+
+  constructor(code: KServeErrorCode, message: string) {
+    super(message);
+    this.name = "KServeError";
+    this.code = code;
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toJSON(): ErrorBody {
+    return { error: this.message };
+  }
+
+  toResponse(): Response {
+    return new Response(JSON.stringify(this.toJSON()), {
+      status: this.status,
+      headers: { "content-type": "application/json" },
+    });
+  }
+}
+
+export const invalidArgument = (message: string): KServeError => new KServeError("INVALID_ARG", message);
+export const notFound = (message: string): KServeError => new KServeError("NOT_FOUND", message);
+export const unavailable = (message: string): KServeError => new KServeError("UNAVAILABLE", message);
+export const internal = (message: string): KServeError => new KServeError("INTERNAL", message);
+
+/** Any thrown value as a KServeError: unknown errors become INTERNAL. */
+export function toKServeError(err: unknown): KServeError {
+  if (err instanceof KServeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return internal(message);
+}
+
+export function codeForStatus(status: number): KServeErrorCode {
+  if (status === 404) return "NOT_FOUND";
+  if (status === 503) return "UNAVAILABLE";
+  if (status >= 400 && status < 500) return "INVALID_ARG";
+  return "INTERNAL";
+}
+
+/** Reads a non-2xx upstream response as a KServeError (the body's `error` field, else its text). */
+export async function errorFromResponse(res: Response): Promise<KServeError> {
+  const text = await res.text().catch(() => "");
+  let message = text.trim() || `HTTP ${res.status}`;
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === "object" && typeof (body as { error?: unknown }).error === "string") {
+      message = (body as ErrorBody).error;
+    }
+  } catch {
+    // not JSON: keep the text
+  }
+  return new KServeError(codeForStatus(res.status), message);
+}

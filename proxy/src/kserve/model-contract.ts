@@ -1,0 +1,107 @@
+/**
+ * The model contract of triton-models/README.md in TypeScript: model, tensor and parameter names, dtypes and
+ * the error messages the text-in models answer with. The one TS definition; web-standard only.
+ */
+export const TASKS = ["embed", "bertscore", "device_info"] as const;
+export type Task = (typeof TASKS)[number];
+
+/** Default model names in the repository. */
+export const MODELS = {
+  embed: "embed",
+  bertscore: "bertscore",
+  deviceInfo: "device_info",
+  /** BERTScore served on the MiniLM encoder when roberta-large is absent. */
+  bertscoreMiniLM: "bertscore-all-MiniLM-L6-v2",
+  encoderMiniLM: "all-MiniLM-L6-v2",
+  encoderRobertaLarge: "roberta-large",
+} as const;
+
+/** Discovery parameters in config.pbtxt `parameters` (string values). */
+export const CONFIG_PARAMETERS = {
+  task: "task",
+  modelName: "model_name",
+  encoderModel: "encoder_model",
+  maxLength: "max_length",
+  numLayers: "num_layers",
+  tokenizerType: "tokenizer_type",
+  baselineLang: "baseline_lang",
+} as const;
+
+export type TokenizerType = "roberta" | "bert";
+
+/** Encoder (onnxruntime) tensors. */
+export const ENCODER_TENSORS = {
+  inputIds: "input_ids",
+  attentionMask: "attention_mask",
+  tokenEmbeddings: "token_embeddings",
+  sentenceEmbedding: "sentence_embedding",
+} as const;
+
+/** Files of an encoder's version folder. */
+export const ENCODER_FILES = {
+  model: "model.onnx",
+  tokenizer: "tokenizer.json",
+  baseline: "baseline.tsv",
+} as const;
+
+export const EMBED_TENSORS = { text: "TEXT", embedding: "EMBEDDING" } as const;
+
+export const BERTSCORE_TENSORS = {
+  candidate: "CANDIDATE",
+  reference: "REFERENCE",
+  referenceCount: "REFERENCE_COUNT",
+  precision: "PRECISION",
+  recall: "RECALL",
+  f1: "F1",
+  hash: "HASH",
+} as const;
+
+/** Request parameters of bertscore models. */
+export const BERTSCORE_PARAMETERS = {
+  idf: "idf",
+  rescaleWithBaseline: "rescale_with_baseline",
+  lang: "lang",
+} as const;
+
+export const DEFAULT_LANG = "en";
+
+export const DEVICE_INFO_TENSORS = {
+  device: "DEVICE",
+  deviceName: "DEVICE_NAME",
+  vramTotalMb: "VRAM_TOTAL_MB",
+  vramUsedMb: "VRAM_USED_MB",
+  torchVersion: "TORCH_VERSION",
+  cudaVersion: "CUDA_VERSION",
+  runtime: "RUNTIME",
+} as const;
+
+/** Error messages of the text-in models (all INVALID_ARG, HTTP 400). */
+export const CONTRACT_ERRORS = {
+  invalidUtf8: (input: string) => `invalid UTF-8 in ${input}`,
+  missingInput: (input: string) => `missing input ${input}`,
+  rowMismatch: (candidates: number, references: number) =>
+    `CANDIDATE has ${candidates} rows but REFERENCE has ${references}`,
+  referenceCount: (detail: string) => `REFERENCE_COUNT ${detail}`,
+  emptyBatch: () => "empty batch",
+  noBaseline: (modelName: string, lang: string) => `no rescale baseline for ${modelName} lang ${lang}`,
+} as const;
+
+/**
+ * Versions in bert_score's hash: bert_score 0.3.13 reports `__version__` 0.3.12; the transformers version is the
+ * one the reference scores were computed with (the project's Python environment).
+ */
+export const BERTSCORE_HASH_VERSIONS = { bertScore: "0.3.12", transformers: "5.23.0" } as const;
+
+/** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled]`. */
+export function bertScoreHash(options: {
+  modelName: string;
+  numLayers: number;
+  idf: boolean;
+  rescaled: boolean;
+  bertScoreVersion: string;
+  transformersVersion: string;
+}): string {
+  const idf = options.idf ? "_idf" : "_no-idf";
+  const hash = `${options.modelName}_L${options.numLayers}${idf}_version=${options.bertScoreVersion}(hug_trans=${options.transformersVersion})`;
+  return options.rescaled ? `${hash}-rescaled` : hash;
+}

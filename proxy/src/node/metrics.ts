@@ -1,0 +1,48 @@
+/** Prometheus metrics on Node with prom-client (kept out of the Workers bundle). */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Metrics } from "../app/types.js";
+
+export function createPromMetrics(): Metrics & { registry: Registry } {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: "gpu_bridge_http_requests_total",
+    help: "HTTP requests by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "gpu_bridge_http_request_duration_seconds",
+    help: "HTTP request latency by method and route",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 65],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: "gpu_bridge_http_requests_in_flight",
+    help: "HTTP requests being handled",
+    registers: [registry],
+  });
+  const slots = new Gauge({
+    name: "gpu_bridge_upstream_in_flight",
+    help: "Upstream calls in flight (GPU_MAX_CONCURRENT slots in use)",
+    registers: [registry],
+  });
+  const upstreamErrors = new Counter({
+    name: "gpu_bridge_upstream_errors_total",
+    help: "Failed upstream calls by kind (unreachable, timeout, rejected, unavailable, bad_response, aborted)",
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    requestStarted: () => inFlight.inc(),
+    requestFinished: ({ method, route, status }, seconds) => {
+      inFlight.dec();
+      requests.inc({ method, route, status: String(status) });
+      duration.observe({ method, route }, seconds);
+    },
+    slotsInUse: (count) => slots.set(count),
+    upstreamError: (kind) => upstreamErrors.inc({ kind }),
+    render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
+  };
+}

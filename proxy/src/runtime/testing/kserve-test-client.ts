@@ -1,0 +1,53 @@
+/** A small KServe v2 client over a fetch function, built on the protocol codec, for the runtime's tests. */
+import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "../../kserve/binary.js";
+import { errorFromResponse } from "../../kserve/errors.js";
+import type { Parameters, Tensor } from "../../kserve/types.js";
+
+export type FetchFn = (request: Request) => Promise<Response>;
+
+export const FIXTURES = new URL("../../../../test/fixtures/", import.meta.url);
+export const FIXTURE_REPOSITORY = new URL("model-repository/", FIXTURES).pathname;
+
+const enc = new TextEncoder();
+
+export function bytes(name: string, texts: string[], shape: number[] = [texts.length, 1]): Tensor {
+  return { name, datatype: "BYTES", shape, data: texts.map((t) => enc.encode(t)) };
+}
+
+/** CANDIDATE / REFERENCE (padded with "") / REFERENCE_COUNT tensors for candidates and their references. */
+export function bertScoreInputs(cands: string[], refs: string[][]): Tensor[] {
+  const width = Math.max(...refs.map((r) => r.length));
+  return [
+    bytes("CANDIDATE", cands),
+    bytes("REFERENCE", refs.flatMap((r) => [...r, ...Array<string>(width - r.length).fill("")]), [cands.length, width]),
+    { name: "REFERENCE_COUNT", datatype: "INT32", shape: [cands.length, 1], data: new Int32Array(refs.map((r) => r.length)) },
+  ];
+}
+
+export async function infer(
+  fetchFn: FetchFn,
+  baseUrl: string,
+  model: string,
+  inputs: Tensor[],
+  options: { binary: boolean; parameters?: Parameters },
+): Promise<Map<string, Tensor>> {
+  const { body, headers } = encodeInferRequest(
+    { inputs, ...(options.parameters ? { parameters: options.parameters } : {}) },
+    { binaryInputs: options.binary, binaryOutputs: options.binary },
+  );
+  const res = await fetchFn(new Request(`${baseUrl}/v2/models/${model}/infer`, { method: "POST", body, headers }));
+  if (!res.ok) throw await errorFromResponse(res);
+  const raw = new Uint8Array(await res.arrayBuffer());
+  const decoded = decodeInferResponse(raw, parseHeaderLength(res.headers, raw.byteLength));
+  return new Map(decoded.outputs.map((t) => [t.name, t]));
+}
+
+export function floats(t: Tensor | undefined): number[] {
+  if (!t) throw new Error("missing output");
+  return Array.from(t.data as Float32Array);
+}
+
+export function maxAbsDiff(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) return Infinity;
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
+}

@@ -1,0 +1,282 @@
+/**
+ * The HTTP API checked end to end against the committed test models, shared by the Node suite (real HTTP,
+ * embedded runtime) and the workerd suite (real Worker, standalone runtime on loopback). Numbers are compared
+ * with goldens computed by sentence-transformers and bert_score (test/fixtures/goldens), never by our code.
+ */
+import { describe, expect, it } from "vitest";
+import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
+import bertscoreBertGoldens from "../../../test/fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
+import embedGoldens from "../../../test/fixtures/goldens/embed.json" with { type: "json" };
+
+export interface ApiSuiteContext {
+  /** Sends a request to the proxy (path relative to its root). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  backend: "triton" | "embedded";
+}
+
+import { FIXTURE_MODELS } from "./fixture-env.js";
+
+export { FIXTURE_ENV, FIXTURE_MODELS } from "./fixture-env.js";
+
+/** ONNX Runtime on CPU against PyTorch: agreement to float32 rounding of a few ulps after reductions. */
+const TOLERANCE = 1e-5;
+
+export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+function expectClose(actual: number[], expected: number[], tolerance = TOLERANCE): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((value, i) => {
+    expect(Math.abs(value - (expected[i] as number)), `element ${i}: ${value} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance);
+  });
+}
+
+export function defineApiSuite(ctx: () => ApiSuiteContext): void {
+  const request = (path: string, init?: RequestInit) => ctx().request(path, init);
+
+  describe("service routes", () => {
+    it("GET /health answers the original shape", async () => {
+      const res = await request("/health");
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "ok", device: "cpu" });
+    });
+
+    it("GET /info answers the original fields and the served models", async () => {
+      const res = await request("/info");
+      expect(res.status).toBe(200);
+      const info = (await res.json()) as Record<string, unknown>;
+      for (const key of ["device", "device_name", "vram_total_mb", "vram_used_mb", "pytorch_version", "cuda_version", "loaded_models"]) {
+        expect(info, key).toHaveProperty(key);
+      }
+      expect(info.device).toBe("cpu");
+      expect(typeof info.device_name).toBe("string");
+      expect(info.vram_total_mb).toBeNull();
+      expect(info.vram_used_mb).toBeNull();
+      expect(typeof info.pytorch_version).toBe("string");
+      expect(info.cuda_version).toBeNull();
+      expect([...(info.loaded_models as string[])].sort()).toEqual(
+        ["bertscore:tiny-bert", "bertscore:tiny-roberta", "embed:tiny-bert"].sort(),
+      );
+      expect(info.backend).toBe(ctx().backend);
+      expect(info.embed_model).toBe(FIXTURE_MODELS.embed);
+      expect(info.bertscore_model).toBe(FIXTURE_MODELS.bertscore);
+      expect(info.notes).toEqual([]);
+    });
+
+    it("echoes X-Request-Id and generates one when absent", async () => {
+      const echoed = await request("/health", { headers: { "x-request-id": "req-abc-123" } });
+      expect(echoed.headers.get("x-request-id")).toBe("req-abc-123");
+      const generated = await request("/health");
+      expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it("answers unknown routes with the one error body", async () => {
+      const res = await request("/nope");
+      expect(res.status).toBe(404);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.code).toBe("not_found");
+      expect(typeof body.detail).toBe("string");
+    });
+
+    it("serves /openapi.json generated from the schemas, and /docs", async () => {
+      const spec = (await (await request("/openapi.json")).json()) as {
+        openapi: string;
+        paths: Record<string, unknown>;
+        components: { schemas: Record<string, { description?: string }> };
+      };
+      expect(spec.openapi).toBe("3.1.0");
+      expect(Object.keys(spec.paths).sort()).toEqual(["/bertscore", "/embed", "/health", "/info", "/v1/embeddings"]);
+      expect(spec.components.schemas).toHaveProperty("EmbedRequest");
+      expect(spec.components.schemas.Error?.description).toContain("`busy` (503)");
+      const docs = await request("/docs");
+      expect(docs.status).toBe(200);
+      expect(docs.headers.get("content-type")).toContain("text/html");
+      expect(await docs.text()).toContain("/openapi.json");
+    });
+  });
+
+  describe("POST /embed", () => {
+    it("replays the original README example", async () => {
+      const res = await request("/embed", postJson({ texts: ["hello world"] }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { embeddings: number[][]; model: string; dimensions: number };
+      expect(Object.keys(body).sort()).toEqual(["dimensions", "embeddings", "model"]);
+      expect(body.model).toBe(FIXTURE_MODELS.embed);
+      expect(body.dimensions).toBe(32);
+      expect(body.embeddings).toHaveLength(1);
+      const norm = Math.hypot(...(body.embeddings[0] as number[]));
+      expect(Math.abs(norm - 1)).toBeLessThan(1e-5);
+    });
+
+    it("matches sentence-transformers on every golden text in one batch", async () => {
+      const texts = embedGoldens.cases.map((c) => c.text);
+      const res = await request("/embed", postJson({ texts, model: FIXTURE_MODELS.embed }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { embeddings: number[][] };
+      embedGoldens.cases.forEach((c, i) => expectClose(body.embeddings[i] as number[], c.embedding));
+    });
+
+    it("accepts an organisation prefix on the model name", async () => {
+      const res = await request("/embed", postJson({ texts: ["hi"], model: `sentence-transformers/${FIXTURE_MODELS.embed}` }));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { model: string }).model).toBe(FIXTURE_MODELS.embed);
+    });
+
+    it("refuses a model that is not served (the README's model override) and lists those that are", async () => {
+      const res = await request(
+        "/embed",
+        postJson({ texts: ["hello world"], model: "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" }),
+      );
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { code: string; served_models: string[]; detail: string };
+      expect(body.code).toBe("unknown_model");
+      expect(body.served_models).toEqual([FIXTURE_MODELS.embed]);
+      expect(body.detail).toContain("paraphrase-multilingual-MiniLM-L12-v2");
+    });
+  });
+
+  describe("POST /bertscore", () => {
+    it("replays the original README example", async () => {
+      const res = await request("/bertscore", postJson({ candidates: ["a"], references: ["b"] }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(["f1", "hash", "model", "precision", "recall"]);
+      for (const key of ["precision", "recall", "f1"]) expect(body[key]).toHaveLength(1);
+      expect(body.model).toBe(FIXTURE_MODELS.bertscore);
+    });
+
+    for (const [goldens, model] of [
+      [bertscoreGoldens, FIXTURE_MODELS.bertscore],
+      [bertscoreBertGoldens, FIXTURE_MODELS.bertscoreBert],
+    ] as const) {
+      for (const c of goldens.cases) {
+        it(`matches bert_score on ${model} / ${c.name}`, async () => {
+          const multi = c.refs.some((refs) => refs.length > 1);
+          const res = await request(
+            "/bertscore",
+            postJson({
+              candidates: c.cands,
+              references: multi ? c.refs : c.refs.map((refs) => refs[0]),
+              model_type: model,
+              idf: c.idf,
+              rescale_with_baseline: c.rescale_with_baseline,
+            }),
+          );
+          expect(res.status, await res.clone().text()).toBe(200);
+          const body = (await res.json()) as { precision: number[]; recall: number[]; f1: number[]; hash: string; model: string };
+          expectClose(body.precision, c.P);
+          expectClose(body.recall, c.R);
+          expectClose(body.f1, c.F);
+          expect(body.hash).toBe(c.hash);
+          expect(body.model).toBe(model);
+        });
+      }
+    }
+
+    it("refuses the original README's model override when it is not served", async () => {
+      const res = await request(
+        "/bertscore",
+        postJson({ candidates: ["a"], references: ["b"], model_type: "microsoft/deberta-xlarge-mnli" }),
+      );
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { code: string; served_models: string[] };
+      expect(body.code).toBe("unknown_model");
+      expect([...body.served_models].sort()).toEqual([FIXTURE_MODELS.bertscoreBert, FIXTURE_MODELS.bertscore].sort());
+    });
+
+    it("refuses candidates and references of different length with 400, as the original", async () => {
+      const res = await request("/bertscore", postJson({ candidates: ["a", "b"], references: ["c"] }));
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: "length_mismatch", detail: expect.stringContaining("equal length") });
+    });
+
+    it("maps an upstream rejection (no baseline for this model) to 422 with its message", async () => {
+      const res = await request(
+        "/bertscore",
+        postJson({ candidates: ["a"], references: ["b"], model_type: FIXTURE_MODELS.bertscoreBert, rescale_with_baseline: true }),
+      );
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({
+        code: "upstream_rejected",
+        detail: expect.stringContaining("no rescale baseline for tiny-bert lang en"),
+      });
+    });
+  });
+
+  describe("POST /v1/embeddings (OpenAI)", () => {
+    it("answers OpenAI's shape for a single string", async () => {
+      const res = await request("/v1/embeddings", postJson({ input: "hello world", model: FIXTURE_MODELS.embed }));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Record<string, unknown> & { data: Record<string, unknown>[] };
+      expect(Object.keys(body).sort()).toEqual(["data", "model", "object", "usage"]);
+      expect(body.object).toBe("list");
+      expect(body.model).toBe(FIXTURE_MODELS.embed);
+      expect(body.usage).toEqual({ prompt_tokens: 0, total_tokens: 0 });
+      expect(body.data).toHaveLength(1);
+      expect(Object.keys(body.data[0] as object).sort()).toEqual(["embedding", "index", "object"]);
+      expect(body.data[0]).toMatchObject({ object: "embedding", index: 0 });
+      expect(body.data[0]?.embedding).toHaveLength(32);
+    });
+
+    it("returns base64 float32 that decodes to the float answer, for each input in order", async () => {
+      const input = embedGoldens.cases.slice(0, 3).map((c) => c.text);
+      const floats = (await (await request("/v1/embeddings", postJson({ input }))).json()) as {
+        data: { index: number; embedding: number[] }[];
+      };
+      const b64 = (await (await request("/v1/embeddings", postJson({ input, encoding_format: "base64" }))).json()) as {
+        data: { index: number; embedding: string }[];
+      };
+      expect(b64.data.map((d) => d.index)).toEqual([0, 1, 2]);
+      b64.data.forEach((d, i) => {
+        const bytes = Uint8Array.from(atob(d.embedding), (ch) => ch.charCodeAt(0));
+        const view = new DataView(bytes.buffer);
+        const decoded = Array.from({ length: bytes.length / 4 }, (_, j) => view.getFloat32(j * 4, true));
+        expect(decoded).toEqual(floats.data[i]?.embedding);
+        expectClose(decoded, embedGoldens.cases[i]?.embedding as number[]);
+      });
+    });
+
+    it("refuses token-array input with a validation error", async () => {
+      const res = await request("/v1/embeddings", postJson({ input: [[1, 2, 3]] }));
+      expect(res.status).toBe(422);
+      expect(((await res.json()) as { code: string }).code).toBe("validation_error");
+    });
+  });
+
+  describe("bad input", () => {
+    const cases: [string, string, RequestInit, number, string][] = [
+      ["invalid JSON", "/embed", { method: "POST", headers: { "content-type": "application/json" }, body: "{texts:" }, 400, "invalid_json"],
+      ["text/plain body", "/embed", { method: "POST", headers: { "content-type": "text/plain" }, body: '{"texts":["a"]}' }, 415, "unsupported_media_type"],
+      ["no content type", "/bertscore", { method: "POST", body: new Uint8Array([123, 125]) }, 415, "unsupported_media_type"],
+      ["empty texts", "/embed", postJson({ texts: [] }), 422, "validation_error"],
+      ["non-string texts", "/embed", postJson({ texts: ["a", 3] }), 422, "validation_error"],
+      ["texts missing", "/embed", postJson({ text: ["a"] }), 422, "validation_error"],
+      ["body is an array", "/embed", postJson([["a"]]), 422, "validation_error"],
+      ["empty candidates", "/bertscore", postJson({ candidates: [], references: [] }), 422, "validation_error"],
+      ["empty reference list", "/bertscore", postJson({ candidates: ["a"], references: [[]] }), 422, "validation_error"],
+      ["idf not a boolean", "/bertscore", postJson({ candidates: ["a"], references: ["b"], idf: "yes" }), 422, "validation_error"],
+      ["too many texts", "/embed", postJson({ texts: Array.from({ length: 101 }, () => "a") }), 413, "too_many_items"],
+      ["too many references", "/bertscore", postJson({ candidates: ["a"], references: [Array.from({ length: 101 }, () => "b")] }), 413, "too_many_items"],
+      ["text too long", "/embed", postJson({ texts: ["x".repeat(10_001)] }), 413, "text_too_long"],
+      ["body over MAX_BODY_BYTES", "/embed", postJson({ texts: ["x".repeat(70_000)] }), 413, "body_too_large"],
+      ["bad encoding_format", "/v1/embeddings", postJson({ input: "a", encoding_format: "int8" }), 422, "validation_error"],
+    ];
+    for (const [name, path, init, status, code] of cases) {
+      it(`${name} → ${status} ${code}`, async () => {
+        const res = await request(path, init);
+        expect(res.status).toBe(status);
+        const body = (await res.json()) as { code: string; detail: string };
+        expect(body.code).toBe(code);
+        expect(body.detail.length).toBeGreaterThan(0);
+        expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+/); // no stack traces
+      });
+    }
+
+    it("a validation error names the failing field", async () => {
+      const res = await request("/embed", postJson({ texts: ["a", 3] }));
+      const body = (await res.json()) as { issues: { path: string; message: string }[] };
+      expect(body.issues.map((i) => i.path)).toEqual(["texts.1"]);
+    });
+  });
+}

@@ -1,0 +1,37 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { FIXTURE_ENV } from "./src/testing/fixture-env.js";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["src/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["src/workers/**"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The proxy inside real workerd; globalSetup starts the runtime's standalone server as its Triton.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: "./src/workers/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...FIXTURE_ENV, TRITON_URL: inject("tritonUrl") } },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["src/workers/**/*.test.ts"],
+          globalSetup: ["./src/workers/upstream.global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark, then ONE table of their figures measured in this run. Each bench writes
+# bench-results/<name>.json (git-ignored); bench/aggregate.ts prints the table and bench-results/summary.{md,json}.
+# Loopback only, bounded in count. A failing bench is reported and the others still run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+export HF_HUB_OFFLINE=1
+mkdir -p bench-results
+since=$(date +%s)
+failed=()
+
+run_bench() {
+  local name=$1
+  shift
+  echo "== bench: $name" >&2
+  if ! "$@"; then
+    failed+=("$name")
+  fi
+}
+
+# Proxy overhead (proxied vs direct) and the embedded runtime vs @huggingface/transformers: the proxy and runtime
+# helpers' benches, when present.
+for bench in proxy/bench/*.ts; do
+  [ -e "$bench" ] || continue
+  case "$bench" in *.test.ts | */_*) continue ;; esac
+  run_bench "$(basename "$bench" .ts)" npx tsx "$bench"
+done
+run_bench bertscore-and-wire npx tsx bench/bertscore-and-wire.ts
+
+echo >&2
+npx tsx bench/aggregate.ts --since "$since"
+status=$?
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed benches: ${failed[*]}" >&2
+  exit 1
+fi
+exit $status

@@ -1,0 +1,35 @@
+/**
+ * The embedded runtime in this process, as a KServe v2 fetch function: it backs the fault-injecting upstream and
+ * gives the expected answers the proxy's answers are checked against.
+ */
+import { join } from "node:path";
+import { createRuntimeFetch } from "../../proxy/src/runtime/index.js";
+import type { RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
+import type { KServeFetch } from "./fault-upstream.js";
+import { REPO_ROOT } from "./proxy-process.js";
+
+/** The tiny test models (committed), fast enough for thousands of requests on a small machine. */
+export const FIXTURE_REPOSITORY = join(REPO_ROOT, "test", "fixtures", "model-repository");
+
+export interface RuntimeBackend {
+  fetch: KServeFetch;
+  /** Names of the models in the repository index. */
+  index(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function createRuntimeBackend(repository = FIXTURE_REPOSITORY): Promise<RuntimeBackend> {
+  const runtime = await createRuntimeFetch({ repository });
+  const fetch: KServeFetch = (request) => runtime.fetch(request);
+  return {
+    fetch,
+    async index() {
+      const response = await fetch(new Request("http://runtime/v2/repository/index", { method: "POST", body: "{}" }));
+      const entries = (await response.json()) as RepositoryIndexEntry[];
+      return entries.map((entry) => entry.name);
+    },
+    async close() {
+      await runtime.close();
+    },
+  };
+}

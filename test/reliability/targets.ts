@@ -1,0 +1,40 @@
+/**
+ * The proxy on both runtimes behind one interface, for suites that run the same HTTP checks on each: the Node
+ * proxy as a real process, and the Workers build under wrangler dev (real workerd). Both point at a KServe v2
+ * upstream given by URL, or (Node only) run the embedded runtime themselves.
+ */
+import { FIXTURE_REPOSITORY } from "./runtime-backend.js";
+import { startProxyProcess } from "./proxy-process.js";
+import { startWranglerDev, wranglerUnavailable } from "./wrangler-dev.js";
+
+export type Runtime = "node" | "workers";
+export const RUNTIMES: readonly Runtime[] = ["node", "workers"];
+
+export interface Target {
+  runtime: Runtime;
+  url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Models of the fixture repository, named so that requests without a model work. */
+export const FIXTURE_DEFAULTS = { MODEL_EMBED: "tiny-bert", MODEL_BERTSCORE: "tiny-roberta" };
+
+/** Why a runtime cannot be started here (printed as the skip reason), or undefined. */
+export function unavailable(runtime: Runtime): string | undefined {
+  return runtime === "workers" ? wranglerUnavailable() : undefined;
+}
+
+/** `upstreamUrl` undefined: the Node proxy's embedded runtime on the fixture repository. */
+export async function startTarget(runtime: Runtime, upstreamUrl: string | undefined, vars: Record<string, string>): Promise<Target> {
+  const env = { ...FIXTURE_DEFAULTS, LOG_REQUESTS: "false", ...vars };
+  if (runtime === "node") {
+    const proxy = await startProxyProcess(
+      upstreamUrl ? { ...env, TRITON_URL: upstreamUrl } : { ...env, TRITON_URL: "", MODEL_REPOSITORY: FIXTURE_REPOSITORY },
+    );
+    return { runtime, url: proxy.url, output: proxy.output, stop: proxy.stop };
+  }
+  if (!upstreamUrl) throw new Error("the Workers build needs an upstream URL");
+  const dev = await startWranglerDev({ ...env, TRITON_URL: upstreamUrl });
+  return { runtime, url: dev.url, output: dev.output, stop: dev.stop };
+}

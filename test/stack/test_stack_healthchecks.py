@@ -1,0 +1,97 @@
+"""The healthchecks are real commands against real endpoints of ours: the compose file's Triton healthcheck runs
+against a KServe v2 server (the embedded runtime standing in for Triton), and the proxy's healthcheck runs
+against the proxy built the way proxy/Dockerfile builds it, laid out as in the image and started by its CMD."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import dockerfile
+import pytest
+from stack_helpers import ROOT, resolved_compose
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthcheck(service: str) -> list[str]:
+    test = resolved_compose()["services"][service]["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    return test[1:]
+
+
+def run_check(command: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, check=False, capture_output=True, text=True, timeout=30,
+                          env={**os.environ, **(env or {})})
+
+
+def test_triton_healthcheck_passes_when_ready_and_fails_when_down(triton_url: str) -> None:
+    program, *args = healthcheck("triton")
+    assert program == "python3"
+    up = [sys.executable, *(a.replace("127.0.0.1:8000", triton_url) for a in args)]
+    assert up != [sys.executable, *args], "the healthcheck does not call 127.0.0.1:8000"
+    result = run_check(up)
+    assert result.returncode == 0, result.stderr
+    down = [sys.executable, *(a.replace("127.0.0.1:8000", f"127.0.0.1:{free_port()}") for a in args)]
+    assert run_check(down).returncode != 0
+
+
+@pytest.fixture(scope="module")
+def image_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """/app as proxy/Dockerfile's runtime stage lays it out: the bundle its build stage makes with
+    `npm run build -w proxy`, proxy/package.json and node_modules (linked), nothing else of the repository."""
+    result = subprocess.run(["npm", "run", "build", "-w", "proxy"], check=False, capture_output=True, text=True,
+                            timeout=180, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    app = tmp_path_factory.mktemp("image") / "app"
+    (app / "proxy").mkdir(parents=True)
+    shutil.copytree(ROOT / "proxy" / "dist", app / "proxy" / "dist")
+    shutil.copy(ROOT / "proxy" / "package.json", app / "proxy" / "package.json")
+    (app / "node_modules").symlink_to(ROOT / "node_modules")
+    return app
+
+
+@pytest.fixture(scope="module")
+def proxy_port(image_app: Path, triton_url: str) -> Iterator[int]:
+    cmd = [c for c in dockerfile.parse_file(str(ROOT / "proxy" / "Dockerfile")) if c.cmd == "CMD"][-1].value
+    port = free_port()
+    env = {**os.environ, "TRITON_URL": f"http://{triton_url}", "API_KEY": "stack-test-key", "HOST": "127.0.0.1",
+           "PORT": str(port), "LOG_REQUESTS": "false"}
+    process = subprocess.Popen(list(cmd), env=env, cwd=image_app, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        line = process.stdout.readline()
+        if not line or json.loads(line).get("msg") != "listening":
+            pytest.fail(f"the proxy image's CMD did not start the proxy: {line}{process.stderr.read()}")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_proxy_healthcheck_passes_against_the_bundled_proxy(proxy_port: int) -> None:
+    program, *args = healthcheck("proxy")
+    assert program == "node"
+    result = run_check([program, *args], env={"PORT": str(proxy_port)})
+    assert result.returncode == 0, result.stderr
+
+
+def test_proxy_healthcheck_fails_when_nothing_listens() -> None:
+    program, *args = healthcheck("proxy")
+    assert run_check([program, *args], env={"PORT": str(free_port())}).returncode != 0
+
+
+def test_proxy_image_healthcheck_is_the_compose_one() -> None:
+    commands = list(dockerfile.parse_file(str(ROOT / "proxy" / "Dockerfile")))
+    image_check = next(c for c in commands if c.cmd == "HEALTHCHECK")
+    assert list(image_check.value[1:]) == healthcheck("proxy")

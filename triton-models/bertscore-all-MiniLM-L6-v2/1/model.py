@@ -1,0 +1,1 @@
+../../bertscore/1/model.py
