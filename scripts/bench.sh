@@ -19,14 +19,11 @@ run_bench() {
   fi
 }
 
-# Proxy overhead (proxied vs direct) and the embedded runtime vs @huggingface/transformers: the proxy and runtime
-# helpers' benches, when present.
-for bench in proxy/bench/*.ts; do
-  [ -e "$bench" ] || continue
-  case "$bench" in *.test.ts | */_*) continue ;; esac
-  run_bench "$(basename "$bench" .ts)" npx tsx "$bench"
-done
-run_bench bertscore-and-wire npx tsx bench/bertscore-and-wire.ts
+# The embedded runtime vs @huggingface/transformers and sentence-transformers (runtime helper), proxied vs direct
+# and binary vs JSON tensors (proxy helper), BERTScore end to end through the proxy (bench/).
+run_bench runtime npm run --silent bench:runtime -w proxy
+run_bench proxy npm run --silent bench:proxy -w proxy
+run_bench bertscore-through-proxy npx tsx bench/bertscore-through-proxy.ts
 
 echo >&2
 npx tsx bench/aggregate.ts --since "$since"

@@ -3,10 +3,10 @@ import { readPluginConfig } from "./config.js";
 
 describe("readPluginConfig", () => {
   it("applies the documented defaults", () => {
-    expect(readPluginConfig({ serviceUrl: "http://gpu-box:8000" }, "gpu-bridge")).toEqual({
+    expect(readPluginConfig({ serviceUrl: "http://gpu-box:8765" }, "gpu-bridge")).toEqual({
       ok: true,
       config: {
-        serviceUrl: "http://gpu-box:8000",
+        serviceUrl: "http://gpu-box:8765",
         timeout: 45,
         models: { embed: "all-MiniLM-L6-v2", bertscore: "roberta-large" },
       },
@@ -32,7 +32,7 @@ describe("readPluginConfig", () => {
   it.each([
     [undefined, /serviceUrl: serviceUrl is required/],
     [{}, /serviceUrl: serviceUrl is required/],
-    [{ serviceUrl: "gpu-box:8000" }, /serviceUrl must be an http\(s\) URL/],
+    [{ serviceUrl: "gpu-box:8765" }, /serviceUrl must be an http\(s\) URL/],
     [{ serviceUrl: "ftp://gpu-box" }, /serviceUrl must be an http\(s\) URL/],
     [{ serviceUrl: "http://a", timeout: 0 }, /timeout: /],
     [{ serviceUrl: "http://a", url: "http://b" }, /Unrecognized key: "url"/],

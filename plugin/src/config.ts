@@ -15,10 +15,10 @@ export const PluginConfigSchema = z
         protocol: /^https?$/,
         error: (issue) =>
           issue.input === undefined
-            ? "serviceUrl is required (the GPU Bridge proxy's base URL, e.g. http://gpu-box:8000)"
-            : "serviceUrl must be an http(s) URL, e.g. http://gpu-box:8000",
+            ? "serviceUrl is required (the GPU Bridge proxy's base URL, e.g. http://gpu-box:8765)"
+            : "serviceUrl must be an http(s) URL, e.g. http://gpu-box:8765",
       })
-      .meta({ description: "Base URL of the GPU Bridge proxy, e.g. http://gpu-box:8000" }),
+      .meta({ description: "Base URL of the GPU Bridge proxy, e.g. http://gpu-box:8765" }),
     apiKey: z
       .string()
       .min(1)

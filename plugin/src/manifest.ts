@@ -14,7 +14,7 @@ export function buildManifest(version: string): Record<string, unknown> {
     contracts: { tools: [...TOOL_NAMES] },
     configSchema: configJsonSchema(),
     uiHints: {
-      serviceUrl: { label: "Proxy URL", placeholder: "http://gpu-box:8000" },
+      serviceUrl: { label: "Proxy URL", placeholder: "http://gpu-box:8765" },
       apiKey: { label: "API key", sensitive: true },
       timeout: { label: "Timeout (seconds)" },
       "models.embed": { label: "Default embedding model" },

@@ -24,7 +24,10 @@ export interface ChaosOptions {
   restarts: number;
   /** How long the upstream stays down each time it is killed. */
   downMs?: number;
-  /** Requests sent before the measured run, to reach the memory plateau; 0 skips the RSS figure. */
+  /**
+   * Most requests sent before the measured run to reach the memory plateau (in rounds of 1000 until RSS moves less
+   * than 3% between rounds); 0 skips the RSS figure.
+   */
   warmup?: number;
   /** Distinct requests (each with its expected answer) that the run cycles through. */
   distinct?: number;
@@ -41,8 +44,8 @@ export interface ChaosReport {
   /** Upper bound on a request's life: the proxy's queue wait + upstream deadline + margin. */
   hangAfterMs: number;
   slotsInUseAfter: number | undefined;
-  /** Proxy RSS after the warm-up (same load and faults, no kills) and at the end; samples every 1000 requests. */
-  rss: { warmBytes: number; endBytes: number; growth: number; samplesMb: number[] } | undefined;
+  /** Proxy RSS at the warm-up plateau (same load and faults, no kills) and at the end; samples every 1000 requests. */
+  rss: { warmupRequests: number; warmBytes: number; endBytes: number; growth: number; samplesMb: number[] } | undefined;
   upstreamRestarts: number;
   faultCounts: Record<string, number> | undefined;
 }
@@ -51,6 +54,8 @@ const API_KEY = "chaos-key";
 const QUEUE_TIMEOUT_MS = 1_000;
 const UPSTREAM_TIMEOUT_MS = 800;
 const MAX_CONCURRENT = 8;
+/** RSS change between two warm-up rounds below which memory counts as having reached its plateau. */
+const PLATEAU = 0.03;
 /** The proxy may make a few upstream calls for one request (catalogue refresh, then infer), each with a deadline. */
 const HANG_AFTER_MS = QUEUE_TIMEOUT_MS + 3 * UPSTREAM_TIMEOUT_MS + 2_000;
 
@@ -130,10 +135,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const sampleRss = () => {
       void proxy.rssBytes().then((bytes) => samplesMb.push(Math.round(bytes / 2 ** 20)));
     };
+    let warmupRequests = 0;
     if (options.warmup) {
-      log(`warm-up: ${options.warmup} requests`);
-      await load(options.warmup);
-      warmBytes = await proxy.rssBytes();
+      const round = Math.min(1000, options.warmup);
+      let previous = 0;
+      while (warmupRequests < options.warmup) {
+        await load(round);
+        warmupRequests += round;
+        warmBytes = await proxy.rssBytes();
+        log(`warm-up: ${warmupRequests} requests, proxy RSS ${(warmBytes / 2 ** 20).toFixed(0)} MB`);
+        if (previous > 0 && Math.abs(warmBytes / previous - 1) < PLATEAU) break;
+        previous = warmBytes;
+      }
     }
 
     const killAt = Array.from({ length: options.restarts }, (_, k) =>
@@ -164,7 +177,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const slotsInUseAfter = await settledInFlight(proxy, HANG_AFTER_MS);
     if (options.warmup) {
       const endBytes = await proxy.rssBytes();
-      rss = { warmBytes, endBytes, growth: endBytes / warmBytes - 1, samplesMb };
+      rss = { warmupRequests, warmBytes, endBytes, growth: endBytes / warmBytes - 1, samplesMb };
     }
     return {
       upstream: options.upstream,

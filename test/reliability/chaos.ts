@@ -15,7 +15,7 @@ const { values } = parseArgs({
     total: { type: "string", default: "10000" },
     concurrency: { type: "string", default: "100" },
     restarts: { type: "string", default: "3" },
-    warmup: { type: "string", default: "1500" },
+    warmup: { type: "string", default: "8000" },
     repository: { type: "string", default: FIXTURE_REPOSITORY },
     seed: { type: "string", default: "7" },
     "time-limit-s": { type: "string", default: "900" },
@@ -105,7 +105,11 @@ async function main() {
   console.log(table(reports));
   const failures = reports.flatMap((r) => invariantFailures(r).map((f) => `${r.upstream}: ${f}`));
   for (const r of reports) {
-    if (r.rss) console.log(`${r.upstream}: proxy RSS every 1000 requests (MB): ${r.rss.samplesMb.join(" ")}`);
+    if (r.rss) {
+      console.log(
+        `${r.upstream}: warm-up ${r.rss.warmupRequests} requests; proxy RSS every 1000 requests of the run (MB): ${r.rss.samplesMb.join(" ")}`,
+      );
+    }
     for (const [problem, count] of Object.entries(r.load.problems)) console.log(`  ${r.upstream}: ${count} x ${problem}`);
   }
   const dir = join(REPO_ROOT, "bench-results");

@@ -46,18 +46,50 @@ def test_triton_healthcheck_passes_when_ready_and_fails_when_down(triton_url: st
     assert run_check(down).returncode != 0
 
 
+def copy_into(app: Path, sources: list[str], dest: str) -> None:
+    """COPY semantics for files and directories from the repository into /app (`app`)."""
+    target = app / dest
+    for src in sources:
+        if (ROOT / src).is_dir():
+            shutil.copytree(ROOT / src, target if not dest.endswith("/") else target / Path(src).name,
+                            ignore=shutil.ignore_patterns("*.test.ts", "node_modules"))
+        else:
+            into = target if dest.endswith("/") else target.parent
+            into.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / src, into / (Path(src).name if dest.endswith("/") else target.name))
+
+
 @pytest.fixture(scope="module")
 def image_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """/app as proxy/Dockerfile's runtime stage lays it out: the bundle its build stage makes with
-    `npm run build -w proxy`, proxy/package.json and node_modules (linked), nothing else of the repository."""
-    result = subprocess.run(["npm", "run", "build", "-w", "proxy"], check=False, capture_output=True, text=True,
-                            timeout=180, cwd=ROOT)
-    assert result.returncode == 0, result.stdout + result.stderr
+    """/app of proxy/Dockerfile's runtime stage, made as the Dockerfile makes it: its build stage's COPYs into an
+    empty folder (node_modules linked in place of the install), its build command there, then only the runtime
+    stage's files. A file the build needs but the Dockerfile does not copy fails here."""
+    groups: dict[str, list[dockerfile.Command]] = {}
+    for command in dockerfile.parse_file(str(ROOT / "proxy" / "Dockerfile")):
+        if command.cmd == "FROM":
+            name = command.value[2] if len(command.value) > 2 else str(len(groups))
+            groups[name] = []
+        elif groups:
+            groups[list(groups)[-1]].append(command)
+    build = tmp_path_factory.mktemp("build") / "app"
+    build.mkdir()
+    (build / "node_modules").symlink_to(ROOT / "node_modules")
+    for command in groups["build"]:
+        if command.cmd == "COPY":
+            copy_into(build, list(command.value[:-1]), command.value[-1])
+        elif command.cmd == "RUN" and command.value[0].startswith("npm run build"):
+            result = subprocess.run(["bash", "-c", command.value[0]], check=False, capture_output=True, text=True,
+                                    timeout=180, cwd=build)
+            assert result.returncode == 0, result.stdout + result.stderr
     app = tmp_path_factory.mktemp("image") / "app"
-    (app / "proxy").mkdir(parents=True)
-    shutil.copytree(ROOT / "proxy" / "dist", app / "proxy" / "dist")
-    shutil.copy(ROOT / "proxy" / "package.json", app / "proxy" / "package.json")
+    app.mkdir()
     (app / "node_modules").symlink_to(ROOT / "node_modules")
+    for command in groups["runtime"]:
+        if command.cmd == "COPY" and "--from=build" in command.flags:
+            src, dest = command.value
+            shutil.copytree(build / Path(src).relative_to("/app"), app / dest)
+        elif command.cmd == "COPY" and not command.flags:
+            copy_into(app, list(command.value[:-1]), command.value[-1])
     return app
 
 

@@ -1,8 +1,7 @@
 /**
- * Bench: BERTScore pairs per second through the proxy on the embedded runtime, and /embed throughput with binary
- * vs JSON tensors between the proxy and a KServe v2 server (UPSTREAM_BINARY on and off, same run, same load).
- * Uses the real models in triton-models/ when they are exported, else the test fixtures (named in the output).
- * Writes bench-results/bertscore-and-wire.json.
+ * Bench: BERTScore pairs per second end to end — HTTP /bertscore through the Node proxy on its embedded runtime,
+ * several clients — next to the runtime bench's in-process figure. Uses the real models in triton-models/ when
+ * they are exported, else the test fixtures (named in the output). Writes bench-results/bertscore-through-proxy.json.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +10,6 @@ import { runLoad, type LoadReport, type LoadRequest } from "../test/reliability/
 import { REPO_ROOT, startProxyProcess } from "../test/reliability/proxy-process.js";
 import { checkDocumentedShape } from "../test/reliability/response-shapes.js";
 import { FIXTURE_REPOSITORY } from "../test/reliability/runtime-backend.js";
-import { startRuntimeServer } from "../proxy/src/runtime/index.js";
 import { writeBenchResult, type BenchMetric } from "./results.js";
 
 const { values } = parseArgs({
@@ -24,7 +22,6 @@ const { values } = parseArgs({
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const PAIRS_PER_REQUEST = 8;
-const TEXTS_PER_REQUEST = 16;
 
 interface TaskModel {
   publicName: string;
@@ -54,7 +51,7 @@ function chooseRepository(): string {
   if (values.repository) return values.repository;
   const real = join(REPO_ROOT, "triton-models");
   const models = servedModels(real);
-  return models.embed.length > 0 && models.bertscore.length > 0 ? real : FIXTURE_REPOSITORY;
+  return models.bertscore.length > 0 ? real : FIXTURE_REPOSITORY;
 }
 
 const SENTENCES = [
@@ -75,11 +72,6 @@ function bertscoreRequest(model: string, i: number): LoadRequest {
   return { path: "/bertscore", body: { candidates, references, model_type: model }, checkAnswer: accept };
 }
 
-function embedRequest(model: string, i: number): LoadRequest {
-  const texts = Array.from({ length: TEXTS_PER_REQUEST }, (_, k) => sentence(i + k));
-  return { path: "/embed", body: { texts, model }, checkAnswer: accept };
-}
-
 async function measure(baseUrl: string, pick: (i: number) => LoadRequest): Promise<LoadReport> {
   const options = { baseUrl, concurrency: CONCURRENCY, hangAfterMs: 120_000, pick, checkShape: checkDocumentedShape };
   await runLoad({ ...options, total: Math.max(CONCURRENCY * 2, 10) });
@@ -93,53 +85,33 @@ const perSecond = (report: LoadReport, itemsPerRequest: number) => (report.total
 
 async function main() {
   const repository = chooseRepository();
-  const models = servedModels(repository);
-  const embedModel = models.embed[0]?.publicName;
-  const bertscoreModel = models.bertscore[0]?.publicName;
-  if (!embedModel || !bertscoreModel) throw new Error(`no embed or bertscore model with weights in ${repository}`);
+  const model = servedModels(repository).bertscore[0]?.publicName;
+  if (!model) throw new Error(`no bertscore model with weights in ${repository}`);
   const where = repository === FIXTURE_REPOSITORY ? "test fixtures" : "triton-models";
-  console.error(`bench: ${where}, embed ${embedModel}, bertscore ${bertscoreModel}, ${REQUESTS} requests x ${CONCURRENCY} clients`);
-
-  const server = await startRuntimeServer({ repository, host: "127.0.0.1", port: 0 });
-  const env = { GPU_MAX_CONCURRENT: String(CONCURRENCY), LOG_REQUESTS: "false", TRITON_URL: server.url, UPSTREAM_TIMEOUT_MS: "120000" };
-  const metrics: BenchMetric[] = [];
+  console.error(`bench: /bertscore through the proxy, ${model} (${where}), ${REQUESTS} requests x ${PAIRS_PER_REQUEST} pairs, ${CONCURRENCY} clients`);
+  const proxy = await startProxyProcess({
+    TRITON_URL: "",
+    MODEL_REPOSITORY: repository,
+    GPU_MAX_CONCURRENT: String(CONCURRENCY),
+    LOG_REQUESTS: "false",
+    UPSTREAM_TIMEOUT_MS: "120000",
+  });
+  let report: LoadReport;
   try {
-    const results: Record<string, LoadReport> = {};
-    for (const binary of [true, false]) {
-      const proxy = await startProxyProcess({ ...env, UPSTREAM_BINARY: String(binary) });
-      try {
-        results[binary ? "binary" : "json"] = await measure(proxy.url, (i) => embedRequest(embedModel, i));
-        if (binary) results.bertscore = await measure(proxy.url, (i) => bertscoreRequest(bertscoreModel, i));
-      } finally {
-        await proxy.stop();
-      }
-    }
-    const binary = results.binary as LoadReport;
-    const json = results.json as LoadReport;
-    const bertscore = results.bertscore as LoadReport;
-    metrics.push(
-      {
-        key: "bertscore_pairs_per_s",
-        label: `BERTScore pairs/s (${bertscoreModel}, ${where}, ${CONCURRENCY} clients)`,
-        value: perSecond(bertscore, PAIRS_PER_REQUEST),
-        unit: "pairs/s",
-      },
-      {
-        key: "json_vs_binary_throughput_ratio",
-        label: `binary / JSON tensors, /embed throughput (${embedModel}, ${TEXTS_PER_REQUEST} texts)`,
-        value: perSecond(binary, 1) / perSecond(json, 1),
-        unit: "ratio",
-        target: ">= 1",
-      },
-      { key: "embed_texts_per_s_binary", label: "/embed texts/s, binary tensors", value: perSecond(binary, TEXTS_PER_REQUEST), unit: "texts/s" },
-      { key: "embed_texts_per_s_json", label: "/embed texts/s, JSON tensors", value: perSecond(json, TEXTS_PER_REQUEST), unit: "texts/s" },
-      { key: "embed_p50_ms_binary", label: "/embed p50, binary tensors", value: binary.latencyMs.p50, unit: "ms" },
-      { key: "embed_p50_ms_json", label: "/embed p50, JSON tensors", value: json.latencyMs.p50, unit: "ms" },
-    );
+    report = await measure(proxy.url, (i) => bertscoreRequest(model, i));
   } finally {
-    await server.close();
+    await proxy.stop();
   }
-  const file = await writeBenchResult("bertscore-and-wire", metrics, { repository: where, requests: REQUESTS, concurrency: CONCURRENCY });
+  const metrics: BenchMetric[] = [
+    {
+      key: "bertscore_pairs_per_s_http",
+      label: `BERTScore pairs/s through the proxy (${model}, ${where}, ${CONCURRENCY} clients)`,
+      value: perSecond(report, PAIRS_PER_REQUEST),
+      unit: "pairs/s",
+    },
+    { key: "bertscore_request_p50_ms", label: `/bertscore p50, ${PAIRS_PER_REQUEST} pairs per request`, value: report.latencyMs.p50, unit: "ms" },
+  ];
+  const file = await writeBenchResult("bertscore-through-proxy", metrics, { repository: where, requests: REQUESTS, concurrency: CONCURRENCY });
   for (const m of metrics) console.error(`bench: ${m.label}: ${m.value.toFixed(2)} ${m.unit}`);
   console.error(`bench: written ${file}`);
 }
