@@ -21,6 +21,21 @@ describe("formatBertscore", () => {
     ]);
   });
 
+  it("prints n/a where the proxy answers null (bert_score's NaN) and leaves it out of the mean", () => {
+    const text = formatBertscore({
+      precision: [0.9, null],
+      recall: [null, null],
+      f1: [0, 0],
+      model: "tiny-bert",
+      hash: "tiny-bert_L3_idf_version=0.3.12(hug_trans=5.23.0)",
+    });
+    expect(text.split("\n").slice(3, 6)).toEqual([
+      "| 1 | 0.9000 | n/a | 0.0000 |",
+      "| 2 | n/a | n/a | 0.0000 |",
+      "Mean: P 0.9000, R n/a, F1 0.0000",
+    ]);
+  });
+
   it("caps the table and points at details for the rest", () => {
     const n = MAX_SCORE_ROWS + 5;
     const values = Array.from({ length: n }, (_, i) => i / n);

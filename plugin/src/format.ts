@@ -51,10 +51,14 @@ export function formatEmbed(result: EmbedResponse): string {
   return `${n} embedding${n === 1 ? "" : "s"} × ${result.dimensions} dims (${result.model}); vectors in details.embeddings`;
 }
 
-function score(value: number | undefined): string {
+/** null: bert_score's NaN (idf over a single reference), shown as n/a. */
+function score(value: number | null | undefined): string {
+  if (value === null) return "n/a";
   return value === undefined ? "?" : value.toFixed(4);
 }
 
-function mean(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
+/** Mean of the scores that are numbers; null when there are none. */
+function mean(values: (number | null)[]): number | null {
+  const numbers = values.filter((value): value is number => value !== null);
+  return numbers.length === 0 ? null : numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
 }

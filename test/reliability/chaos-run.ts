@@ -25,8 +25,8 @@ export interface ChaosOptions {
   /** How long the upstream stays down each time it is killed. */
   downMs?: number;
   /**
-   * Most requests sent before the measured run to reach the memory plateau (in rounds of 1000 until RSS moves less
-   * than 3% between rounds); 0 skips the RSS figure.
+   * Most requests sent before the measured run to reach the memory plateau (the last four RSS readings, one per
+   * 1000 requests, within 3%); 0 skips the RSS figure.
    */
   warmup?: number;
   /** Distinct requests (each with its expected answer) that the run cycles through. */
@@ -44,8 +44,21 @@ export interface ChaosReport {
   /** Upper bound on a request's life: the proxy's queue wait + upstream deadline + margin. */
   hangAfterMs: number;
   slotsInUseAfter: number | undefined;
-  /** Proxy RSS at the warm-up plateau (same load and faults, no kills) and at the end; samples every 1000 requests. */
-  rss: { warmupRequests: number; warmBytes: number; endBytes: number; growth: number; samplesMb: number[] } | undefined;
+  /**
+   * Proxy RSS read under load every 1000 requests: at the end of the warm-up (same load and faults, no kills) and
+   * at the end of the run, each the median of the last three readings.
+   */
+  rss:
+    | {
+        warmupRequests: number;
+        warmBytes: number;
+        endBytes: number;
+        growth: number;
+        warmupSamplesMb: number[];
+        samplesMb: number[];
+        idleAfterMb: number;
+      }
+    | undefined;
   upstreamRestarts: number;
   faultCounts: Record<string, number> | undefined;
 }
@@ -54,8 +67,6 @@ const API_KEY = "chaos-key";
 const QUEUE_TIMEOUT_MS = 1_000;
 const UPSTREAM_TIMEOUT_MS = 800;
 const MAX_CONCURRENT = 8;
-/** RSS change between two warm-up rounds below which memory counts as having reached its plateau. */
-const PLATEAU = 0.03;
 /** The proxy may make a few upstream calls for one request (catalogue refresh, then infer), each with a deadline. */
 const HANG_AFTER_MS = QUEUE_TIMEOUT_MS + 3 * UPSTREAM_TIMEOUT_MS + 2_000;
 
@@ -73,6 +84,20 @@ export const DEFAULT_METADATA_FAULTS: FaultRates = {
   "status-500": 0.01,
   reset: 0.005,
 };
+
+/** RSS spread (max/min - 1) of the last readings below which memory counts as levelled off. */
+const PLATEAU = { readings: 4, spread: 0.03 };
+
+function plateaued(samples: number[]): boolean {
+  if (samples.length < PLATEAU.readings) return false;
+  const last = samples.slice(-PLATEAU.readings);
+  return Math.max(...last) / Math.min(...last) - 1 < PLATEAU.spread;
+}
+
+function medianOfLast(values: number[], count: number): number {
+  const last = values.slice(-count).sort((a, b) => a - b);
+  return last[Math.floor(last.length / 2)] ?? 0;
+}
 
 async function settledInFlight(proxy: ProxyProcess, withinMs: number): Promise<number | undefined> {
   const deadline = Date.now() + withinMs;
@@ -113,8 +138,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const proxy = await startProxyProcess(env);
   try {
-    const load = (total: number, onProgress?: (done: number) => void) =>
+    const load = (total: number, onProgress?: (done: number) => void, shouldStop?: () => boolean) =>
       runLoad({
+        shouldStop,
         baseUrl: proxy.url,
         apiKey: API_KEY,
         total,
@@ -130,23 +156,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       { ...DEFAULT_METADATA_FAULTS, ...options.metadataRates },
     );
     let rss: ChaosReport["rss"];
-    let warmBytes = 0;
-    const samplesMb: number[] = [];
-    const sampleRss = () => {
-      void proxy.rssBytes().then((bytes) => samplesMb.push(Math.round(bytes / 2 ** 20)));
+    const warmSamples: number[] = [];
+    const samples: number[] = [];
+    // RSS is read under load every 1000 requests (reads are queued, so they land in order).
+    let reading = Promise.resolve();
+    const sampleRss = (into: number[]) => {
+      reading = reading.then(async () => {
+        into.push(await proxy.rssBytes());
+      });
     };
     let warmupRequests = 0;
     if (options.warmup) {
-      const round = Math.min(1000, options.warmup);
-      let previous = 0;
-      while (warmupRequests < options.warmup) {
-        await load(round);
-        warmupRequests += round;
-        warmBytes = await proxy.rssBytes();
-        log(`warm-up: ${warmupRequests} requests, proxy RSS ${(warmBytes / 2 ** 20).toFixed(0)} MB`);
-        if (previous > 0 && Math.abs(warmBytes / previous - 1) < PLATEAU) break;
-        previous = warmBytes;
-      }
+      log(`warm-up: up to ${options.warmup} requests, until the proxy's RSS levels off`);
+      const warm = await load(
+        options.warmup,
+        (done) => {
+          if (done % 1000 === 0) sampleRss(warmSamples);
+        },
+        () => plateaued(warmSamples),
+      );
+      await reading;
+      warmupRequests = warm.total;
     }
 
     const killAt = Array.from({ length: options.restarts }, (_, k) =>
@@ -167,7 +197,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       if (done % 1000 === 0) {
         log(`${done}/${options.total}`);
-        if (options.warmup) sampleRss();
+        if (options.warmup) sampleRss(samples);
       }
     };
     log(`run: ${options.total} requests, ${options.concurrency} clients, upstream ${options.upstream}`);
@@ -175,9 +205,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(outages);
 
     const slotsInUseAfter = await settledInFlight(proxy, HANG_AFTER_MS);
-    if (options.warmup) {
-      const endBytes = await proxy.rssBytes();
-      rss = { warmupRequests, warmBytes, endBytes, growth: endBytes / warmBytes - 1, samplesMb };
+    await reading;
+    if (options.warmup && warmSamples.length > 0 && samples.length > 0) {
+      const warmBytes = medianOfLast(warmSamples, 3);
+      const endBytes = medianOfLast(samples, 3);
+      const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+      rss = {
+        warmupRequests,
+        warmBytes,
+        endBytes,
+        growth: endBytes / warmBytes - 1,
+        warmupSamplesMb: warmSamples.map(mb),
+        samplesMb: samples.map(mb),
+        idleAfterMb: mb(await proxy.rssBytes()),
+      };
     }
     return {
       upstream: options.upstream,

@@ -15,7 +15,7 @@ const { values } = parseArgs({
     total: { type: "string", default: "10000" },
     concurrency: { type: "string", default: "100" },
     restarts: { type: "string", default: "3" },
-    warmup: { type: "string", default: "8000" },
+    warmup: { type: "string", default: "20000" },
     repository: { type: "string", default: FIXTURE_REPOSITORY },
     seed: { type: "string", default: "7" },
     "time-limit-s": { type: "string", default: "900" },
@@ -107,7 +107,8 @@ async function main() {
   for (const r of reports) {
     if (r.rss) {
       console.log(
-        `${r.upstream}: warm-up ${r.rss.warmupRequests} requests; proxy RSS every 1000 requests of the run (MB): ${r.rss.samplesMb.join(" ")}`,
+        `${r.upstream}: proxy RSS (MB) every 1000 requests, warm-up (${r.rss.warmupRequests}): ${r.rss.warmupSamplesMb.join(" ")}; ` +
+          `run: ${r.rss.samplesMb.join(" ")}; idle after: ${r.rss.idleAfterMb}`,
       );
     }
     for (const [problem, count] of Object.entries(r.load.problems)) console.log(`  ${r.upstream}: ${count} x ${problem}`);

@@ -30,6 +30,8 @@ export interface LoadOptions {
   checkShape: ShapeCheck;
   /** Called after each completed request with the number completed so far. */
   onProgress?(done: number): void;
+  /** Checked before each request: true ends the run early (`total` is then an upper bound). */
+  shouldStop?(): boolean;
 }
 
 export interface Sample {
@@ -144,7 +146,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   };
 
   const client = async () => {
-    while (next < options.total) {
+    while (next < options.total && !options.shouldStop?.()) {
       const index = next++;
       await one(options.pick(index));
       done += 1;
@@ -156,6 +158,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   } finally {
     await agent.close();
   }
+  report.total = done;
   report.wallMs = performance.now() - started;
   report.latencyMs = percentiles(latencies);
   return report;

@@ -69,11 +69,16 @@ export const BertscoreRequestSchema = z
     example: { candidates: ["The cat sat on the mat."], references: ["A cat was sitting on the mat."] },
   });
 
+/** bert_score divides by the sum of the idf weights, which is 0 when every token has df = M (M references). */
+const NAN_NOTE = "null where bert_score yields NaN: idf with a single reference gives every reference token weight 0";
+
 export const BertscoreResponseSchema = z
   .object({
-    precision: z.array(z.number()),
-    recall: z.array(z.number()),
-    f1: z.array(z.number()),
+    precision: z
+      .array(z.number().nullable())
+      .meta({ description: `${NAN_NOTE}, so P is null when every candidate token occurs in that reference` }),
+    recall: z.array(z.number().nullable()).meta({ description: `${NAN_NOTE}, so R is null` }),
+    f1: z.array(z.number()).meta({ description: "0 where precision or recall is null, as in bert_score" }),
     model: z.string().meta({ description: "The model that scored" }),
     hash: z.string().meta({ description: "bert_score's hash of the scoring settings" }),
   })

@@ -27,8 +27,19 @@ export function apiErrorFromUpstream(err: UpstreamError): ApiError {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof UpstreamError) return apiErrorFromUpstream(err);
-  if (err instanceof HTTPException && err.status === 413) return new ApiError("body_too_large", "request body too large");
-  if (err instanceof HTTPException && err.status === 401) return new ApiError("unauthorized", "Unauthorized");
+  if (err instanceof HTTPException) {
+    // hono's own checks; ours run first and say more, these are the safety net that keeps client mistakes 4xx
+    switch (err.status) {
+      case 400:
+        return new ApiError("invalid_json", "request body is not valid JSON");
+      case 401:
+        return new ApiError("unauthorized", "Unauthorized");
+      case 413:
+        return new ApiError("body_too_large", "request body too large");
+      case 415:
+        return new ApiError("unsupported_media_type", "unsupported Content-Type: use application/json; charset=utf-8");
+    }
+  }
   return new ApiError("internal_error", "internal error");
 }
 

@@ -15,8 +15,27 @@ import type {
   Tensor,
 } from "./types.js";
 
-/** How the client sends: global fetch (Workers), undici's fetch with a keep-alive pool, or an in-process handler. */
-export type FetchFn = (url: string, init: RequestInit) => Promise<Response>;
+/** One upstream request: what both fetch() and undici's request() take. */
+export interface UpstreamRequest {
+  method: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  signal: AbortSignal;
+}
+
+/** The part of an answer the client reads. A web Response is one; Node's pool builds just this (no web streams). */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: Headers;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  /** Drops an unread body (frees the connection). */
+  readonly body: { cancel(): Promise<void> } | null;
+}
+
+/** How the client sends: global fetch (Workers), undici's request() on a keep-alive pool, or an in-process handler. */
+export type FetchFn = (url: string, init: UpstreamRequest) => Promise<UpstreamResponse>;
 
 export type UpstreamErrorKind =
   /** The server rejected the request (400): bad input. */
@@ -68,6 +87,8 @@ export interface InferOptions extends CallOptions {
 
 /** The decoded outputs of an inference, by name. */
 export type InferOutputs = Map<string, Tensor>;
+
+const textEncoder = new TextEncoder();
 
 /** Only names the caller took from the repository index reach a URL, and always encoded. */
 function modelPath(model: string): string {
@@ -144,11 +165,11 @@ export class KServeClient {
     return byName;
   }
 
-  private json(method: string, path: string, payload: unknown, options: CallOptions): Promise<unknown> {
+  private json(method: UpstreamRequest["method"], path: string, payload: unknown, options: CallOptions): Promise<unknown> {
     const message =
       payload === undefined
         ? undefined
-        : { body: new TextEncoder().encode(JSON.stringify(payload)), headers: { "content-type": "application/json" } };
+        : { body: textEncoder.encode(JSON.stringify(payload)), headers: { "content-type": "application/json" } };
     return this.call(method, path, message, options, async (res) => {
       if (!res.ok) throw await statusError(this.baseUrl, res);
       const text = await res.text();
@@ -161,11 +182,11 @@ export class KServeClient {
    * server that sends headers and then stalls still times out.
    */
   private async call<T>(
-    method: string,
+    method: UpstreamRequest["method"],
     path: string,
     message: { body: Uint8Array; headers: Record<string, string> } | undefined,
     options: CallOptions,
-    handle: (res: Response) => Promise<T>,
+    handle: (res: UpstreamResponse) => Promise<T>,
   ): Promise<T> {
     // One controller and one timer per call: AbortSignal.timeout/any cost several times more on Node 20.
     const controller = new AbortController();
@@ -178,7 +199,7 @@ export class KServeClient {
     const onCallerAbort = () => controller.abort(caller?.reason);
     if (caller?.aborted) onCallerAbort();
     else caller?.addEventListener("abort", onCallerAbort, { once: true });
-    const init: RequestInit = {
+    const init: UpstreamRequest = {
       method,
       signal: controller.signal,
       ...(message ? { body: message.body, headers: message.headers } : {}),
@@ -225,8 +246,8 @@ function parseOrThrow<T>(baseUrl: string, parse: () => T): T {
   }
 }
 
-async function statusError(baseUrl: string, res: Response): Promise<UpstreamError> {
-  const error = await errorFromResponse(res);
+async function statusError(baseUrl: string, res: UpstreamResponse): Promise<UpstreamError> {
+  const error = await errorFromResponse(new Response(await res.text().catch(() => ""), { status: res.status }));
   if (res.status === 400) return new UpstreamError("rejected", error.message, 400);
   if (res.status === 404 || res.status === 503) return new UpstreamError("unavailable", error.message, res.status);
   return new UpstreamError("bad_response", `${baseUrl} answered ${res.status}: ${error.message}`, res.status);

@@ -5,6 +5,7 @@ import { createApp, type GpuBridgeApp } from "../app/app.js";
 import { parseConfig } from "../app/config.js";
 import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "../kserve/client.js";
+import { closeWhenBodyUnread } from "./close-unread.js";
 import { EMBEDDED_URL, startEmbedded } from "./embedded.js";
 import { createPromMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
@@ -53,7 +54,8 @@ export async function startProxy(env: Record<string, string | undefined>, option
   const nodeApp = await createNodeApp(env, options);
   const { HOST, PORT } = nodeApp.services.config;
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: nodeApp.app.fetch, hostname: HOST, port: PORT }, () => resolve(s));
+    const fetch = closeWhenBodyUnread((request, env) => nodeApp.app.fetch(request, env));
+    const s = serve({ fetch, hostname: HOST, port: PORT }, () => resolve(s));
     s.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;

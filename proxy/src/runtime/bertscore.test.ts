@@ -53,8 +53,9 @@ describe("greedy matching", () => {
 describe("length-sorted batching", () => {
   it("groups similar lengths within the limits and covers every index once", () => {
     const lengths = [50, 3, 40, 4, 5, 60, 2];
-    const batches = lengthSortedBatches(lengths, { maxBatchSize: 3, maxTokens: 120 });
-    expect(batches).toEqual([[6, 1, 3], [4, 2], [0, 5]]);
+    const batches = lengthSortedBatches(lengths, { maxBatchSize: 3, maxTokens: 120, maxPadding: 0.5 });
+    // [2,3,4] pads 9 real tokens to 12; 5 then 40 would pad 45 to 80 (> 50% padding); 40,50 = 100 <= 1.5*90
+    expect(batches).toEqual([[6, 1, 3], [4], [2, 0], [5]]);
     expect(batches.flat().sort()).toEqual(lengths.map((_, i) => i).sort());
   });
 });

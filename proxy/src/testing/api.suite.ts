@@ -4,6 +4,7 @@
  * with goldens computed by sentence-transformers and bert_score (test/fixtures/goldens), never by our code.
  */
 import { describe, expect, it } from "vitest";
+import { BertscoreResponseSchema } from "../api/schemas.js";
 import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import bertscoreBertGoldens from "../../../test/fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
 import embedGoldens from "../../../test/fixtures/goldens/embed.json" with { type: "json" };
@@ -20,6 +21,11 @@ export { FIXTURE_ENV, FIXTURE_MODELS } from "./fixture-env.js";
 
 /** ONNX Runtime on CPU against PyTorch: agreement to float32 rounding of a few ulps after reductions. */
 const TOLERANCE = 1e-5;
+
+/** A POST of `body` as JSON text under the given Content-Type. */
+export function typed(contentType: string, body: unknown): RequestInit {
+  return { method: "POST", headers: { "content-type": contentType }, body: JSON.stringify(body) };
+}
 
 export function postJson(body: unknown, headers: Record<string, string> = {}): RequestInit {
   return { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
@@ -117,6 +123,14 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       embedGoldens.cases.forEach((c, i) => expectClose(body.embeddings[i] as number[], c.embedding));
     });
 
+    it("accepts JSON media types in any case, with a UTF-8 charset by any of its names", async () => {
+      for (const type of ['Application/JSON; Charset="UTF-8"', "application/json;charset=utf8", "application/vnd.api+json"]) {
+        const res = await request("/embed", typed(type, { texts: ["hello"] }));
+        expect(res.status, type).toBe(200);
+        expect(((await res.json()) as { dimensions: number }).dimensions).toBe(32);
+      }
+    });
+
     it("accepts an organisation prefix on the model name", async () => {
       const res = await request("/embed", postJson({ texts: ["hi"], model: `sentence-transformers/${FIXTURE_MODELS.embed}` }));
       expect(res.status).toBe(200);
@@ -173,6 +187,27 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
         });
       }
     }
+
+    it("answers null where bert_score gives NaN (idf over a single reference) and F1 0, as the schema says", async () => {
+      // bert_score 0.3.13, score(idf=True, batch_size=1) on the committed tiny-bert (num_layers 3):
+      // P 0.91229498, R nan, F 0 for the first pair; P nan, R nan, F 0 for identical texts.
+      const cases = [
+        { candidates: ["a cat sat on a mat"], references: ["the dog ran in the park"], P: 0.91229498, R: null },
+        { candidates: ["the cat sat"], references: ["the cat sat"], P: null, R: null },
+      ];
+      for (const c of cases) {
+        const res = await request(
+          "/bertscore",
+          postJson({ candidates: c.candidates, references: c.references, model_type: FIXTURE_MODELS.bertscoreBert, idf: true }),
+        );
+        expect(res.status).toBe(200);
+        const body = BertscoreResponseSchema.parse(await res.json());
+        expect(body.recall).toEqual([c.R]);
+        expect(body.f1).toEqual([0]);
+        if (c.P === null) expect(body.precision).toEqual([null]);
+        else expectClose(body.precision as number[], [c.P]);
+      }
+    });
 
     it("refuses the original README's model override when it is not served", async () => {
       const res = await request(
@@ -248,6 +283,12 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
     const cases: [string, string, RequestInit, number, string][] = [
       ["invalid JSON", "/embed", { method: "POST", headers: { "content-type": "application/json" }, body: "{texts:" }, 400, "invalid_json"],
       ["text/plain body", "/embed", { method: "POST", headers: { "content-type": "text/plain" }, body: '{"texts":["a"]}' }, 415, "unsupported_media_type"],
+      ["empty media type parameters", "/embed", typed("application/json;;;", { texts: ["a"] }), 415, "unsupported_media_type"],
+      ["empty parameters on /bertscore", "/bertscore", typed("application/json;;;", { candidates: ["a"], references: ["b"] }), 415, "unsupported_media_type"],
+      ["empty parameters on /v1/embeddings", "/v1/embeddings", typed("application/json;", { input: "a" }), 415, "unsupported_media_type"],
+      ["charset latin1", "/embed", typed("application/json; charset=latin1", { texts: ["a"] }), 415, "unsupported_media_type"],
+      ["charset utf-16", "/embed", typed("application/json; charset=utf-16", { texts: ["a"] }), 415, "unsupported_media_type"],
+      ["unknown charset", "/v1/embeddings", typed("application/json; charset=klingon", { input: "a" }), 415, "unsupported_media_type"],
       ["no content type", "/bertscore", { method: "POST", body: new Uint8Array([123, 125]) }, 415, "unsupported_media_type"],
       ["empty texts", "/embed", postJson({ texts: [] }), 422, "validation_error"],
       ["non-string texts", "/embed", postJson({ texts: ["a", 3] }), 422, "validation_error"],

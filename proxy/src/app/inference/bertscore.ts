@@ -17,11 +17,16 @@ export interface BertscoreInput {
 }
 
 export interface BertscoreScores {
-  precision: number[];
-  recall: number[];
+  /** null where bert_score gives NaN (idf weights summing to 0; see api/schemas.ts). */
+  precision: (number | null)[];
+  recall: (number | null)[];
+  /** 0 where NaN, as bert_score does. */
   f1: number[];
   hash: string;
 }
+
+const nullWhereNaN = (value: number) => (Number.isNaN(value) ? null : value);
+const zeroWhereNaN = (value: number) => (Number.isNaN(value) ? 0 : value);
 
 export function bertscoreTensors(input: BertscoreInput): Tensor[] {
   const rows = input.candidates.length;
@@ -61,9 +66,9 @@ export async function scoreBertscore(
   });
   const n = input.candidates.length;
   return {
-    precision: Array.from(floats(outputs, precision, n)),
-    recall: Array.from(floats(outputs, recall, n)),
-    f1: Array.from(floats(outputs, f1, n)),
+    precision: Array.from(floats(outputs, precision, n), nullWhereNaN),
+    recall: Array.from(floats(outputs, recall, n), nullWhereNaN),
+    f1: Array.from(floats(outputs, f1, n), zeroWhereNaN),
     hash: strings(outputs, hash, n)[0] ?? "",
   };
 }

