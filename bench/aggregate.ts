@@ -98,7 +98,8 @@ function runtimeBenchMetrics(report: Json): Metric[] {
   for (const entry of (Array.isArray(report.bertscore) ? report.bertscore : []) as Json[]) {
     const pairs = num(entry.pairs_per_second);
     if (pairs !== undefined) {
-      metrics.push({ key: "bertscore_pairs_per_s", label: `BERTScore pairs/s in process (${String(entry.model)})`, value: pairs, unit: "pairs/s" });
+      const what = typeof entry.encoder === "string" ? `${String(entry.model)}, ${entry.encoder}` : String(entry.model);
+      metrics.push({ key: "bertscore_pairs_per_s", label: `BERTScore pairs/s in process (${what})`, value: pairs, unit: "pairs/s" });
     }
   }
   return metrics;

@@ -7,7 +7,7 @@
  */
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
@@ -32,10 +32,26 @@ interface Target {
   url: string;
   headers: Record<string, string>;
   body: Buffer;
+  /** The proxy process, whose CPU time per request is reported (the machine may be busy; CPU time is steadier). */
+  pid?: number | undefined;
 }
 
-function proxyTarget(name: string, base: string, texts: string[]): Target {
-  return { name, url: `${base}/embed`, headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ texts })) };
+/** User + system CPU milliseconds of a process so far (Linux /proc; undefined elsewhere). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+function proxyTarget(name: string, proxy: { url: string; pid: number | undefined }, texts: string[]): Target {
+  return {
+    name,
+    url: `${proxy.url}/embed`,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify({ texts })),
+    pid: proxy.pid,
+  };
 }
 
 function directTarget(base: string, texts: string[]): Target {
@@ -50,7 +66,7 @@ function directTarget(base: string, texts: string[]): Target {
   return { name: "direct (KServe v2, binary)", url: `${base}/v2/models/embed/infer`, headers: message.headers, body: Buffer.from(message.body) };
 }
 
-async function startProxyProcess(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startProxyProcess(env: Record<string, string>): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
     env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_REQUESTS: "false", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -66,6 +82,7 @@ async function startProxyProcess(env: Record<string, string>): Promise<{ url: st
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
@@ -75,6 +92,7 @@ async function startProxyProcess(env: Record<string, string>): Promise<{ url: st
 }
 
 async function throughput(target: Target) {
+  const cpuBefore = cpuMs(target.pid);
   const result = await autocannon({
     url: target.url,
     method: "POST",
@@ -83,7 +101,19 @@ async function throughput(target: Target) {
     connections: CONNECTIONS,
     duration: DURATION_S,
   });
-  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const cpuAfter = cpuMs(target.pid);
+  const proxyCpu =
+    cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
+      ? ((cpuAfter - cpuBefore) * 1000) / result.requests.total
+      : undefined;
+  return {
+    rps: result.requests.average,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    proxy_cpu_us_per_req: proxyCpu,
+  };
 }
 
 /** One request at a time over one keep-alive connection: per-request latency to the microsecond. */
@@ -120,8 +150,8 @@ async function main(): Promise<void> {
       const texts = Array.from({ length: batch }, (_, i) => `${SENTENCE} ${i}`);
       const targets = [
         directTarget(runtime.url, texts),
-        proxyTarget("proxy /embed, binary upstream tensors", binaryProxy.url, texts),
-        proxyTarget("proxy /embed, JSON upstream tensors", jsonProxy.url, texts),
+        proxyTarget("proxy /embed, binary upstream tensors", binaryProxy, texts),
+        proxyTarget("proxy /embed, JSON upstream tensors", jsonProxy, texts),
       ];
       const results = [];
       for (const target of targets) {

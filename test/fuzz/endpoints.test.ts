@@ -18,7 +18,7 @@ const MAX_TEXT_LENGTH = 2_000;
 const POST_ROUTES = ["/embed", "/bertscore", "/v1/embeddings"] as const;
 const GET_ROUTES = ["/health", "/info", "/openapi.json", "/docs"] as const;
 /** Runs per property and runtime: enough to meet each generator's edge cases, small enough for CI. */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 interface Sent {

@@ -2,7 +2,7 @@
  * schemathesis (the Python property-based API tester) against the proxy's own /openapi.json on both runtimes:
  * the Node proxy on its embedded runtime, and the Workers build under wrangler dev pointing at a KServe v2 server
  * of the embedded runtime. Checks: no 5xx, and every response conforms to the documented schema.
- * SCHEMATHESIS_MAX_EXAMPLES raises the bound (default 20 per operation).
+ * SCHEMATHESIS_MAX_EXAMPLES raises the bound (default 50 per operation).
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -17,7 +17,7 @@ import { RUNTIMES, startTarget, unavailable, type Target } from "../reliability/
 
 const SCHEMATHESIS = join(REPO_ROOT, ".venv", "bin", "schemathesis");
 const API_KEY = "schemathesis-key";
-const MAX_EXAMPLES = process.env.SCHEMATHESIS_MAX_EXAMPLES ?? "20";
+const MAX_EXAMPLES = process.env.SCHEMATHESIS_MAX_EXAMPLES ?? "50";
 const PHASES = process.env.SCHEMATHESIS_PHASES ?? "examples,coverage,fuzzing";
 const SEED = process.env.SCHEMATHESIS_SEED ?? "1";
 

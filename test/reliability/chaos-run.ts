@@ -34,6 +34,8 @@ export interface ChaosOptions {
   inferRates?: Partial<FaultRates>;
   metadataRates?: Partial<FaultRates>;
   seed?: number;
+  /** More proxy settings, e.g. UPSTREAM_BINARY=false for JSON tensors between the proxy and the upstream. */
+  proxyEnv?: Record<string, string>;
   log?(line: string): void;
 }
 
@@ -135,6 +137,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     GPU_MAX_BATCH_SIZE: String(LIMITS.GPU_MAX_BATCH_SIZE),
     GPU_MAX_TEXT_LENGTH: String(LIMITS.GPU_MAX_TEXT_LENGTH),
     ...(upstream ? { TRITON_URL: upstream.url } : { TRITON_URL: "", MODEL_REPOSITORY: options.repository }),
+    ...options.proxyEnv,
   };
   const proxy = await startProxyProcess(env);
   try {

@@ -62,4 +62,20 @@ describe("chaos at CI size", () => {
     const errors = Object.entries(report.load.byStatus).filter(([status]) => Number(status) >= 500);
     expect(errors.length).toBeGreaterThan(0);
   });
+
+  it("faulty upstream with JSON tensors (UPSTREAM_BINARY=false), restarted once: 300 requests, 20 clients", async () => {
+    const report = await runChaos({
+      upstream: "faulty",
+      backend: backend.fetch,
+      repository: FIXTURE_REPOSITORY,
+      total: 300,
+      concurrency: 20,
+      restarts: 1,
+      distinct: 60,
+      inferRates: { slow: 0.02, "malformed-json": 0.05, "truncated-binary": 0.05, "status-500": 0.05, reset: 0.03 },
+      proxyEnv: { UPSTREAM_BINARY: "false" },
+    });
+    expectInvariants(report);
+    expect.soft(report.upstreamRestarts).toBe(1);
+  });
 });

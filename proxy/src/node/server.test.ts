@@ -37,6 +37,26 @@ describe("proxy on Node over real HTTP, embedded runtime", () => {
     expect(((await res.json()) as { code: string }).code).toBe("body_too_large");
   });
 
+  it("reads a chunked body under MAX_BODY_BYTES (no Content-Length)", async () => {
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"texts":["chunked '));
+        controller.enqueue(encoder.encode('body"]}'));
+        controller.close();
+      },
+    });
+    const res = await request("/embed", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    const direct = (await (await request("/embed", postJson({ texts: ["chunked body"] }))).json()) as { embeddings: number[][] };
+    expect(((await res.json()) as { embeddings: number[][] }).embeddings).toEqual(direct.embeddings);
+  });
+
   it("exposes Prometheus metrics by route and status", async () => {
     await request("/embed", postJson({ texts: ["metrics"] }));
     await request("/embed", postJson({ texts: [] }));

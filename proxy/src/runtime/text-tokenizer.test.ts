@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
 import { AddedToken, BPE, byteLevelPreTokenizer, robertaProcessing, Tokenizer as RustTokenizer } from "tokenizers";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { pyStrip } from "./py-strip.js";
 import { createTextTokenizer, robertaTokenizerJson, type TokenizerJson } from "./text-tokenizer.js";
 
@@ -58,12 +58,17 @@ describe("pyStrip", () => {
   });
 });
 
+// skipIf still runs a suite's body to collect its tests, so the files are read in beforeAll.
 describe.skipIf(!existsSync(MINILM))("MiniLM tokenizer parity with the Rust binding", () => {
-  const json = readFileSync(MINILM, "utf8");
-  const ours = createTextTokenizer(JSON.parse(json) as TokenizerJson, { type: "bert", maxLength: 256 });
-  const rust = RustTokenizer.fromString(json);
-  rust.disablePadding();
-  rust.setTruncation(256);
+  let ours: ReturnType<typeof createTextTokenizer>;
+  let rust: RustTokenizer;
+  beforeAll(() => {
+    const json = readFileSync(MINILM, "utf8");
+    ours = createTextTokenizer(JSON.parse(json) as TokenizerJson, { type: "bert", maxLength: 256 });
+    rust = RustTokenizer.fromString(json);
+    rust.disablePadding();
+    rust.setTruncation(256);
+  });
 
   it.each(CORPUS.map((t) => [JSON.stringify(t).slice(0, 60), t]))("%s", async (_label, text) => {
     const expected = (await rust.encode(pyStrip(text), null, { addSpecialTokens: true })).getIds();
@@ -71,18 +76,22 @@ describe.skipIf(!existsSync(MINILM))("MiniLM tokenizer parity with the Rust bind
   });
 });
 
-describe.skipIf(!existsSync(ROBERTA_VOCAB))("RoBERTa tokenizer parity with the Rust binding", async () => {
-  const vocab = JSON.parse(readFileSync(ROBERTA_VOCAB, "utf8")) as Record<string, number>;
-  const merges = readFileSync(ROBERTA_MERGES, "utf8").split("\n");
-  const ours = createTextTokenizer(robertaTokenizerJson(vocab, merges), { type: "roberta", maxLength: 512 });
-  const rust = new RustTokenizer(await BPE.fromFile(ROBERTA_VOCAB, ROBERTA_MERGES));
-  rust.setPreTokenizer(byteLevelPreTokenizer(false, true));
-  rust.setPostProcessor(robertaProcessing(["</s>", 2], ["<s>", 0], true));
-  rust.addAddedTokens(
-    ["<s>", "<pad>", "</s>", "<unk>"].map((t) => new AddedToken(t, true, { normalized: true })),
-  );
-  rust.addAddedTokens([new AddedToken("<mask>", true, { leftStrip: true, normalized: false })]);
-  rust.setTruncation(512);
+describe.skipIf(!existsSync(ROBERTA_VOCAB))("RoBERTa tokenizer parity with the Rust binding", () => {
+  let ours: ReturnType<typeof createTextTokenizer>;
+  let rust: RustTokenizer;
+  beforeAll(async () => {
+    const vocab = JSON.parse(readFileSync(ROBERTA_VOCAB, "utf8")) as Record<string, number>;
+    const merges = readFileSync(ROBERTA_MERGES, "utf8").split("\n");
+    ours = createTextTokenizer(robertaTokenizerJson(vocab, merges), { type: "roberta", maxLength: 512 });
+    rust = new RustTokenizer(await BPE.fromFile(ROBERTA_VOCAB, ROBERTA_MERGES));
+    rust.setPreTokenizer(byteLevelPreTokenizer(false, true));
+    rust.setPostProcessor(robertaProcessing(["</s>", 2], ["<s>", 0], true));
+    rust.addAddedTokens(
+      ["<s>", "<pad>", "</s>", "<unk>"].map((t) => new AddedToken(t, true, { normalized: true })),
+    );
+    rust.addAddedTokens([new AddedToken("<mask>", true, { leftStrip: true, normalized: false })]);
+    rust.setTruncation(512);
+  });
 
   it.each(CORPUS.map((t) => [JSON.stringify(t).slice(0, 60), t]))("%s", async (_label, text) => {
     const stripped = pyStrip(text);

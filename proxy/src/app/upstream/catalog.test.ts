@@ -28,6 +28,22 @@ describe("Catalog.find", () => {
   });
 });
 
+describe("Catalog index", () => {
+  it("keeps catalogue order per task and answers the first of equal public names", () => {
+    const catalog = new Catalog([
+      model("a-embed", "embed", "Same-Name"),
+      model("b-bertscore", "bertscore", "same-name"),
+      model("c-embed", "embed", "same-name"),
+      model("d-embed", "embed", "other"),
+    ]);
+    expect(catalog.ofTask("embed").map((m) => m.served)).toEqual(["a-embed", "c-embed", "d-embed"]);
+    expect(catalog.ofTask("device_info")).toEqual([]);
+    expect(catalog.find("embed", "org/SAME-name")?.served).toBe("a-embed");
+    expect(catalog.find("bertscore", "same-name")?.served).toBe("b-bertscore");
+    expect(catalog.publicNames("embed")).toEqual(["Same-Name", "same-name", "other"]);
+  });
+});
+
 describe("Cached", () => {
   it("loads once for concurrent callers, keeps the value for the TTL, reloads after", async () => {
     let now = 0;

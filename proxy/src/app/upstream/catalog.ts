@@ -35,19 +35,32 @@ function nameKeys(name: string): string[] {
   return base === lower ? [lower] : [lower, base];
 }
 
-export class Catalog {
-  constructor(readonly models: ServedModel[]) {}
+/** Map key of a task's model by lower-cased public name. */
+const nameKey = (task: Task, lowerName: string) => `${task}\n${lowerName}`;
 
-  ofTask(task: Task): ServedModel[] {
-    return this.models.filter((m) => m.task === task);
+/** Indexed once when loaded: lookups on the request path are map reads. */
+export class Catalog {
+  private readonly byTask = new Map<Task, ServedModel[]>();
+  private readonly byName = new Map<string, ServedModel>();
+
+  constructor(readonly models: readonly ServedModel[]) {
+    for (const model of models) {
+      const list = this.byTask.get(model.task);
+      if (list) list.push(model);
+      else this.byTask.set(model.task, [model]);
+      const key = nameKey(model.task, model.publicName.toLowerCase());
+      if (!this.byName.has(key)) this.byName.set(key, model);
+    }
+  }
+
+  ofTask(task: Task): readonly ServedModel[] {
+    return this.byTask.get(task) ?? [];
   }
 
   /** The served model of `task` whose public name matches `requested` (case-insensitive, org prefix optional). */
   find(task: Task, requested: string): ServedModel | undefined {
-    const keys = nameKeys(requested);
-    const models = this.ofTask(task);
-    for (const key of keys) {
-      const hit = models.find((m) => m.publicName.toLowerCase() === key);
+    for (const key of nameKeys(requested)) {
+      const hit = this.byName.get(nameKey(task, key));
       if (hit) return hit;
     }
     return undefined;
