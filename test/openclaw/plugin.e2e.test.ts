@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { OpenClawHome, repoRoot, run, startProxy, stop } from "./harness.js";
+import { OpenClawHome, repoRoot, run, startProxy, stop, waitFor } from "./harness.js";
 
 const PLUGIN_ID = "gpu-bridge";
 const TOOLS = ["gpu_health", "gpu_info", "gpu_bertscore", "gpu_embed"];
@@ -184,10 +184,9 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       assert.equal(status, 500);
       assert.equal(body.ok, false);
       const port = new URL(proxy?.url ?? "").port;
-      assert.match(
-        gateway?.log() ?? "",
-        new RegExp(`Cannot reach the GPU Bridge proxy at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED.*serviceUrl is right`),
-      );
+      const expected = new RegExp(`Cannot reach the GPU Bridge proxy at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED.*serviceUrl is right`);
+      // the Gateway writes its log asynchronously, after it has answered
+      await waitFor(async () => expected.test(gateway?.log() ?? ""), 10_000, () => `${expected} in the Gateway log`);
     });
   });
 

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../proxy/src/testing/seeded-random.js";
 
 export type KServeFetch = (request: Request) => Promise<Response>;
 

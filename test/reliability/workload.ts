@@ -13,7 +13,7 @@ import {
 import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
 import type { KServeFetch } from "./fault-upstream.js";
 import type { LoadRequest } from "./load-driver.js";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../proxy/src/testing/seeded-random.js";
 
 export interface ServedModel {
   /** The KServe model name (e.g. `embed`). */

@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded PRNG so that a chaos run's fault pattern is reproducible from its seed. */
+/** mulberry32: a small seeded PRNG, so benchmark corpora and chaos fault patterns are reproducible from a seed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
