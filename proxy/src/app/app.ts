@@ -46,7 +46,12 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   const log = options.log ?? (config.LOG_REQUESTS ? stdoutLog : undefined);
   const pool = new UpstreamPool(
     options.upstreamUrls,
-    { fetch: options.fetch, timeoutMs: config.UPSTREAM_TIMEOUT_MS, cacheTtlMs: config.MODEL_CACHE_TTL_MS },
+    {
+      fetch: options.fetch,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      cacheTtlMs: config.MODEL_CACHE_TTL_MS,
+      headers: config.UPSTREAM_HEADERS,
+    },
     config.UPSTREAM_RETRY_MS,
     (url, err) =>
       log?.({ time: new Date().toISOString(), level: "warn", msg: "upstream marked down", upstream: url, kind: err.kind }),

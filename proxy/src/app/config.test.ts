@@ -26,6 +26,15 @@ describe("parseConfig", () => {
     expect(config.PORT).toBe(8765);
   });
 
+  it("reads UPSTREAM_HEADERS as a JSON object of header names to strings", () => {
+    expect(parseConfig({}).UPSTREAM_HEADERS).toEqual({});
+    const headers = { "CF-Access-Client-Id": "id.access", "CF-Access-Client-Secret": "s3cret" };
+    expect(parseConfig({ UPSTREAM_HEADERS: JSON.stringify(headers) }).UPSTREAM_HEADERS).toEqual(headers);
+    for (const bad of ["not json", "[1]", '{"x": 1}', '{"bad name": "v"}']) {
+      expect(() => parseConfig({ UPSTREAM_HEADERS: bad }), bad).toThrow(/UPSTREAM_HEADERS: must be a JSON object/);
+    }
+  });
+
   it("names every bad setting", () => {
     expect(() => parseConfig({ TRITON_URL: "ftp://x", GPU_MAX_CONCURRENT: "0", PORT: "http" })).toThrow(ConfigError);
     try {

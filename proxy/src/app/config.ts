@@ -29,6 +29,25 @@ const upstreamList = z
     return urls.map((url) => url.replace(/\/+$/, ""));
   });
 
+/** A JSON object of header names to string values, e.g. a Cloudflare Access service token for Triton behind a tunnel. */
+const headerMap = z
+  .string()
+  .transform((value, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON object of header names to strings" });
+      return z.NEVER;
+    }
+    const result = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a header name"), z.string()).safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({ code: "custom", message: "must be a JSON object of header names to strings" });
+      return z.NEVER;
+    }
+    return result.data;
+  });
+
 const flag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", ""])])
   .transform((v) => v === true || v === "1" || v === "true" || v === "yes");
@@ -46,6 +65,8 @@ export const ConfigSchema = z.object({
   MODEL_EMBED: z.string().min(1).default("all-MiniLM-L6-v2"),
   MODEL_BERTSCORE: z.string().min(1).default("roberta-large"),
   UPSTREAM_TIMEOUT_MS: int(65000, 1),
+  /** Extra headers sent on every upstream call (JSON object); a secret on Workers. */
+  UPSTREAM_HEADERS: headerMap.default({}),
   /** Binary tensor outputs from the upstream (faster); false: JSON tensors. */
   UPSTREAM_BINARY: flag.default(true),
   /** How long the model catalogue and device info are cached. */

@@ -52,6 +52,25 @@ describe("KServeClient", () => {
     expect(Array.from(binary.get("EMBEDDING")?.data as Float32Array)).toEqual(Array.from(json.get("EMBEDDING")?.data as Float32Array));
   });
 
+  it("sends the configured headers on every call, beside a call's own", async () => {
+    const seen: Record<string, string>[] = [];
+    const recording = new KServeClient({
+      baseUrl: server.url,
+      fetch: (url, init) => {
+        seen.push({ ...init.headers });
+        return pool.fetch(url, init);
+      },
+      timeoutMs: 5000,
+      headers: { "cf-access-client-id": "id.access" },
+    });
+    expect(await recording.ready()).toBe(true);
+    const out = await recording.infer("embed", [text("TEXT", ["hello"])], { outputs: ["EMBEDDING"], binary: false });
+    expect(out.get("EMBEDDING")?.shape).toEqual([1, 32]);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toEqual({ "cf-access-client-id": "id.access" });
+    expect(seen[1]).toMatchObject({ "cf-access-client-id": "id.access", "content-type": "application/json" });
+  });
+
   it("maps a 400 to rejected with the server's message", async () => {
     const err = await client.infer("embed", [text("NOPE", ["a"])], { outputs: ["EMBEDDING"], binary: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);

@@ -69,6 +69,8 @@ export interface KServeClientOptions {
   fetch: FetchFn;
   /** Deadline of each call in milliseconds. */
   timeoutMs: number;
+  /** Headers sent on every call (e.g. an access token of a tunnel in front of Triton). */
+  headers?: Record<string, string>;
 }
 
 export interface CallOptions {
@@ -107,11 +109,13 @@ export class KServeClient {
   readonly baseUrl: string;
   private readonly fetchFn: FetchFn;
   private readonly timeoutMs: number;
+  private readonly headers: Record<string, string> | undefined;
 
   constructor(options: KServeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.fetchFn = options.fetch;
     this.timeoutMs = options.timeoutMs;
+    this.headers = options.headers && Object.keys(options.headers).length > 0 ? options.headers : undefined;
   }
 
   /** GET /v2/health/ready: true when ready, false when the server says it is not; throws when unreachable. */
@@ -199,10 +203,12 @@ export class KServeClient {
     const onCallerAbort = () => controller.abort(caller?.reason);
     if (caller?.aborted) onCallerAbort();
     else caller?.addEventListener("abort", onCallerAbort, { once: true });
+    const headers = this.headers && message ? { ...this.headers, ...message.headers } : (message?.headers ?? this.headers);
     const init: UpstreamRequest = {
       method,
       signal: controller.signal,
-      ...(message ? { body: message.body, headers: message.headers } : {}),
+      ...(message ? { body: message.body } : {}),
+      ...(headers ? { headers } : {}),
     };
     try {
       const res = await this.fetchFn(`${this.baseUrl}${path}`, init);

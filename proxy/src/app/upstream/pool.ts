@@ -12,6 +12,7 @@ export interface UpstreamOptions {
   fetch: FetchFn;
   timeoutMs: number;
   cacheTtlMs: number;
+  headers?: Record<string, string>;
   now?: () => number;
 }
 
@@ -23,7 +24,12 @@ export class Upstream {
   downUntil = 0;
 
   constructor(baseUrl: string, options: UpstreamOptions) {
-    this.client = new KServeClient({ baseUrl, fetch: options.fetch, timeoutMs: options.timeoutMs });
+    this.client = new KServeClient({
+      baseUrl,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
     this.catalog = new Cached(() => loadCatalog(this.client), options.cacheTtlMs, options.now);
     this.deviceInfo = new Cached(async () => {
       const catalog = await this.catalog.get();
