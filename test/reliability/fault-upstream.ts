@@ -5,8 +5,8 @@
  * every open connection closed at once) and restarted on the same port, and it keeps an access log so that tests
  * can assert on what reached it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startRestartableServer } from "../../proxy/src/testing/restartable-server.js";
 import { seededRandom } from "../../proxy/src/testing/seeded-random.js";
 
 export type KServeFetch = (request: Request) => Promise<Response>;
@@ -68,11 +68,8 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
   let metadataRates: FaultRates = { ...NO_FAULTS, ...options.metadataRates };
   const accessLog: AccessLogEntry[] = [];
   const faultCounts: Record<Fault, number> = { none: 0, slow: 0, "malformed-json": 0, "truncated-binary": 0, "status-500": 0, reset: 0 };
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  let port = options.port ?? 0;
   let restarts = 0;
-  let server: Server | undefined;
 
   const pickFault = (rates: FaultRates): Fault => {
     let roll = random();
@@ -122,41 +119,22 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
     }
   };
 
-  const listen = async () => {
-    const s = createServer((req, res) => {
-      handle(req, res).catch(() => req.socket.destroy());
-    });
-    s.on("connection", (socket) => {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen(port, "127.0.0.1", () => resolve());
-    });
-    port = (s.address() as AddressInfo).port;
-    server = s;
-  };
+  const server = await startRestartableServer((req, res) => {
+    handle(req, res).catch(() => req.socket.destroy());
+  }, options.port);
 
   const kill = async () => {
-    const s = server;
-    server = undefined;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    if (!s) return;
-    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    await closed;
+    await server.stop();
   };
 
-  await listen();
   return {
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return server.url;
     },
     get port() {
-      return port;
+      return server.port;
     },
     accessLog,
     faultCounts,
@@ -170,7 +148,7 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
     kill,
     async restart() {
       await kill();
-      await listen();
+      await server.start();
       restarts += 1;
     },
     close: kill,

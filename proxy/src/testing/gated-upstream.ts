@@ -3,8 +3,8 @@
  * runtime's handler, records what reached it (raw request targets), and can hold inference requests at a gate
  * (to fill the proxy's slots, or to never answer) and be stopped and restarted on the same port.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, RequestListener } from "node:http";
+import { startRestartableServer } from "./restartable-server.js";
 
 export type Handler = (request: Request) => Promise<Response>;
 
@@ -36,63 +36,47 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function startGatedUpstream(handler: Handler): Promise<GatedUpstream> {
   const accessLog: string[] = [];
-  const sockets = new Set<Socket>();
   let waiting: (() => void)[] = [];
   let gateClosed = false;
   let held = 0;
   let abandoned = 0;
-  let port = 0;
-  let server: Server | undefined;
-
-  const listen = async () => {
-    const s = createServer((req, res) => {
-      void (async () => {
-        accessLog.push(`${req.method} ${req.url}`);
-        const body = await readBody(req);
-        if (gateClosed && INFER.test(req.url ?? "")) {
-          held += 1;
-          let gone = false;
-          res.on("close", () => {
-            if (!res.writableFinished) {
-              gone = true;
-              abandoned += 1;
-            }
-          });
-          await new Promise<void>((resolve) => waiting.push(resolve));
-          held -= 1;
-          if (gone) return;
-        }
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (typeof value === "string" && name !== "host" && name !== "connection") headers.set(name, value);
-        }
-        const method = req.method ?? "GET";
-        const answer = await handler(
-          new Request(`http://127.0.0.1${req.url ?? "/"}`, {
-            method,
-            headers,
-            ...(method === "GET" || method === "HEAD" ? {} : { body: new Uint8Array(body) }),
-          }),
-        );
-        const bytes = Buffer.from(await answer.arrayBuffer());
-        const out: Record<string, string> = {};
-        answer.headers.forEach((value, name) => {
-          if (name !== "content-length" && name !== "transfer-encoding") out[name] = value;
+  const listener: RequestListener = (req, res) => {
+    void (async () => {
+      accessLog.push(`${req.method} ${req.url}`);
+      const body = await readBody(req);
+      if (gateClosed && INFER.test(req.url ?? "")) {
+        held += 1;
+        let gone = false;
+        res.on("close", () => {
+          if (!res.writableFinished) {
+            gone = true;
+            abandoned += 1;
+          }
         });
-        res.writeHead(answer.status, { ...out, "content-length": String(bytes.length) });
-        res.end(bytes);
-      })().catch(() => res.destroy());
-    });
-    s.on("connection", (socket) => {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      s.once("error", reject);
-      s.listen(port, "127.0.0.1", () => resolve());
-    });
-    port = (s.address() as AddressInfo).port;
-    server = s;
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        held -= 1;
+        if (gone) return;
+      }
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === "string" && name !== "host" && name !== "connection") headers.set(name, value);
+      }
+      const method = req.method ?? "GET";
+      const answer = await handler(
+        new Request(`http://127.0.0.1${req.url ?? "/"}`, {
+          method,
+          headers,
+          ...(method === "GET" || method === "HEAD" ? {} : { body: new Uint8Array(body) }),
+        }),
+      );
+      const bytes = Buffer.from(await answer.arrayBuffer());
+      const out: Record<string, string> = {};
+      answer.headers.forEach((value, name) => {
+        if (name !== "content-length" && name !== "transfer-encoding") out[name] = value;
+      });
+      res.writeHead(answer.status, { ...out, "content-length": String(bytes.length) });
+      res.end(bytes);
+    })().catch(() => res.destroy());
   };
 
   const release = () => {
@@ -101,10 +85,10 @@ export async function startGatedUpstream(handler: Handler): Promise<GatedUpstrea
     for (const resolve of list) resolve();
   };
 
-  await listen();
+  const server = await startRestartableServer(listener);
   return {
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return server.url;
     },
     accessLog,
     get held() {
@@ -121,14 +105,9 @@ export async function startGatedUpstream(handler: Handler): Promise<GatedUpstrea
       release();
     },
     async stop() {
-      const s = server;
-      server = undefined;
       release();
-      if (!s) return;
-      const closed = new Promise<void>((resolve) => s.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await server.stop();
     },
-    start: listen,
+    start: () => server.start(),
   };
 }
