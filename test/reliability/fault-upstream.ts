@@ -6,10 +6,11 @@
  * can assert on what reached it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { answerWith, readBody, writeAnswer, type Answer, type FetchHandler } from "../../proxy/src/testing/node-to-fetch.js";
 import { startRestartableServer } from "../../proxy/src/testing/restartable-server.js";
 import { seededRandom } from "../../proxy/src/testing/seeded-random.js";
 
-export type KServeFetch = (request: Request) => Promise<Response>;
+export type KServeFetch = FetchHandler;
 
 export const FAULT_KINDS = ["slow", "malformed-json", "truncated-binary", "status-500", "reset"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -50,12 +51,6 @@ export interface FaultUpstream {
   kill(): Promise<void>;
   restart(): Promise<void>;
   close(): Promise<void>;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Buffer;
 }
 
 const INFER_PATH = /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/infer$/;
@@ -105,7 +100,7 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
       writeAnswer(res, { status: 500, headers: jsonHeaders(), body: Buffer.from('{"error":"injected internal error"}') });
       return;
     }
-    const answer = await delegate(options.backend, req, rawPath, body);
+    const answer = await answerWith(options.backend, req, body);
     if (fault === "slow") {
       await sleep(slowMs);
       if (res.destroyed) return;
@@ -155,45 +150,8 @@ export async function startFaultUpstream(options: FaultUpstreamOptions): Promise
   };
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-async function delegate(backend: KServeFetch, req: IncomingMessage, rawPath: string, body: Buffer): Promise<Answer> {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === "host" || name === "connection") continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  const method = req.method ?? "GET";
-  const request = new Request(`http://127.0.0.1${rawPath}`, {
-    method,
-    headers,
-    body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(body),
-  });
-  const response = await backend(request);
-  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-}
-
 function jsonHeaders(): Headers {
   return new Headers({ "content-type": "application/json" });
-}
-
-function writeAnswer(res: ServerResponse, answer: Answer, declaredLength = answer.body.length): void {
-  const complete = declaredLength === answer.body.length;
-  const headers: Record<string, string> = {};
-  answer.headers.forEach((value, name) => {
-    if (name !== "content-length" && name !== "transfer-encoding" && name !== "connection") headers[name] = value;
-  });
-  headers["content-length"] = String(declaredLength);
-  res.writeHead(answer.status, headers);
-  if (complete) res.end(answer.body);
-  else res.write(answer.body, () => res.socket?.destroy());
 }
 
 /** Replaces a JSON answer (or a binary answer's JSON header) with one of several broken forms. */

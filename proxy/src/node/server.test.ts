@@ -15,43 +15,30 @@ afterAll(async () => {
 
 const request = (path: string, init?: RequestInit) => fetch(`${proxy.url}${path}`, init);
 
+/** A JSON POST whose body streams in the given chunks, with no Content-Length. */
+function postChunked(path: string, chunks: string[]): Promise<Response> {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+      controller.close();
+    },
+  });
+  return request(path, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
+}
+
 describe("proxy on Node over real HTTP, embedded runtime", () => {
   defineApiSuite(() => ({ request, backend: "embedded" }));
 
   it("refuses a chunked body over MAX_BODY_BYTES while it streams (no Content-Length)", async () => {
-    const chunk = new TextEncoder().encode(`{"texts":["${"y".repeat(40_000)}`);
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(chunk);
-        controller.enqueue(chunk);
-        controller.close();
-      },
-    });
-    const res = await request("/embed", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      duplex: "half",
-    } as RequestInit);
+    const chunk = `{"texts":["${"y".repeat(40_000)}`;
+    const res = await postChunked("/embed", [chunk, chunk]);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: string }).code).toBe("body_too_large");
   });
 
   it("reads a chunked body under MAX_BODY_BYTES (no Content-Length)", async () => {
-    const encoder = new TextEncoder();
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(encoder.encode('{"texts":["chunked '));
-        controller.enqueue(encoder.encode('body"]}'));
-        controller.close();
-      },
-    });
-    const res = await request("/embed", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      duplex: "half",
-    } as RequestInit);
+    const res = await postChunked("/embed", ['{"texts":["chunked ', 'body"]}']);
     expect(res.status).toBe(200);
     const direct = (await (await request("/embed", postJson({ texts: ["chunked body"] }))).json()) as { embeddings: number[][] };
     expect(((await res.json()) as { embeddings: number[][] }).embeddings).toEqual(direct.embeddings);

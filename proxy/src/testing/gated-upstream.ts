@@ -3,10 +3,9 @@
  * runtime's handler, records what reached it (raw request targets), and can hold inference requests at a gate
  * (to fill the proxy's slots, or to never answer) and be stopped and restarted on the same port.
  */
-import type { IncomingMessage, RequestListener } from "node:http";
+import type { RequestListener } from "node:http";
+import { answerWith, readBody, writeAnswer, type FetchHandler } from "./node-to-fetch.js";
 import { startRestartableServer } from "./restartable-server.js";
-
-export type Handler = (request: Request) => Promise<Response>;
 
 export interface GatedUpstream {
   readonly url: string;
@@ -25,16 +24,7 @@ export interface GatedUpstream {
 
 const INFER = /\/infer$/;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-export async function startGatedUpstream(handler: Handler): Promise<GatedUpstream> {
+export async function startGatedUpstream(handler: FetchHandler): Promise<GatedUpstream> {
   const accessLog: string[] = [];
   let waiting: (() => void)[] = [];
   let gateClosed = false;
@@ -57,25 +47,7 @@ export async function startGatedUpstream(handler: Handler): Promise<GatedUpstrea
         held -= 1;
         if (gone) return;
       }
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === "string" && name !== "host" && name !== "connection") headers.set(name, value);
-      }
-      const method = req.method ?? "GET";
-      const answer = await handler(
-        new Request(`http://127.0.0.1${req.url ?? "/"}`, {
-          method,
-          headers,
-          ...(method === "GET" || method === "HEAD" ? {} : { body: new Uint8Array(body) }),
-        }),
-      );
-      const bytes = Buffer.from(await answer.arrayBuffer());
-      const out: Record<string, string> = {};
-      answer.headers.forEach((value, name) => {
-        if (name !== "content-length" && name !== "transfer-encoding") out[name] = value;
-      });
-      res.writeHead(answer.status, { ...out, "content-length": String(bytes.length) });
-      res.end(bytes);
+      writeAnswer(res, await answerWith(handler, req, body));
     })().catch(() => res.destroy());
   };
 
