@@ -5,8 +5,14 @@
  */
 import { z } from "zod";
 
+/** Longest `detail`: messages that echo input or an upstream's text are cut here, whatever made them. */
+export const MAX_DETAIL_LENGTH = 1024;
+/** Most entries in a validation error's `issues`. */
+export const MAX_ISSUES = 10;
+
 export const ERROR_STATUS = {
   unauthorized: 401,
+  host_not_allowed: 403,
   not_found: 404,
   invalid_json: 400,
   length_mismatch: 400,
@@ -34,19 +40,22 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode
 
 export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   unauthorized: "API_KEY is set and the request has no valid X-API-Key (or Authorization: Bearer) header",
+  host_not_allowed:
+    "the Host (or Origin) header names a host outside ALLOWED_HOSTS (checked when API_KEY is unset; guards against DNS rebinding)",
   not_found: "no such route",
-  invalid_json: "the body is not valid JSON",
+  invalid_json: "the body is not valid JSON in UTF-8",
   length_mismatch: "candidates and references differ in length",
   body_too_large: "the body exceeds MAX_BODY_BYTES",
   too_many_items: "more than GPU_MAX_BATCH_SIZE items in one request",
-  text_too_long: "a text longer than GPU_MAX_TEXT_LENGTH characters",
-  unsupported_media_type: "the body is not application/json",
-  validation_error: "the body does not match the request schema; `issues` lists each problem",
+  text_too_long: "a text longer than GPU_MAX_TEXT_LENGTH characters (Unicode code points)",
+  unsupported_media_type: "the body is not application/json, or has a Content-Encoding other than gzip or deflate",
+  validation_error: "the body does not match the request schema; `issues` lists the first problems (at most 10)",
   unknown_model: "the requested model is not served upstream; `served_models` lists those that are",
-  upstream_rejected: "the inference server rejected the input (its message is in `detail`)",
+  upstream_rejected: "the inference server rejected the input (its message, shortened, is in `detail`)",
   internal_error: "an unexpected error in the proxy",
   config_error: "the proxy is misconfigured (e.g. TRITON_URL missing on Workers)",
-  upstream_error: "the inference server could not be reached or answered something unreadable",
+  upstream_error:
+    "the inference server could not be reached, redirected, or answered something unreadable, too large or implausible (non-finite or unnormalised values)",
   busy: "GPU_MAX_CONCURRENT upstream calls are already in flight; retry after Retry-After seconds",
   upstream_unavailable: "no inference server is ready",
   upstream_timeout: "the inference server did not answer within UPSTREAM_TIMEOUT_MS",
@@ -55,13 +64,14 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
 
 export const ErrorBodySchema = z
   .object({
-    detail: z.string().meta({ description: "Human-readable message" }),
+    detail: z.string().meta({ description: `Human-readable message (at most ${MAX_DETAIL_LENGTH} characters)` }),
     code: z.enum(ERROR_CODES).meta({ description: "Stable machine-readable error code" }),
     request_id: z.string().optional().meta({ description: "The request's X-Request-Id" }),
     issues: z
       .array(z.object({ path: z.string(), message: z.string() }))
+      .max(MAX_ISSUES)
       .optional()
-      .meta({ description: "validation_error: each failing field" }),
+      .meta({ description: `validation_error: the failing fields, the first ${MAX_ISSUES}` }),
     served_models: z.array(z.string()).optional().meta({ description: "unknown_model: the models that are served" }),
   })
   .meta({
@@ -74,6 +84,10 @@ export const ErrorBodySchema = z
 
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+function clipDetail(detail: string): string {
+  return detail.length > MAX_DETAIL_LENGTH ? `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…` : detail;
+}
+
 type ErrorExtra = Omit<ErrorBody, "detail" | "code">;
 
 /** An error that becomes an error response; thrown anywhere in a request, rendered once by the app. */
@@ -83,7 +97,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, detail: string, extra: ErrorExtra = {}, headers: Record<string, string> = {}) {
-    super(detail);
+    super(clipDetail(detail));
     this.name = "ApiError";
     this.code = code;
     this.extra = extra;

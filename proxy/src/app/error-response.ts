@@ -2,7 +2,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError } from "../api/errors.js";
+import type { z } from "zod";
+import { ApiError, MAX_ISSUES } from "../api/errors.js";
 import { UpstreamError } from "../kserve/client.js";
 import type { AppEnv } from "./types.js";
 
@@ -20,8 +21,52 @@ export function apiErrorFromUpstream(err: UpstreamError): ApiError {
     case "unreachable":
       return new ApiError("upstream_error", "the inference server could not be reached");
     case "bad_response":
-      return new ApiError("upstream_error", "the inference server answered something unreadable");
+      return new ApiError("upstream_error", "the inference server answered something unreadable, too large or implausible");
   }
+}
+
+/** A validation error's `detail` names the first few of its issues. */
+const ISSUES_IN_DETAIL = 3;
+const MAX_ISSUE_MESSAGE = 200;
+
+type Issue = z.core.$ZodIssue;
+type Path = readonly PropertyKey[];
+
+/** The first `too_big` issue, also inside a union's alternatives: a request over a limit is answered 413. */
+function limitIssue(issues: readonly Issue[], prefix: Path = []): { issue: Issue; path: Path } | undefined {
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "too_big" && (issue.origin === "array" || issue.origin === "string")) return { issue, path };
+    if (issue.code === "invalid_union") {
+      for (const alternative of issue.errors) {
+        const found = limitIssue(alternative, path);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * The answer to a body that fails its schema: 413 when a list or a text is over its limit, else 422 with the first
+ * MAX_ISSUES issues. A body of a million wrong elements gets as short an answer as one with a single one.
+ */
+export function validationFailure(issues: readonly Issue[]): ApiError {
+  const limit = limitIssue(issues);
+  if (limit) {
+    const code = limit.issue.code === "too_big" && limit.issue.origin === "string" ? "text_too_long" : "too_many_items";
+    return new ApiError(code, `${limit.path.map(String).join(".")}: ${limit.issue.message}`);
+  }
+  const listed = issues.slice(0, MAX_ISSUES).map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: clip(issue.message, MAX_ISSUE_MESSAGE),
+  }));
+  const named = listed.slice(0, ISSUES_IN_DETAIL).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+  const more = issues.length - named.length;
+  const detail = more > 0 ? `${named.join("; ")} (and ${more} more)` : named.join("; ");
+  return new ApiError("validation_error", detail, { issues: listed });
 }
 
 export function toApiError(err: unknown): ApiError {

@@ -4,8 +4,9 @@
  * Workers). Every call has a deadline; failures become an UpstreamError with a kind the API maps to a status.
  * Web-standard only.
  */
+import { readAtMost, readPrefix, type ChunkReader } from "../streams/read-at-most.js";
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "./binary.js";
-import { errorFromResponse } from "./errors.js";
+import { upstreamMessage } from "./errors.js";
 import type {
   InferRequestedOutput,
   ModelConfig,
@@ -21,6 +22,15 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   body?: Uint8Array;
   signal: AbortSignal;
+  /** Never follow a redirect: it would carry UPSTREAM_HEADERS and the texts to wherever it points. */
+  redirect: "manual";
+}
+
+/** An answer's body: read chunk by chunk (so its size is counted as it arrives), or dropped. */
+export interface UpstreamBody {
+  getReader(): ChunkReader;
+  /** Drops an unread body (frees the connection). */
+  cancel(): Promise<void>;
 }
 
 /** The part of an answer the client reads. A web Response is one; Node's pool builds just this (no web streams). */
@@ -28,10 +38,7 @@ export interface UpstreamResponse {
   readonly status: number;
   readonly ok: boolean;
   readonly headers: Headers;
-  arrayBuffer(): Promise<ArrayBuffer>;
-  text(): Promise<string>;
-  /** Drops an unread body (frees the connection). */
-  readonly body: { cancel(): Promise<void> } | null;
+  readonly body: UpstreamBody | null;
 }
 
 /** How the client sends: global fetch (Workers), undici's request() on a keep-alive pool, or an in-process handler. */
@@ -85,12 +92,20 @@ export interface InferOptions extends CallOptions {
   outputs: string[];
   /** Binary tensors in the request and the response (Triton's binary extension); false: JSON tensors. */
   binary: boolean;
+  /** Most bytes the answer may have (what the outputs can take for this input); default MAX_METADATA_BYTES. */
+  maxResponseBytes?: number;
 }
+
+/** Most bytes of an answer to a metadata call (server metadata, repository index, a model's config). */
+export const MAX_METADATA_BYTES = 4 * 1024 * 1024;
+/** Most bytes read of an error answer; the message kept is shorter still (errors.ts). */
+const MAX_ERROR_BYTES = 64 * 1024;
 
 /** The decoded outputs of an inference, by name. */
 export type InferOutputs = Map<string, Tensor>;
 
 const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
 
 /** Only names the caller took from the repository index reach a URL, and always encoded. */
 function modelPath(model: string): string {
@@ -157,9 +172,10 @@ export class KServeClient {
       { inputs, outputs, ...(options.parameters ? { parameters: options.parameters } : {}) },
       { binaryInputs: options.binary },
     );
+    const maxBytes = options.maxResponseBytes ?? MAX_METADATA_BYTES;
     const decoded = await this.call("POST", `${modelPath(model)}/infer`, message, options, async (res) => {
       if (!res.ok) throw await statusError(this.baseUrl, res);
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await readBody(this.baseUrl, res, maxBytes);
       return parseOrThrow(this.baseUrl, () => decodeInferResponse(bytes, parseHeaderLength(res.headers, bytes.byteLength)));
     });
     const byName: InferOutputs = new Map(decoded.outputs.map((t) => [t.name, t]));
@@ -176,14 +192,15 @@ export class KServeClient {
         : { body: textEncoder.encode(JSON.stringify(payload)), headers: { "content-type": "application/json" } };
     return this.call(method, path, message, options, async (res) => {
       if (!res.ok) throw await statusError(this.baseUrl, res);
-      const text = await res.text();
-      return parseOrThrow(this.baseUrl, () => JSON.parse(text) as unknown);
+      const bytes = await readBody(this.baseUrl, res, MAX_METADATA_BYTES);
+      return parseOrThrow(this.baseUrl, () => JSON.parse(textDecoder.decode(bytes)) as unknown);
     });
   }
 
   /**
    * One HTTP exchange under one deadline: the request and the reading of its answer (`handle`) both count, so a
-   * server that sends headers and then stalls still times out.
+   * server that sends headers and then stalls still times out. A failure before the answer began is `unreachable`
+   * (nothing was computed: the pool may try another upstream); once it began, a cut connection is a `bad_response`.
    */
   private async call<T>(
     method: UpstreamRequest["method"],
@@ -207,17 +224,32 @@ export class KServeClient {
     const init: UpstreamRequest = {
       method,
       signal: controller.signal,
+      redirect: "manual",
       ...(message ? { body: message.body } : {}),
       ...(headers ? { headers } : {}),
     };
+    const failure = (err: unknown, kind: "unreachable" | "bad_response", what: string): UpstreamError => {
+      if (err instanceof UpstreamError) return err;
+      if (caller?.aborted) return new UpstreamError("aborted", "the client went away");
+      if (timedOut) return new UpstreamError("timeout", `${this.baseUrl} did not answer in time`);
+      return new UpstreamError(kind, `${this.baseUrl} ${what}: ${describeFetchError(err)}`);
+    };
     try {
-      const res = await this.fetchFn(`${this.baseUrl}${path}`, init);
-      return await raceAbort(handle(res), controller.signal);
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      if (caller?.aborted) throw new UpstreamError("aborted", "the client went away");
-      if (timedOut) throw new UpstreamError("timeout", `${this.baseUrl} did not answer in time`);
-      throw new UpstreamError("unreachable", `${this.baseUrl} unreachable: ${describeFetchError(err)}`);
+      let res: UpstreamResponse;
+      try {
+        res = await this.fetchFn(`${this.baseUrl}${path}`, init);
+      } catch (err) {
+        throw failure(err, "unreachable", "unreachable");
+      }
+      if (res.status >= 300 && res.status < 400) {
+        await discard(res);
+        throw new UpstreamError("bad_response", `${this.baseUrl}${path} answered a redirect (${res.status}); redirects are not followed`, res.status);
+      }
+      try {
+        return await raceAbort(handle(res), controller.signal);
+      } catch (err) {
+        throw failure(err, "bad_response", "broke off its answer");
+      }
     } finally {
       clearTimeout(timer);
       caller?.removeEventListener("abort", onCallerAbort);
@@ -252,9 +284,29 @@ function parseOrThrow<T>(baseUrl: string, parse: () => T): T {
   }
 }
 
+/** Drops an answer's body, closing its connection rather than reading what may be a lot. */
+async function discard(res: UpstreamResponse): Promise<void> {
+  await res.body?.getReader().cancel().catch(() => {});
+}
+
+/**
+ * The whole body, or a bad_response once it is larger than `maxBytes`: refused on its Content-Length before a byte
+ * is read, else counted as it streams in.
+ */
+async function readBody(baseUrl: string, res: UpstreamResponse, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new UpstreamError("bad_response", `${baseUrl} answered more than the ${maxBytes} bytes this call can take`);
+  if (!res.body) return new Uint8Array(0);
+  if (Number(res.headers.get("content-length") ?? 0) > maxBytes) {
+    await discard(res);
+    throw tooLarge();
+  }
+  return readAtMost(res.body.getReader(), maxBytes, tooLarge);
+}
+
 async function statusError(baseUrl: string, res: UpstreamResponse): Promise<UpstreamError> {
-  const error = await errorFromResponse(new Response(await res.text().catch(() => ""), { status: res.status }));
-  if (res.status === 400) return new UpstreamError("rejected", error.message, 400);
-  if (res.status === 404 || res.status === 503) return new UpstreamError("unavailable", error.message, res.status);
-  return new UpstreamError("bad_response", `${baseUrl} answered ${res.status}: ${error.message}`, res.status);
+  const { bytes } = res.body ? await readPrefix(res.body.getReader(), MAX_ERROR_BYTES).catch(() => ({ bytes: new Uint8Array(0) })) : { bytes: new Uint8Array(0) };
+  const message = upstreamMessage(textDecoder.decode(bytes), res.status);
+  if (res.status === 400) return new UpstreamError("rejected", message, 400);
+  if (res.status === 404 || res.status === 503) return new UpstreamError("unavailable", message, res.status);
+  return new UpstreamError("bad_response", `${baseUrl} answered ${res.status}: ${message}`, res.status);
 }

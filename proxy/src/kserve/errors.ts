@@ -59,17 +59,40 @@ export function codeForStatus(status: number): KServeErrorCode {
   return "INTERNAL";
 }
 
-/** Reads a non-2xx upstream response as a KServeError (the body's `error` field, else its text). */
-export async function errorFromResponse(res: Response): Promise<KServeError> {
-  const text = await res.text().catch(() => "");
-  let message = text.trim() || `HTTP ${res.status}`;
+/** Longest message kept from an upstream's error body: it reaches clients (upstream_rejected) and logs. */
+export const MAX_UPSTREAM_MESSAGE = 1000;
+
+/** The `error` field of a Triton error body, else the text itself (a cut-off body keeps what it has). */
+function errorField(text: string): string {
   try {
     const body: unknown = JSON.parse(text);
     if (body && typeof body === "object" && typeof (body as { error?: unknown }).error === "string") {
-      message = (body as ErrorBody).error;
+      return (body as ErrorBody).error;
     }
   } catch {
-    // not JSON: keep the text
+    const opening = /^\s*\{\s*"error"\s*:\s*"/.exec(text);
+    if (opening) return text.slice(opening[0].length);
   }
-  return new KServeError(codeForStatus(res.status), message);
+  return text;
+}
+
+/**
+ * An upstream's error text as it may be shown: Triton's `[request id: ...]` prefix removed, URLs and absolute
+ * file paths (the box's internals) replaced, whitespace collapsed, at most MAX_UPSTREAM_MESSAGE characters.
+ */
+export function upstreamMessage(text: string, status: number): string {
+  const message = errorField(text)
+    .replace(/^\s*\[request id: [^\]]*\]\s*/, "")
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>,;)]+/gi, "<url>")
+    .replace(/(^|[\s'"(=:,])(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?/g, "$1<path>")
+    .replace(/\s+/g, " ")
+    .trim();
+  if (message === "") return `HTTP ${status}`;
+  return message.length > MAX_UPSTREAM_MESSAGE ? `${message.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…` : message;
+}
+
+/** Reads a non-2xx upstream response as a KServeError (the body's `error` field, else its text), shortened. */
+export async function errorFromResponse(res: Response): Promise<KServeError> {
+  const text = await res.text().catch(() => "");
+  return new KServeError(codeForStatus(res.status), upstreamMessage(text, res.status));
 }

@@ -4,6 +4,7 @@
  */
 import { Agent, request, type Dispatcher } from "undici";
 import type { FetchFn, UpstreamResponse } from "../kserve/client.js";
+import type { ChunkReader } from "../streams/read-at-most.js";
 
 export interface KeepAliveFetch {
   fetch: FetchFn;
@@ -19,22 +20,39 @@ function headersOf(raw: Dispatcher.ResponseData["headers"]): Headers {
   return headers;
 }
 
+/** The body's chunks as they arrive; cancel() destroys the body, closing its connection. */
+function chunkReader(body: Dispatcher.ResponseData["body"]): ChunkReader {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return {
+    read: async () => {
+      const next = await chunks.next();
+      if (next.done) return { done: true, value: undefined };
+      // A plain view of the Buffer: Buffer's slice() does not copy, and decoders rely on Uint8Array's.
+      return { done: false, value: new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength) };
+    },
+    cancel: async () => {
+      // undici reports a body destroyed before its end as an error event; here that end is the point.
+      body.on("error", () => {});
+      body.destroy();
+    },
+  };
+}
+
 function upstreamResponse(res: Dispatcher.ResponseData): UpstreamResponse {
   const { statusCode: status, body } = res;
   return {
     status,
     ok: status >= 200 && status < 300,
     headers: headersOf(res.headers),
-    arrayBuffer: () => body.arrayBuffer(),
-    text: () => body.text(),
-    body: { cancel: () => body.dump() },
+    body: { getReader: () => chunkReader(body), cancel: () => body.dump() },
   };
 }
 
 export function keepAliveFetch(connectionsPerOrigin: number): KeepAliveFetch {
   const agent = new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000, pipelining: 1 });
   return {
-    fetch: async (url, init) => upstreamResponse(await request(url, { ...init, dispatcher: agent })),
+    // request() never follows redirects (that takes undici's redirect interceptor): `redirect` is fetch's option.
+    fetch: async (url, { redirect: _manual, ...init }) => upstreamResponse(await request(url, { ...init, dispatcher: agent })),
     close: () => agent.close(),
   };
 }

@@ -5,6 +5,7 @@
 import type { KServeClient } from "../../kserve/client.js";
 import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS } from "../../kserve/model-contract.js";
 import type { Tensor } from "../../kserve/types.js";
+import { bertscoreResponseBytes, checkScores } from "./expected-output.js";
 import { floats, strings, textTensor } from "./tensors.js";
 
 export interface BertscoreInput {
@@ -62,13 +63,16 @@ export async function scoreBertscore(
       [BERTSCORE_PARAMETERS.lang]: input.lang,
     },
     binary: options.binary,
+    maxResponseBytes: bertscoreResponseBytes(input.candidates.length),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const n = input.candidates.length;
+  const scores = { precision: floats(outputs, precision, n), recall: floats(outputs, recall, n), f1: floats(outputs, f1, n) };
+  checkScores(scores, input.rescaleWithBaseline);
   return {
-    precision: Array.from(floats(outputs, precision, n), nullWhereNaN),
-    recall: Array.from(floats(outputs, recall, n), nullWhereNaN),
-    f1: Array.from(floats(outputs, f1, n), zeroWhereNaN),
+    precision: Array.from(scores.precision, nullWhereNaN),
+    recall: Array.from(scores.recall, nullWhereNaN),
+    f1: Array.from(scores.f1, zeroWhereNaN),
     hash: strings(outputs, hash, n)[0] ?? "",
   };
 }

@@ -2,6 +2,7 @@
 import type { KServeClient } from "../../kserve/client.js";
 import { EMBED_TENSORS } from "../../kserve/model-contract.js";
 import { UpstreamError } from "../../kserve/client.js";
+import { checkEmbeddings, embedResponseBytes } from "./expected-output.js";
 import { textTensor } from "./tensors.js";
 
 export interface Embeddings {
@@ -20,6 +21,7 @@ export async function embedTexts(
   const outputs = await client.infer(model, [textTensor(EMBED_TENSORS.text, texts, texts.length, 1)], {
     outputs: [EMBED_TENSORS.embedding],
     binary: options.binary,
+    maxResponseBytes: embedResponseBytes(texts.length, options.binary),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const tensor = outputs.get(EMBED_TENSORS.embedding);
@@ -28,7 +30,9 @@ export async function embedTexts(
     throw new UpstreamError("bad_response", `${EMBED_TENSORS.embedding} is not FP32 [${rows}, d]`);
   }
   const data = tensor.data as Float32Array;
-  return { data, rows, dimensions: tensor.shape[1] as number };
+  const dimensions = tensor.shape[1] as number;
+  checkEmbeddings(data, rows, dimensions);
+  return { data, rows, dimensions };
 }
 
 /** Row `i` as a plain array (what JSON responses carry). */
