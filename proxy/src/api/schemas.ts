@@ -50,24 +50,97 @@ export const InfoResponseSchema = z
     },
   });
 
-const Text = z.string();
+/**
+ * Size limits of one request, from the proxy's configuration (GPU_MAX_BATCH_SIZE, GPU_MAX_TEXT_LENGTH). Schemas
+ * built with them refuse a list that is too long before looking at its elements, so a huge body costs no more than
+ * a small one, and the OpenAPI document states them (`maxItems`, `maxLength`). Without limits (the plugin's tools)
+ * the proxy's configuration decides.
+ */
+export interface RequestLimits {
+  /** Most texts in one list; all references of a request together count against it too. */
+  maxItems: number;
+  /** Most characters per text, counted as Unicode code points (as Python's `len`). */
+  maxTextLength: number;
+}
 
-export const BertscoreRequestSchema = z
-  .object({
-    candidates: z.array(Text).min(1).meta({ description: "Texts to score" }),
-    references: z
-      .array(z.union([Text, z.array(Text).min(1)]))
-      .min(1)
-      .meta({ description: "One reference per candidate, or a list of references per candidate (best one counts)" }),
-    lang: z.string().min(1).default("en").meta({ description: "Language (for the rescale baseline)" }),
-    model_type: z.string().min(1).optional().meta({ description: "BERTScore model; default MODEL_BERTSCORE" }),
-    idf: z.boolean().default(false).meta({ description: "Weight tokens by idf over the references" }),
-    rescale_with_baseline: z.boolean().default(false).meta({ description: "Rescale with bert_score's baseline" }),
-  })
-  .meta({
-    id: "BertscoreRequest",
-    example: { candidates: ["The cat sat on the mat."], references: ["A cat was sitting on the mat."] },
-  });
+/** Unicode code points in `text`: a surrogate pair is one character, a lone surrogate one too. */
+export function codePointLength(text: string): number {
+  let pairs = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs += 1;
+        i += 1;
+      }
+    }
+  }
+  return text.length - pairs;
+}
+
+/** Limit failures are `too_big` issues (the API answers them 413 `too_many_items` / `text_too_long`). */
+function textSchema(limits: RequestLimits | undefined) {
+  if (!limits) return z.string();
+  const max = limits.maxTextLength;
+  return z
+    .string()
+    .check((ctx) => {
+      // A text of at most `max` UTF-16 units has at most `max` code points: only longer ones are counted.
+      if (ctx.value.length <= max) return;
+      const length = codePointLength(ctx.value);
+      if (length <= max) return;
+      ctx.issues.push({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: ctx.value, message: `${length} characters; at most ${max}` });
+    })
+    .meta({ maxLength: max });
+}
+
+/** A list of texts; its length is checked before its elements, so a list of millions is refused at once. */
+function textList(limits: RequestLimits | undefined) {
+  const list = z.array(textSchema(limits)).min(1);
+  if (!limits) return list;
+  const max = limits.maxItems;
+  return list.max(max, { error: (issue) => `${(issue.input as unknown[]).length} items; at most ${max} per request` });
+}
+
+/** References as sent: one text per candidate, or a list of texts per candidate. */
+function referencesSchema(limits: RequestLimits | undefined) {
+  const text = textSchema(limits);
+  const references = z.array(z.union([text, textList(limits)])).min(1);
+  if (!limits) return references;
+  const max = limits.maxItems;
+  const bounded = references.max(max, { error: (issue) => `${(issue.input as unknown[]).length} items; at most ${max} per request` });
+  // Every reference text counts, so all lists together are counted before any element is looked at.
+  return z.preprocess<unknown, typeof bounded, z.input<typeof bounded>>((value, ctx) => {
+    if (!Array.isArray(value) || value.length > max) return value;
+    let total = 0;
+    for (const entry of value) total += Array.isArray(entry) ? entry.length : 1;
+    if (total > max) {
+      ctx.addIssue({ code: "too_big", origin: "array", maximum: max, inclusive: true, input: value, message: `${total} texts in all; at most ${max} per request` });
+    }
+    return value;
+  }, bounded);
+}
+
+export function bertscoreRequestSchema(limits?: RequestLimits) {
+  return z
+    .object({
+      candidates: textList(limits).meta({ description: "Texts to score" }),
+      references: referencesSchema(limits).meta({
+        description: "One reference per candidate, or a list of references per candidate (best one counts)",
+      }),
+      lang: z.string().min(1).default("en").meta({ description: "Language (for the rescale baseline)" }),
+      model_type: z.string().min(1).optional().meta({ description: "BERTScore model; default MODEL_BERTSCORE" }),
+      idf: z.boolean().default(false).meta({ description: "Weight tokens by idf over the references" }),
+      rescale_with_baseline: z.boolean().default(false).meta({ description: "Rescale with bert_score's baseline" }),
+    })
+    .meta({
+      id: "BertscoreRequest",
+      example: { candidates: ["The cat sat on the mat."], references: ["A cat was sitting on the mat."] },
+    });
+}
+
+export const BertscoreRequestSchema = bertscoreRequestSchema();
 
 /** bert_score divides by the sum of the idf weights, which is 0 when every token has df = M (M references). */
 const NAN_NOTE = "null where bert_score yields NaN: idf with a single reference gives every reference token weight 0";
@@ -93,12 +166,16 @@ export const BertscoreResponseSchema = z
     },
   });
 
-export const EmbedRequestSchema = z
-  .object({
-    texts: z.array(Text).min(1).meta({ description: "Texts to embed" }),
-    model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
-  })
-  .meta({ id: "EmbedRequest", example: { texts: ["hello world"] } });
+export function embedRequestSchema(limits?: RequestLimits) {
+  return z
+    .object({
+      texts: textList(limits).meta({ description: "Texts to embed" }),
+      model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+    })
+    .meta({ id: "EmbedRequest", example: { texts: ["hello world"] } });
+}
+
+export const EmbedRequestSchema = embedRequestSchema();
 
 export const EmbedResponseSchema = z
   .object({
@@ -108,18 +185,22 @@ export const EmbedResponseSchema = z
   })
   .meta({ id: "EmbedResponse", example: { embeddings: [[0.0123, -0.0456, 0.0789]], model: "all-MiniLM-L6-v2", dimensions: 384 } });
 
-export const OpenAIEmbeddingsRequestSchema = z
-  .object({
-    input: z.union([Text, z.array(Text).min(1)]).meta({ description: "A text or a list of texts" }),
-    model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
-    encoding_format: z
-      .enum(["float", "base64"])
-      .default("float")
-      .meta({ description: "`base64`: little-endian float32 bytes, base64-encoded" }),
-    dimensions: z.number().int().positive().optional().meta({ description: "Must equal the model's dimensions" }),
-    user: z.string().optional(),
-  })
-  .meta({ id: "OpenAIEmbeddingsRequest", example: { input: ["hello world"], model: "all-MiniLM-L6-v2" } });
+export function openAIEmbeddingsRequestSchema(limits?: RequestLimits) {
+  return z
+    .object({
+      input: z.union([textSchema(limits), textList(limits)]).meta({ description: "A text or a list of texts" }),
+      model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+      encoding_format: z
+        .enum(["float", "base64"])
+        .default("float")
+        .meta({ description: "`base64`: little-endian float32 bytes, base64-encoded" }),
+      dimensions: z.number().int().positive().optional().meta({ description: "Must equal the model's dimensions" }),
+      user: z.string().optional(),
+    })
+    .meta({ id: "OpenAIEmbeddingsRequest", example: { input: ["hello world"], model: "all-MiniLM-L6-v2" } });
+}
+
+export const OpenAIEmbeddingsRequestSchema = openAIEmbeddingsRequestSchema();
 
 export const OpenAIEmbeddingsResponseSchema = z
   .object({

@@ -8,7 +8,8 @@ import { ApiError } from "../api/errors.js";
 import type { FetchFn } from "../kserve/client.js";
 import { apiKeyAuth } from "./auth.js";
 import type { Config } from "./config.js";
-import { errorResponse, toApiError } from "./error-response.js";
+import { errorResponse, toApiError, validationFailure } from "./error-response.js";
+import { hostCheck } from "./host-check.js";
 import { jsonBody } from "./json-body.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import { observe } from "./observe.js";
@@ -32,6 +33,11 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Structured log sink; default: one JSON line on stdout when LOG_REQUESTS is on. */
   log?: LogSink;
+  /**
+   * Without API_KEY and ALLOWED_HOSTS, answer only requests for IP addresses and localhost (host-check.ts): on
+   * Node, which may listen on loopback; not on Workers, which are reached by their public name.
+   */
+  localHostsWithoutKey?: boolean;
 }
 
 export interface GpuBridgeApp {
@@ -67,15 +73,14 @@ export function createApp(options: AppOptions): GpuBridgeApp {
 
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (result.success) return;
-      const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
-      const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
-      throw new ApiError("validation_error", detail, { issues });
+      if (!result.success) throw validationFailure(result.error.issues);
     },
   });
 
   app.use(requestId());
   app.use(observe(log, options.metrics));
+  const hosts = config.ALLOWED_HOSTS ?? (options.localHostsWithoutKey && !config.API_KEY ? "local" : undefined);
+  if (hosts) app.use(hostCheck(hosts));
   if (config.API_KEY) app.use(apiKeyAuth(config.API_KEY));
   app.on("POST", ["/embed", "/bertscore", "/v1/embeddings"], jsonBody(config.MAX_BODY_BYTES));
 

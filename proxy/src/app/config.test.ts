@@ -45,6 +45,37 @@ describe("parseConfig", () => {
     }
   });
 
+  it("reads the Node server's deadlines and connection cap, headers no later than the whole request", () => {
+    expect(parseConfig({})).toMatchObject({
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+      HTTP_MAX_CONNECTIONS: 1024,
+    });
+    expect(() => parseConfig({ HTTP_HEADERS_TIMEOUT_MS: "5000", HTTP_REQUEST_TIMEOUT_MS: "1000" })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS/,
+    );
+    expect(() => parseConfig({ HTTP_MAX_CONNECTIONS: "0" })).toThrow(/HTTP_MAX_CONNECTIONS/);
+  });
+
+  it("reads ALLOWED_HOSTS as lower-cased host names, and refuses URLs and ports", () => {
+    expect(parseConfig({}).ALLOWED_HOSTS).toBeUndefined();
+    expect(parseConfig({ ALLOWED_HOSTS: " GPU.example.com, .corp.example ,*,[::1]" }).ALLOWED_HOSTS).toEqual([
+      "gpu.example.com",
+      ".corp.example",
+      "*",
+      "[::1]",
+    ]);
+    for (const bad of ["http://gpu.example.com", "gpu.example.com:8765", "a b"]) {
+      expect(() => parseConfig({ ALLOWED_HOSTS: bad }), bad).toThrow(/ALLOWED_HOSTS: not a host name/);
+    }
+  });
+
+  it("caps GPU_MAX_BATCH_SIZE, so that a list of wrong elements is checked in milliseconds", () => {
+    expect(parseConfig({ GPU_MAX_BATCH_SIZE: "10000" }).GPU_MAX_BATCH_SIZE).toBe(10_000);
+    expect(() => parseConfig({ GPU_MAX_BATCH_SIZE: "10001" })).toThrow(/GPU_MAX_BATCH_SIZE/);
+  });
+
   it("accepts Worker bindings that are not strings", () => {
     expect(parseConfig({ GPU_MAX_CONCURRENT: 4, UPSTREAM_BINARY: false }).GPU_MAX_CONCURRENT).toBe(4);
     expect(parseConfig({ UPSTREAM_BINARY: "false" }).UPSTREAM_BINARY).toBe(false);

@@ -3,7 +3,8 @@
  */
 import { z } from "zod";
 
-const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 const upstreamList = z
   .string()
@@ -48,18 +49,36 @@ const headerMap = z
     return result.data;
   });
 
+/** Comma-separated host names (no port); `*` allows any, `.example.com` a domain and its subdomains. */
+const hostList = z
+  .string()
+  .transform((value, ctx) => {
+    const hosts = value
+      .split(",")
+      .map((part) => part.trim().toLowerCase())
+      .filter((part) => part.length > 0);
+    for (const host of hosts) {
+      if (host !== "*" && !/^\.?[a-z0-9_.-]+$|^\[[0-9a-f:.]+\]$/.test(host)) {
+        ctx.addIssue({ code: "custom", message: `not a host name: ${host} (no scheme or port)` });
+        return z.NEVER;
+      }
+    }
+    return hosts;
+  });
+
 const flag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", ""])])
   .transform((v) => v === true || v === "1" || v === "true" || v === "yes");
 
-export const ConfigSchema = z.object({
+const ConfigFields = z.object({
   /** Comma-separated KServe v2 base URLs, tried in order with failover; empty: the embedded runtime (Node only). */
   TRITON_URL: upstreamList.default([]),
   API_KEY: z.string().optional(),
   GPU_MAX_CONCURRENT: int(2, 1),
   /** How long a request may wait for a free slot before 503 (the original service waited 1 s). */
   GPU_QUEUE_TIMEOUT_MS: int(1000),
-  GPU_MAX_BATCH_SIZE: int(100, 1),
+  /** Most texts per request; capped so that even a list of wrong elements is checked in milliseconds. */
+  GPU_MAX_BATCH_SIZE: int(100, 1, 10_000),
   GPU_MAX_TEXT_LENGTH: int(10000, 1),
   MAX_BODY_BYTES: int(8 * 1024 * 1024, 1),
   MODEL_EMBED: z.string().min(1).default("all-MiniLM-L6-v2"),
@@ -75,8 +94,26 @@ export const ConfigSchema = z.object({
   UPSTREAM_RETRY_MS: int(2000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(8765),
+  /**
+   * Hosts the API answers for when API_KEY is unset (a DNS-rebinding page reaches a loopback proxy under its own
+   * host name). Unset: IP addresses and localhost on Node, any host on Workers. Set: checked with or without API_KEY.
+   */
+  ALLOWED_HOSTS: hostList.optional(),
+  /** Node: most time to receive a whole request (headers and body) before the connection is closed. */
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1),
+  /** Node: most time to receive a request's headers. */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1),
+  /** Node: how long an idle keep-alive connection stays open. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1),
+  /** Node: most open client connections; more are closed at once. */
+  HTTP_MAX_CONNECTIONS: int(1024, 1),
   MODEL_REPOSITORY: z.string().min(1).optional(),
   LOG_REQUESTS: flag.default(true),
+});
+
+export const ConfigSchema = ConfigFields.refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
+  message: "must not be longer than HTTP_REQUEST_TIMEOUT_MS",
+  path: ["HTTP_HEADERS_TIMEOUT_MS"],
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -91,7 +128,7 @@ export class ConfigError extends Error {
 /** Parses env vars or bindings; empty strings count as unset so that `FOO=` in a .env file means the default. */
 export function parseConfig(source: Record<string, unknown>): Config {
   const input: Record<string, unknown> = {};
-  for (const key of Object.keys(ConfigSchema.shape)) {
+  for (const key of Object.keys(ConfigFields.shape)) {
     const value = source[key];
     if (value !== undefined && value !== "") input[key] = value;
   }

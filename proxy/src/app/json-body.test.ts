@@ -69,7 +69,7 @@ describe("odd Content-Types over the app", () => {
         } catch {
           return; // not a header value any client can send
         }
-        const res = await node.fetch(new Request(`http://proxy.test${path}`, { method: "POST", headers, body: "{}" }));
+        const res = await node.fetch(new Request(`http://127.0.0.1${path}`, { method: "POST", headers, body: "{}" }));
         const body = (await res.json()) as { code: string };
         expect([415, 422], `${JSON.stringify(type)} → ${res.status} ${body.code}`).toContain(res.status);
         expect(body.code).toBe(res.status === 415 ? "unsupported_media_type" : "validation_error");

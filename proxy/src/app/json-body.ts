@@ -1,12 +1,13 @@
 /**
- * POST bodies: JSON in UTF-8 only (415 otherwise), at most `maxBytes` (413, counted on the stream when there is no
- * Content-Length). The body is read here and cached on the request as text for the route's zod validator, which
+ * POST bodies: JSON in UTF-8 only (415 otherwise; invalid UTF-8 is a 400), at most `maxBytes` as sent and as
+ * decoded (413, counted on the stream when there is no Content-Length), gzip or deflate content and transfer codings
+ * decoded (any other coding 415). The decoded text is cached on the request for the route's zod validator, which
  * parses it (invalid JSON: its HTTPException 400 becomes invalid_json in error-response.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { safeParse } from "fast-content-type-parse";
 import { ApiError } from "../api/errors.js";
+import { readAtMost } from "../streams/read-at-most.js";
 import type { AppEnv } from "./types.js";
 
 const JSON_MEDIA_TYPE = /^application\/(?:[a-z.-]+\+)?json$/;
@@ -42,38 +43,75 @@ function isUtf8(label: string): boolean {
   }
 }
 
-async function readText(c: Context<AppEnv>): Promise<void> {
-  try {
-    await c.req.text();
-  } catch (err) {
-    if (err instanceof ApiError) throw err; // the stream limit's 413
-    throw new ApiError("invalid_json", "request body could not be read");
-  }
+type DecodeFormat = "gzip" | "deflate";
+
+/** Codings this API decodes, by their HTTP names, as DecompressionStream formats. */
+const DECODERS: Record<string, DecodeFormat> = { gzip: "gzip", "x-gzip": "gzip", deflate: "deflate" };
+
+/**
+ * The codings to undo, in the order to undo them (the last applied first), from Content-Encoding and the
+ * Transfer-Encoding codings before `chunked` (HTTP framing itself). Throws 415 for any other coding.
+ */
+export function codingsToUndo(contentEncoding: string | undefined, transferEncoding: string | undefined): DecodeFormat[] {
+  const names = (header: string | undefined, framing: string[]) =>
+    (header ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== "" && name !== "identity" && !framing.includes(name));
+  const applied = [...names(contentEncoding, []), ...names(transferEncoding, ["chunked"])];
+  return applied.reverse().map((name) => {
+    const format = DECODERS[name];
+    if (!format) throw new ApiError("unsupported_media_type", `body coding '${name}' is not supported: send identity, gzip or deflate`);
+    return format;
+  });
 }
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = () => new ApiError("body_too_large", `request body larger than ${maxBytes} bytes`);
-  // Without a Content-Length the size is only known by counting the stream.
-  const streamLimit = bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
+
+  /** The body as sent: by HTTP framing when it declares its length, else counted on the stream. */
+  const readSent = async (c: Context<AppEnv>, declared: boolean): Promise<Uint8Array> => {
+    // arrayBuffer() lets @hono/node-server hand over its buffer without a web stream.
+    if (declared) return new Uint8Array(await c.req.arrayBuffer());
+    const body = c.req.raw.body;
+    return body ? readAtMost(body.getReader(), maxBytes, tooLarge) : new Uint8Array(0);
+  };
+
+  const decode = async (sent: Uint8Array, codings: DecodeFormat[]): Promise<Uint8Array> => {
+    let stream = new Response(sent).body as ReadableStream<Uint8Array>;
+    for (const format of codings) stream = stream.pipeThrough(new DecompressionStream(format));
+    // A few kilobytes of gzip can stand for gigabytes: the decoded size is counted too.
+    return readAtMost(stream.getReader(), maxBytes, tooLarge);
+  };
+
   return async (c, next) => {
     const problem = contentTypeProblem(c.req.header("content-type"));
     if (problem) throw new ApiError("unsupported_media_type", problem);
+    const transferEncoding = c.req.header("transfer-encoding");
+    const codings = codingsToUndo(c.req.header("content-encoding"), transferEncoding);
     const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
-      // HTTP framing holds the body to its Content-Length; reading it as text lets @hono/node-server skip the
-      // web stream. The route's validator parses the cached text: once, and a syntax error there is a 400.
-      if (Number(length) > maxBytes) throw tooLarge();
-      await readText(c);
-      return next();
+    const declared = length !== undefined && transferEncoding === undefined;
+    if (declared && Number(length) > maxBytes) throw tooLarge();
+
+    let bytes: Uint8Array;
+    try {
+      bytes = await readSent(c, declared);
+      if (codings.length > 0) bytes = await decode(bytes, codings);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const what = codings.length > 0 ? `request body could not be decoded (${codings.join(", ")})` : "request body could not be read";
+      throw new ApiError("invalid_json", what);
     }
-    return streamLimit(c, async () => {
-      await readText(c);
-      await next();
-    });
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new ApiError("invalid_json", "request body is not valid UTF-8 (RFC 8259)");
+    }
+    // The route's validator reads c.req.json(), which parses this cached text (once).
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
+    return next();
   };
 }

@@ -1,17 +1,7 @@
-/** GPU_MAX_BATCH_SIZE and GPU_MAX_TEXT_LENGTH, checked after schema validation (they come from the config). */
-import { ApiError } from "../api/errors.js";
+/** The request limits of the configuration, in the form the request schemas (api/schemas.ts) take. */
+import type { RequestLimits } from "../api/schemas.js";
 import type { Config } from "./config.js";
 
-export function checkBatch(config: Config, field: string, count: number): void {
-  if (count > config.GPU_MAX_BATCH_SIZE) {
-    throw new ApiError("too_many_items", `${field} has ${count} items; at most ${config.GPU_MAX_BATCH_SIZE} per request`);
-  }
-}
-
-export function checkTexts(config: Config, field: string, texts: readonly string[]): void {
-  const max = config.GPU_MAX_TEXT_LENGTH;
-  const index = texts.findIndex((text) => text.length > max);
-  if (index >= 0) {
-    throw new ApiError("text_too_long", `${field}[${index}] is ${(texts[index] as string).length} characters; at most ${max}`);
-  }
+export function requestLimits(config: Config): RequestLimits {
+  return { maxItems: config.GPU_MAX_BATCH_SIZE, maxTextLength: config.GPU_MAX_TEXT_LENGTH };
 }

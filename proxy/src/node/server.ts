@@ -1,8 +1,9 @@
 /** The proxy on Node: the shared app with a keep-alive upstream pool (or the embedded runtime) and prom-client. */
 import { serve, type ServerType } from "@hono/node-server";
+import type { Server, ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp, type GpuBridgeApp } from "../app/app.js";
-import { parseConfig } from "../app/config.js";
+import { parseConfig, type Config } from "../app/config.js";
 import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "../kserve/client.js";
 import { closeWhenBodyUnread } from "./close-unread.js";
@@ -35,6 +36,7 @@ export async function createNodeApp(env: Record<string, string | undefined>, opt
     fetch,
     backend: embedded ? "embedded" : "triton",
     metrics: createPromMetrics(),
+    localHostsWithoutKey: true,
     ...(options.log ? { log: options.log } : {}),
   });
   return {
@@ -50,16 +52,31 @@ export interface RunningProxy extends NodeApp {
   server: ServerType;
 }
 
+/**
+ * Node's HTTP server settings from the configuration. Node checks the request and header deadlines only every
+ * `connectionsCheckingInterval` (30 s by default), which would let a slow client stay that much longer.
+ */
+export function serverOptions(config: Config): ServerOptions {
+  return {
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+  };
+}
+
 export async function startProxy(env: Record<string, string | undefined>, options: NodeAppOptions = {}): Promise<RunningProxy> {
   const nodeApp = await createNodeApp(env, options);
-  const { HOST, PORT } = nodeApp.services.config;
+  const { config } = nodeApp.services;
   const server = await new Promise<ServerType>((resolve, reject) => {
     const fetch = closeWhenBodyUnread((request, env) => nodeApp.app.fetch(request, env));
-    const s = serve({ fetch, hostname: HOST, port: PORT }, () => resolve(s));
+    const s = serve({ fetch, hostname: config.HOST, port: config.PORT, serverOptions: serverOptions(config) }, () => resolve(s));
+    // Connections past the cap are closed as they are accepted.
+    (s as Server).maxConnections = config.HTTP_MAX_CONNECTIONS;
     s.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
-  const host = HOST.includes(":") ? `[${HOST}]` : HOST;
+  const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   return {
     ...nodeApp,
     server,

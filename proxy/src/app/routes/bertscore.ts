@@ -1,32 +1,33 @@
 /** POST /bertscore: the original service's BERTScore endpoint, plus idf, baseline rescaling and multi-reference. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../../api/errors.js";
-import { BertscoreRequestSchema, BertscoreResponseSchema } from "../../api/schemas.js";
+import { bertscoreRequestSchema, BertscoreResponseSchema, type RequestLimits } from "../../api/schemas.js";
 import { scoreBertscore } from "../inference/bertscore.js";
-import { checkBatch, checkTexts } from "../limits.js";
+import { requestLimits } from "../limits.js";
 import { resolveModel } from "../models.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 
-const route = createRoute({
-  method: "post",
-  path: "/bertscore",
-  tags: ["inference"],
-  summary: "BERTScore",
-  description:
-    "bert_score 0.3.13 semantics, one pair at a time. `references[i]` may be a list: each score is the best over them.",
-  security: SECURITY,
-  request: jsonRequest(BertscoreRequestSchema),
-  responses: {
-    200: jsonContent(BertscoreResponseSchema, "Precision, recall and F1 per candidate"),
-    ...errorResponses("length_mismatch", ...POST_ERRORS),
-  },
-});
+const bertscoreRoute = (limits: RequestLimits) =>
+  createRoute({
+    method: "post",
+    path: "/bertscore",
+    tags: ["inference"],
+    summary: "BERTScore",
+    description:
+      "bert_score 0.3.13 semantics, one pair at a time. `references[i]` may be a list: each score is the best over them.",
+    security: SECURITY,
+    request: jsonRequest(bertscoreRequestSchema(limits)),
+    responses: {
+      200: jsonContent(BertscoreResponseSchema, "Precision, recall and F1 per candidate"),
+      ...errorResponses("length_mismatch", ...POST_ERRORS),
+    },
+  });
 
 export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services): void {
   const { config } = services;
-  app.openapi(route, async (c) => {
+  app.openapi(bertscoreRoute(requestLimits(config)), async (c) => {
     const body = c.req.valid("json");
     const references = body.references.map((r) => (typeof r === "string" ? [r] : r));
     if (body.candidates.length !== references.length) {
@@ -35,11 +36,6 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
         `candidates and references must have equal length (${body.candidates.length} vs ${references.length})`,
       );
     }
-    const allReferences = references.flat();
-    checkBatch(config, "candidates", body.candidates.length);
-    checkBatch(config, "references", allReferences.length);
-    checkTexts(config, "candidates", body.candidates);
-    checkTexts(config, "references", allReferences);
     const signal = c.req.raw.signal;
     const { served, scores } = await withUpstreamSlot(services, signal, async (upstream) => {
       const served = await resolveModel(upstream, "bertscore", body.model_type, config.MODEL_BERTSCORE);

@@ -1,33 +1,32 @@
 /** POST /embed: the original service's embeddings endpoint. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { EmbedRequestSchema, EmbedResponseSchema } from "../../api/schemas.js";
+import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "../../api/schemas.js";
 import { embedTexts, row } from "../inference/embed.js";
-import { checkBatch, checkTexts } from "../limits.js";
+import { requestLimits } from "../limits.js";
 import { resolveModel } from "../models.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 
-const route = createRoute({
-  method: "post",
-  path: "/embed",
-  tags: ["inference"],
-  summary: "Sentence embeddings",
-  description: "L2-normalised sentence embeddings (sentence-transformers `encode`).",
-  security: SECURITY,
-  request: jsonRequest(EmbedRequestSchema),
-  responses: {
-    200: jsonContent(EmbedResponseSchema, "One vector per text"),
-    ...errorResponses(...POST_ERRORS),
-  },
-});
+const embedRoute = (limits: RequestLimits) =>
+  createRoute({
+    method: "post",
+    path: "/embed",
+    tags: ["inference"],
+    summary: "Sentence embeddings",
+    description: "L2-normalised sentence embeddings (sentence-transformers `encode`).",
+    security: SECURITY,
+    request: jsonRequest(embedRequestSchema(limits)),
+    responses: {
+      200: jsonContent(EmbedResponseSchema, "One vector per text"),
+      ...errorResponses(...POST_ERRORS),
+    },
+  });
 
 export function registerEmbed(app: OpenAPIHono<AppEnv>, services: Services): void {
   const { config } = services;
-  app.openapi(route, async (c) => {
+  app.openapi(embedRoute(requestLimits(config)), async (c) => {
     const { texts, model } = c.req.valid("json");
-    checkBatch(config, "texts", texts.length);
-    checkTexts(config, "texts", texts);
     const signal = c.req.raw.signal;
     const result = await withUpstreamSlot(services, signal, async (upstream) => {
       const served = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);

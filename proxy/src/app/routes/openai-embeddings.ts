@@ -4,35 +4,34 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../../api/errors.js";
-import { OpenAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema } from "../../api/schemas.js";
+import { openAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema, type RequestLimits } from "../../api/schemas.js";
 import { embedTexts, row, rowBase64 } from "../inference/embed.js";
-import { checkBatch, checkTexts } from "../limits.js";
+import { requestLimits } from "../limits.js";
 import { resolveModel } from "../models.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 
-const route = createRoute({
-  method: "post",
-  path: "/v1/embeddings",
-  tags: ["inference"],
-  summary: "OpenAI-compatible embeddings",
-  description: "OpenAI's request and response shapes. `usage` token counts are reported as 0 (no tokenizer in the proxy).",
-  security: SECURITY,
-  request: jsonRequest(OpenAIEmbeddingsRequestSchema),
-  responses: {
-    200: jsonContent(OpenAIEmbeddingsResponseSchema, "One embedding per input"),
-    ...errorResponses(...POST_ERRORS),
-  },
-});
+const openAIEmbeddingsRoute = (limits: RequestLimits) =>
+  createRoute({
+    method: "post",
+    path: "/v1/embeddings",
+    tags: ["inference"],
+    summary: "OpenAI-compatible embeddings",
+    description: "OpenAI's request and response shapes. `usage` token counts are reported as 0 (no tokenizer in the proxy).",
+    security: SECURITY,
+    request: jsonRequest(openAIEmbeddingsRequestSchema(limits)),
+    responses: {
+      200: jsonContent(OpenAIEmbeddingsResponseSchema, "One embedding per input"),
+      ...errorResponses(...POST_ERRORS),
+    },
+  });
 
 export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Services): void {
   const { config } = services;
-  app.openapi(route, async (c) => {
+  app.openapi(openAIEmbeddingsRoute(requestLimits(config)), async (c) => {
     const body = c.req.valid("json");
     const texts = typeof body.input === "string" ? [body.input] : body.input;
-    checkBatch(config, "input", texts.length);
-    checkTexts(config, "input", texts);
     const signal = c.req.raw.signal;
     const { served, embeddings } = await withUpstreamSlot(services, signal, async (upstream) => {
       const served = await resolveModel(upstream, "embed", body.model, config.MODEL_EMBED);

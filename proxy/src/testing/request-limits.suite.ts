@@ -1,0 +1,171 @@
+/**
+ * Requests an outsider can send without a key, on both hosts (Node in process, the Worker in workerd): lists of
+ * millions of elements, invalid UTF-8, compressed bodies, characters outside the BMP, foreign Host and Origin
+ * headers. Each is answered at once with a short error of a documented code, or decoded and served.
+ */
+import { describe, expect, it } from "vitest";
+import { MAX_DETAIL_LENGTH, MAX_ISSUES } from "../api/errors.js";
+
+export interface RequestLimitsContext {
+  /**
+   * Sends a request to a proxy with the fixture models, the default MAX_BODY_BYTES (8 MiB) and no API_KEY, plus
+   * `env`; `url` is relative to `origin` unless absolute.
+   */
+  request(env: Record<string, string>, url: string, init?: RequestInit): Promise<Response>;
+  /** The origin requests go to by default (a host name the proxy answers for). */
+  origin: string;
+  /** Whether, without API_KEY and ALLOWED_HOSTS, this host answers only IP addresses and localhost (Node). */
+  localHostsByDefault: boolean;
+}
+
+const json = { "content-type": "application/json" };
+const post = (body: string | Uint8Array, headers: Record<string, string> = {}): RequestInit => ({ method: "POST", headers: { ...json, ...headers }, body });
+
+/** An 8 MB body: a list of 4,000,000 numbers where texts belong (the issue's reproduction). */
+const MILLIONS = `[${"1,".repeat(3_999_999)}1]`;
+
+async function compress(text: string, format: "gzip" | "deflate"): Promise<Uint8Array> {
+  const stream = new Response(text).body!.pipeThrough(new CompressionStream(format));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function answer(res: Response): Promise<{ status: number; size: number; body: { code: string; detail: string; issues?: unknown[] } }> {
+  const text = await res.text();
+  return { status: res.status, size: text.length, body: JSON.parse(text) as { code: string; detail: string; issues?: unknown[] } };
+}
+
+export function defineRequestLimitsSuite(ctx: () => RequestLimitsContext): void {
+  const send = (url: string, init?: RequestInit, env: Record<string, string> = {}) => ctx().request(env, url, init);
+
+  describe("lists far over GPU_MAX_BATCH_SIZE", () => {
+    const bodies: [string, string, string][] = [
+      ["texts", "/embed", `{"texts":${MILLIONS}}`],
+      ["candidates", "/bertscore", `{"candidates":${MILLIONS},"references":["a"]}`],
+      ["references", "/bertscore", `{"candidates":["a"],"references":[${MILLIONS}]}`],
+      ["input", "/v1/embeddings", `{"input":${MILLIONS}}`],
+    ];
+    for (const [field, path, body] of bodies) {
+      it(`refuses 4,000,000 numbers as ${field} (an 8 MB body) with a short 413`, async () => {
+        expect(body.length).toBeGreaterThan(8_000_000);
+        const res = await answer(await send(path, post(body)));
+        expect(res.status).toBe(413);
+        expect(res.body.code).toBe("too_many_items");
+        expect(res.body.detail).toMatch(/4000000 (items|texts in all); at most 100 per request/);
+        expect(res.size).toBeLessThan(1024);
+      });
+    }
+
+    it("counts every reference of every candidate against the limit, before reading them", async () => {
+      const nested = `{"candidates":["a"],"references":[${Array.from({ length: 100 }, () => `[${"1,".repeat(9_999)}1]`).join(",")}]}`;
+      const res = await answer(await send("/bertscore", post(nested)));
+      expect([res.status, res.body.code]).toEqual([413, "too_many_items"]);
+      expect(res.body.detail).toContain("references: 1000000 texts in all");
+    });
+
+    it("lists only the first issues of a list of wrong elements, and says how many more", async () => {
+      const res = await answer(await send("/embed", post(JSON.stringify({ texts: Array.from({ length: 100 }, (_, i) => i) }))));
+      expect([res.status, res.body.code]).toEqual([422, "validation_error"]);
+      expect(res.body.issues).toHaveLength(MAX_ISSUES);
+      expect(res.body.detail).toMatch(/^texts\.0: .+; texts\.1: .+; texts\.2: .+ \(and 97 more\)$/);
+      expect(res.size).toBeLessThan(4096);
+    });
+
+    it("states the configured limits in the OpenAPI document", async () => {
+      const spec = (await (await send("/openapi.json", {}, { GPU_MAX_BATCH_SIZE: "7", GPU_MAX_TEXT_LENGTH: "99" })).json()) as {
+        components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> };
+      };
+      const { EmbedRequest, BertscoreRequest } = spec.components.schemas;
+      expect(EmbedRequest?.properties.texts).toMatchObject({ maxItems: 7, items: { maxLength: 99 } });
+      expect(BertscoreRequest?.properties.candidates).toMatchObject({ maxItems: 7 });
+      expect(BertscoreRequest?.properties.references).toMatchObject({ maxItems: 7 });
+    });
+  });
+
+  describe("GPU_MAX_TEXT_LENGTH counts characters (code points), as the original service's Python len()", () => {
+    it("takes 10 emoji (20 UTF-16 units) at a limit of 10, and refuses 11", async () => {
+      const env = { GPU_MAX_TEXT_LENGTH: "10" };
+      const ok = await send("/embed", post(JSON.stringify({ texts: ["😀".repeat(10)] })), env);
+      expect(ok.status, await ok.clone().text()).toBe(200);
+      const over = await answer(await send("/embed", post(JSON.stringify({ texts: ["😀".repeat(11)] })), env));
+      expect([over.status, over.body.code]).toEqual([413, "text_too_long"]);
+      expect(over.body.detail).toBe("texts.0: 11 characters; at most 10");
+    });
+  });
+
+  describe("bodies must be UTF-8 (RFC 8259)", () => {
+    it("answers 400 invalid_json to invalid UTF-8 instead of replacing it", async () => {
+      const bytes = new Uint8Array([...new TextEncoder().encode('{"texts":["a'), 0xff, 0xfe, ...new TextEncoder().encode('"]}')]);
+      const res = await answer(await send("/embed", post(bytes)));
+      expect([res.status, res.body.code]).toEqual([400, "invalid_json"]);
+      expect(res.body.detail).toContain("UTF-8");
+    });
+  });
+
+  describe("Content-Encoding", () => {
+    const plain = JSON.stringify({ texts: ["compressed on the wire"] });
+
+    for (const format of ["gzip", "deflate"] as const) {
+      it(`decodes a ${format} body and serves it as the same plain body`, async () => {
+        const expected = (await (await send("/embed", post(plain))).json()) as unknown;
+        const res = await send("/embed", post(await compress(plain, format), { "content-encoding": format }));
+        expect(res.status, await res.clone().text()).toBe(200);
+        expect(await res.json()).toEqual(expected);
+      });
+    }
+
+    it("answers 400 to a body that is not what its Content-Encoding says", async () => {
+      const res = await answer(await send("/embed", post(plain, { "content-encoding": "gzip" })));
+      expect([res.status, res.body.code]).toEqual([400, "invalid_json"]);
+      expect(res.body.detail).toContain("could not be decoded");
+    });
+
+    it("answers 415 to a coding it does not decode", async () => {
+      const res = await answer(await send("/embed", post(plain, { "content-encoding": "br" })));
+      expect([res.status, res.body.code]).toEqual([415, "unsupported_media_type"]);
+      expect(res.body.detail).toContain("'br'");
+    });
+
+    it("counts the decoded size against MAX_BODY_BYTES (a few KB of gzip can stand for gigabytes)", async () => {
+      const bomb = await compress(`{"texts":["${"a".repeat(9 * 2 ** 20)}"]}`, "gzip");
+      expect(bomb.byteLength).toBeLessThan(64 * 1024);
+      const res = await answer(await send("/embed", post(bomb, { "content-encoding": "gzip" })));
+      expect([res.status, res.body.code]).toEqual([413, "body_too_large"]);
+    });
+  });
+
+  describe("Host and Origin", () => {
+    const hosts = { ALLOWED_HOSTS: `${new URL(ctx().origin).hostname},.corp.example` };
+
+    it("with ALLOWED_HOSTS, answers 403 host_not_allowed for any other Host or Origin", async () => {
+      const refused = await answer(await send("https://rebound.example/health", {}, hosts));
+      expect([refused.status, refused.body.code]).toEqual([403, "host_not_allowed"]);
+      expect((await send("https://gpu.corp.example/health", {}, hosts)).status).toBe(200);
+      expect((await send("/health", {}, hosts)).status).toBe(200);
+      const origin = await answer(await send("/embed", post(JSON.stringify({ texts: ["a"] }), { origin: "https://rebound.example" }), hosts));
+      expect([origin.status, origin.body.code]).toEqual([403, "host_not_allowed"]);
+      const sameOrigin = await send("/embed", post(JSON.stringify({ texts: ["a"] }), { origin: ctx().origin }), hosts);
+      expect(sameOrigin.status).toBe(200);
+    });
+
+    it("without API_KEY and ALLOWED_HOSTS, refuses host names other than localhost where the host says so", async () => {
+      const rebound = await send("http://rebound.example/health");
+      if (!ctx().localHostsByDefault) {
+        expect(rebound.status, "Workers are reached by their public name").toBe(200);
+        return;
+      }
+      const refused = await answer(rebound);
+      expect([refused.status, refused.body.code]).toEqual([403, "host_not_allowed"]);
+      for (const local of ["http://127.0.0.1:8765", "http://localhost", "http://[::1]:8765", "http://10.1.2.3"]) {
+        expect((await send(`${local}/health`)).status, local).toBe(200);
+      }
+      // With a key the key protects the API, whatever the Host.
+      expect((await send("http://rebound.example/health", {}, { API_KEY: "k" })).status).toBe(200);
+    });
+  });
+
+  it("bounds every error detail, whatever it echoes", async () => {
+    const res = await answer(await send(`/${"x".repeat(20_000)}`));
+    expect(res.body.code).toBe("not_found");
+    expect(res.body.detail.length).toBeLessThanOrEqual(MAX_DETAIL_LENGTH);
+  });
+}
