@@ -2,8 +2,10 @@
  * Property-based fuzzing (fast-check) of every endpoint on both runtimes: the Node proxy process and the Workers
  * build in workerd (wrangler dev), both in front of the embedded runtime. Whatever arrives — random JSON, wrong
  * types, huge strings, invalid UTF-8, deep nesting, odd content types, odd methods — the answer is never a 5xx and
- * always of the documented shape.
+ * always of the documented shape; invalid UTF-8 is a 400, lists of any length get a short answer, and content codings
+ * are decoded or refused.
  */
+import { deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { Agent, fetch } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -94,6 +96,26 @@ const invalidUtf8 = fc
     return new Uint8Array([...prefix, ...a, ...bad, ...b, ...suffix]);
   });
 
+/** Lists of up to 120,000 elements of any kind where texts belong (the review's 150,000-number body, scaled to the limit). */
+const LIST_FIELDS = [
+  ["/embed", (list: string) => `{"texts":${list}}`],
+  ["/bertscore", (list: string) => `{"candidates":${list},"references":["a"]}`],
+  ["/bertscore", (list: string) => `{"candidates":["a"],"references":${list}}`],
+  ["/bertscore", (list: string) => `{"candidates":["a"],"references":[${list}]}`],
+  ["/v1/embeddings", (list: string) => `{"input":${list}}`],
+] as const;
+const hugeLists = fc
+  .tuple(
+    fc.constantFrom(...LIST_FIELDS),
+    fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 200, max: 120_000 })),
+    fc.constantFrom("1", '"x"', "null", "[]", '["a"]', "{}", "true", '"\\ud800"'),
+  )
+  .map(([[path, wrap], count, element]) => ({ path, body: wrap(`[${Array(count).fill(element).join(",")}]`) }));
+
+/** Content codings, some of which the proxy decodes, with bodies that are or are not encoded that way. */
+const CODINGS = ["gzip", "x-gzip", "deflate", "identity", "br", "compress", "zstd", "gzip, gzip", "deflate, gzip", "GZIP", " gzip ", "x"];
+const DECODED = new Set(["gzip", "x-gzip", "deflate", "identity"]);
+
 const deepNesting = fc
   .tuple(fc.integer({ min: 100, max: 100_000 }), fc.constantFrom("[", '{"a":'), fc.boolean())
   .map(([depth, open, closed]) => {
@@ -129,17 +151,21 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     return { status: response.status, text, contentType: response.headers.get("content-type") ?? "" };
   };
 
-  /** The property every answer must have. */
-  const expectDocumented = async (sent: Sent) => {
+  /** The property every answer must have; returns the answer, with its error code when it has one. */
+  const documented = async (sent: Sent) => {
     const answer = await send(sent);
     const where = `${sent.method ?? "POST"} ${sent.path} (${sent.contentType ?? "application/json"}) -> ${answer.status} ${answer.text.slice(0, 300)}`;
     expect(answer.status, where).toBeLessThan(500);
     const requested = new URL(target.url + sent.path).pathname;
-    if ((requested === "/openapi.json" || requested === "/docs") && answer.status === 200) return;
+    if ((requested === "/openapi.json" || requested === "/docs") && answer.status === 200) return { ...answer, code: undefined };
     let body: unknown;
     expect(() => (body = JSON.parse(answer.text)), where).not.toThrow();
     // fetch resolves dot segments as any client does: check against the route actually requested.
     expect(checkDocumentedShape(requested, answer.status, body), where).toBeUndefined();
+    return { ...answer, code: (body as { code?: string }).code };
+  };
+  const expectDocumented = async (sent: Sent): Promise<void> => {
+    await documented(sent);
   };
 
   /** fc.assert, with the counterexample cut short: some are megabytes long. */
@@ -218,11 +244,48 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("invalid UTF-8 bodies", async () => {
+  it.skipIf(skip)("invalid UTF-8 bodies are a 400 invalid_json, never read with replacement characters", async () => {
     await check(
       fc.asyncProperty(
         fc.record({ path: fc.constantFrom(...POST_ROUTES), body: invalidUtf8 }),
-        async (sent: Sent) => expectDocumented(sent),
+        async (sent: Sent) => {
+          const answer = await documented(sent);
+          expect([answer.status, answer.code], answer.text.slice(0, 300)).toEqual([400, "invalid_json"]);
+        },
+      ),
+    );
+  });
+
+  it.skipIf(skip)("lists of any length and elements where texts belong get a short answer", async () => {
+    await check(
+      fc.asyncProperty(hugeLists, async (sent: Sent) => {
+        const answer = await documented(sent);
+        expect(answer.text.length, `${answer.status} ${answer.text.slice(0, 200)}`).toBeLessThan(4096);
+      }),
+    );
+  });
+
+  it.skipIf(skip)("content codings: decoded when supported and the body matches, else a 400 or 415", async () => {
+    const plain = '{"texts":["hi"],"input":"hi","candidates":["a"],"references":["b"]}';
+    await check(
+      fc.asyncProperty(
+        fc.record({ path: fc.constantFrom(...POST_ROUTES), coding: fc.constantFrom(...CODINGS), encoded: fc.boolean() }),
+        async ({ path, coding, encoded }) => {
+          const names = coding.split(",").map((c) => c.trim().toLowerCase());
+          const supported = names.every((c) => DECODED.has(c));
+          let body: Uint8Array = new TextEncoder().encode(plain);
+          if (encoded && supported) {
+            for (const name of names) {
+              if (name === "deflate") body = deflateSync(body);
+              else if (name !== "identity") body = gzipSync(body);
+            }
+          }
+          const answer = await documented({ path, body, headers: { "content-encoding": coding } });
+          const decodable = supported && (encoded || names.every((c) => c === "identity"));
+          if (decodable) expect(answer.status, `${coding}: ${answer.text.slice(0, 200)}`).toBe(200);
+          else if (!supported) expect([answer.status, answer.code], coding).toEqual([415, "unsupported_media_type"]);
+          else expect([answer.status, answer.code], coding).toEqual([400, "invalid_json"]);
+        },
       ),
     );
   });

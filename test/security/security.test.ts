@@ -2,8 +2,14 @@
  * Security on both runtimes (Node process, Workers under wrangler dev), in front of a recording KServe v2
  * upstream backed by the embedded runtime: the API key guards every route but /health; hostile model names never
  * reach the upstream; body limits hold; no response body gives away paths, stack traces or the upstream address.
+ * Then the review's findings, as reproduced against the quick-start configuration.
  */
+import { connect } from "node:net";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_DETAIL_LENGTH } from "../../proxy/src/api/errors.js";
+import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "../../proxy/src/testing/hostile-upstream.js";
+import { waitFor } from "../../proxy/src/testing/wait.js";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
 import { REPO_ROOT } from "../reliability/proxy-process.js";
 import { checkDocumentedShape } from "../reliability/response-shapes.js";
@@ -250,4 +256,169 @@ describe.each(RUNTIMES)("security on %s", (runtime) => {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The findings of the adversarial review (issue 12), reproduced against each runtime as the quick start runs it:
+ * no API_KEY, the default MAX_BODY_BYTES (8 MiB), an upstream access token in UPSTREAM_HEADERS, and an upstream
+ * that lies (proxy/src/testing/hostile-upstream.ts) in front of the embedded runtime.
+ */
+describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime) => {
+  const skip = unavailable(runtime);
+  const SECRET = "cf-access-secret-of-the-tunnel";
+  let backend: RuntimeBackend;
+  let hostile: HostileUpstream;
+  let target: Target;
+
+  beforeAll(async () => {
+    if (skip) return;
+    backend = await createRuntimeBackend();
+    hostile = await startHostileUpstream(backend.fetch);
+    target = await startTarget(runtime, hostile.urlOf("live"), {
+      UPSTREAM_HEADERS: JSON.stringify({ "cf-access-client-secret": SECRET }),
+      HTTP_HEADERS_TIMEOUT_MS: "1000",
+      HTTP_REQUEST_TIMEOUT_MS: "2000",
+    });
+  });
+  afterAll(async () => {
+    await target?.stop();
+    await hostile?.stop();
+    await backend?.close();
+  });
+
+  const postRaw = async (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) => {
+    const response = await fetch(target.url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: JSON.parse(text) as { code: string; detail: string; issues?: unknown[] } };
+  };
+
+  it.skipIf(skip)(`lists of 50,000 to 4,000,000 numbers get a short 413 and /health keeps answering (${skip ?? runtime})`, async () => {
+    for (const count of [50_000, 150_000, 4_000_000]) {
+      const list = `[${"1,".repeat(count - 1)}1]`;
+      for (const [path, body] of [
+        ["/embed", `{"texts":${list}}`],
+        ["/bertscore", `{"candidates":${list},"references":["a"]}`],
+        ["/v1/embeddings", `{"input":${list}}`],
+      ] as const) {
+        const health = fetch(`${target.url}/health`, { signal: AbortSignal.timeout(60_000) });
+        const answer = await postRaw(path, body);
+        expect(answer.status, `${count} on ${path}: ${answer.text.slice(0, 200)}`).toBe(413);
+        expect(answer.body.code).toBe("too_many_items");
+        expect(answer.text.length, `${count} on ${path}`).toBeLessThan(1024);
+        expect((await health).status).toBe(200);
+      }
+    }
+    const wrong = await postRaw("/embed", JSON.stringify({ texts: Array.from({ length: 100 }, () => 1) }));
+    expect([wrong.status, wrong.body.code, wrong.body.issues?.length]).toEqual([422, "validation_error", 10]);
+    expect(wrong.text.length).toBeLessThan(4096);
+  });
+
+  it.skipIf(skip)("counts characters, not UTF-16 units, refuses invalid UTF-8 and decodes gzip", async () => {
+    const emoji = await postRaw("/embed", JSON.stringify({ texts: ["😀".repeat(10_000)] }));
+    expect(emoji.status, emoji.text.slice(0, 200)).toBe(200);
+    const invalid = await postRaw("/embed", new Uint8Array([...new TextEncoder().encode('{"texts":["'), 0xc0, 0xaf, ...new TextEncoder().encode('"]}')]));
+    expect([invalid.status, invalid.body.code]).toEqual([400, "invalid_json"]);
+    const gzipped = await postRaw("/embed", gzipSync('{"texts":["gzip"]}'), { "content-encoding": "gzip" });
+    expect(gzipped.status, gzipped.text.slice(0, 200)).toBe(200);
+    const mislabelled = await postRaw("/embed", '{"texts":["plain"]}', { "content-encoding": "gzip" });
+    expect([mislabelled.status, mislabelled.body.code]).toEqual([400, "invalid_json"]);
+    const unknown = await postRaw("/embed", '{"texts":["plain"]}', { "content-encoding": "br" });
+    expect([unknown.status, unknown.body.code]).toEqual([415, "unsupported_media_type"]);
+  });
+
+  it.skipIf(skip)("a lying upstream gets a short 502 or 422, never a wrong 200 or a leaked token", async () => {
+    const cases: [HostileScenario, string, unknown, number, string][] = [
+      ["redirect", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+      ["huge-declared", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+      ["huge-streamed", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+      ["huge-error", "/embed", { texts: ["a"] }, 422, "upstream_rejected"],
+      ["embed-nan", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+      ["embed-inf", "/v1/embeddings", { input: "a" }, 502, "upstream_error"],
+      ["embed-zero-dims", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+      ["embed-huge-norm", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+      ["bertscore-f1-inf", "/bertscore", { candidates: ["a"], references: ["b"] }, 502, "upstream_error"],
+      ["cut-mid-answer", "/embed", { texts: ["a"] }, 502, "upstream_error"],
+    ];
+    // The catalogue is loaded through an honest upstream first, as when a box turns hostile later.
+    hostile.use("honest");
+    expect((await postRaw("/embed", '{"texts":["warm up"]}')).status).toBe(200);
+    for (const [scenario, path, body, status, code] of cases) {
+      hostile.use(scenario);
+      const answer = await postRaw(path, JSON.stringify(body));
+      expect([answer.status, answer.body.code], `${scenario}: ${answer.text.slice(0, 300)}`).toEqual([status, code]);
+      expect(answer.text.length, scenario).toBeLessThan(MAX_DETAIL_LENGTH + 200);
+      expect(answer.text, scenario).not.toMatch(/request id|\/opt\/|127\.0\.0\.1/);
+    }
+    hostile.use("honest");
+    expect(hostile.records.filter((r) => r.redirected), "calls that followed the redirect").toEqual([]);
+    expect(hostile.records.some((r) => r.headers["cf-access-client-secret"] === SECRET), "the token went to the configured upstream").toBe(true);
+    // The huge answers were dropped, not read: the proxy closed each well before its end.
+    for (const scenario of ["huge-declared", "huge-streamed", "huge-error"]) {
+      await waitFor(() => hostile.records.some((r) => r.scenario === scenario && r.closedEarly), 10_000, `${scenario} closed`);
+      const sent = Math.max(...hostile.records.filter((r) => r.scenario === scenario).map((r) => r.bytesSent));
+      expect(sent, scenario).toBeLessThan(32 * 2 ** 20);
+    }
+  });
+
+  it.skipIf(skip || runtime !== "node")("refuses a DNS-rebinding Host and Origin, and serves loopback names", async () => {
+    const { port } = new URL(target.url);
+    const rebound = await rawRequest(Number(port), `GET /health HTTP/1.1\r\nHost: rebound.example:${port}\r\nConnection: close\r\n\r\n`);
+    expect(rebound).toMatch(/^HTTP\/1\.1 403 [\s\S]*"code":"host_not_allowed"/);
+    const origin = await rawRequest(Number(port), `GET /info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://rebound.example\r\nConnection: close\r\n\r\n`);
+    expect(origin).toMatch(/^HTTP\/1\.1 403 /);
+    const local = await rawRequest(Number(port), `GET /health HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`);
+    expect(local).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it.skipIf(skip || runtime !== "node")("decodes Transfer-Encoding: gzip, chunked, and refuses other transfer codings", async () => {
+    const { port } = new URL(target.url);
+    const body = gzipSync('{"texts":["transfer"]}');
+    const chunked = (codings: string) =>
+      Buffer.concat([
+        Buffer.from(`POST /embed HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: ${codings}\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n`),
+        body,
+        Buffer.from("\r\n0\r\n\r\n"),
+      ]);
+    expect(await rawRequest(Number(port), chunked("gzip, chunked"))).toMatch(/^HTTP\/1\.1 200 [\s\S]*"embeddings"/);
+    expect(await rawRequest(Number(port), chunked("compress, chunked"))).toMatch(/^HTTP\/1\.1 415 /);
+  });
+
+  it.skipIf(skip || runtime !== "node")("closes the connections of 200 slow clients within the configured deadlines", async () => {
+    const { port } = new URL(target.url);
+    const partial = "POST /embed HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{";
+    const sockets = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const socket = connect(Number(port), "127.0.0.1");
+        const state = { closed: false };
+        socket.on("error", () => {});
+        socket.on("close", () => (state.closed = true));
+        socket.resume(); // reads the server's 408 and its end of the connection
+        socket.once("connect", () => socket.write(i % 2 ? partial : "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+        return { socket, state };
+      }),
+    );
+    try {
+      await waitFor(() => sockets.every((s) => s.state.closed), 30_000, "every slow client's connection to close");
+    } finally {
+      for (const { socket } of sockets) socket.destroy();
+    }
+    expect((await fetch(`${target.url}/health`)).status).toBe(200);
+  });
+});
+
+/** Sends raw bytes on a new connection and resolves with everything the server sent until it closed. */
+function rawRequest(port: number, request: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(request));
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(received));
+    socket.setTimeout(30_000, () => socket.destroy(new Error("no answer within 30 s")));
+  });
 }

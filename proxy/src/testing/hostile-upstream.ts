@@ -51,8 +51,9 @@ export interface HostileRecord {
 
 export interface HostileUpstream {
   readonly url: string;
-  /** TRITON_URL for a scenario. */
-  urlOf(scenario: HostileScenario): string;
+  /** TRITON_URL for a scenario; `live`: whichever scenario `use()` chose last (one proxy, many scenarios). */
+  urlOf(scenario: HostileScenario | "live"): string;
+  use(scenario: HostileScenario): void;
   readonly records: HostileRecord[];
   stop(): Promise<void>;
 }
@@ -129,6 +130,7 @@ async function stream(res: ServerResponse, chunk: Buffer, total: number, record:
 
 export async function startHostileUpstream(backend: FetchHandler): Promise<HostileUpstream> {
   const records: HostileRecord[] = [];
+  let live: HostileScenario = "honest";
 
   const target = await startRestartableServer((req, res) => {
     void (async () => {
@@ -147,7 +149,8 @@ export async function startHostileUpstream(backend: FetchHandler): Promise<Hosti
       return;
     }
     const match = SCENARIO_PATH.exec(raw);
-    const scenario = (match?.[1] ?? "honest") as HostileScenario;
+    const named = match?.[1] ?? "honest";
+    const scenario = (named === "live" ? live : named) as HostileScenario;
     const path = match?.[2] ?? raw;
     const record: HostileRecord = { scenario, method: req.method ?? "", path, headers: headersOf(req), bytesSent: 0, closedEarly: false };
     records.push(record);
@@ -217,6 +220,9 @@ export async function startHostileUpstream(backend: FetchHandler): Promise<Hosti
       return server.url;
     },
     urlOf: (scenario) => `${server.url}/s/${scenario}`,
+    use(scenario) {
+      live = scenario;
+    },
     records,
     async stop() {
       await server.stop();
