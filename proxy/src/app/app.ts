@@ -82,7 +82,11 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   const hosts = config.ALLOWED_HOSTS ?? (options.localHostsWithoutKey && !config.API_KEY ? "local" : undefined);
   if (hosts) app.use(hostCheck(hosts));
   if (config.API_KEY) app.use(apiKeyAuth(config.API_KEY));
-  app.on("POST", ["/embed", "/bertscore", "/v1/embeddings"], jsonBody(config.MAX_BODY_BYTES));
+  app.on(
+    "POST",
+    ["/embed", "/bertscore", "/v1/embeddings"],
+    jsonBody({ maxBytes: config.MAX_BODY_BYTES, maxItems: config.GPU_MAX_BATCH_SIZE }),
+  );
 
   registerHealth(app, services);
   registerInfo(app, services);

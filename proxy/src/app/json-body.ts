@@ -1,13 +1,15 @@
 /**
  * POST bodies: JSON in UTF-8 only (415 otherwise; invalid UTF-8 is a 400), at most `maxBytes` as sent and as
  * decoded (413, counted on the stream when there is no Content-Length), gzip or deflate content and transfer codings
- * decoded (any other coding 415). The decoded text is cached on the request for the route's zod validator, which
- * parses it (invalid JSON: its HTTPException 400 becomes invalid_json in error-response.ts).
+ * decoded (any other coding 415), no list or object longer than a request can have (json-shape.ts), so that nothing
+ * huge is ever parsed. The text is then cached on the request for the route's zod validator, which parses it
+ * (invalid JSON: its HTTPException 400 becomes invalid_json in error-response.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { safeParse } from "fast-content-type-parse";
 import { ApiError } from "../api/errors.js";
 import { readAtMost } from "../streams/read-at-most.js";
+import { oversizedContainer, type ShapeProblem } from "./json-shape.js";
 import type { AppEnv } from "./types.js";
 
 const JSON_MEDIA_TYPE = /^application\/(?:[a-z.-]+\+)?json$/;
@@ -68,7 +70,24 @@ export function codingsToUndo(contentEncoding: string | undefined, transferEncod
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+/** No request object of this API has more than a few fields; room for clients that send extra ones. */
+export const MAX_OBJECT_MEMBERS = 64;
+
+function shapeError({ kind, path, max }: ShapeProblem): ApiError {
+  const where = path || "the body";
+  if (kind === "list") return new ApiError("too_many_items", `${where}: more than ${max} items; at most ${max} per request`);
+  const message = `more than ${max} fields`;
+  return new ApiError("validation_error", `${where}: ${message}`, { issues: [{ path, message }] });
+}
+
+export interface JsonBodyOptions {
+  maxBytes: number;
+  /** Most elements of any list in a body (GPU_MAX_BATCH_SIZE). */
+  maxItems: number;
+}
+
+export function jsonBody({ maxBytes, maxItems }: JsonBodyOptions): MiddlewareHandler<AppEnv> {
+  const shape = { maxItems, maxMembers: MAX_OBJECT_MEMBERS };
   const tooLarge = () => new ApiError("body_too_large", `request body larger than ${maxBytes} bytes`);
 
   /** The body as sent: by HTTP framing when it declares its length, else counted on the stream. */
@@ -110,6 +129,8 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     } catch {
       throw new ApiError("invalid_json", "request body is not valid UTF-8 (RFC 8259)");
     }
+    const oversized = oversizedContainer(text, shape);
+    if (oversized) throw shapeError(oversized);
     // The route's validator reads c.req.json(), which parses this cached text (once).
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
     return next();
