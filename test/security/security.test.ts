@@ -297,7 +297,7 @@ describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime)
     return { status: response.status, text, body: JSON.parse(text) as { code: string; detail: string; issues?: unknown[] } };
   };
 
-  it.skipIf(skip)(`lists of 50,000 to 4,000,000 numbers get a short 413 and /health keeps answering (${skip ?? runtime})`, async () => {
+  it.skipIf(skip)(`lists of 50,000 to 4,000,000 numbers get a short 413, 700,000 fields a 422, and /health keeps answering (${skip ?? runtime})`, async () => {
     for (const count of [50_000, 150_000, 4_000_000]) {
       const list = `[${"1,".repeat(count - 1)}1]`;
       for (const [path, body] of [
@@ -313,6 +313,8 @@ describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime)
         expect((await health).status).toBe(200);
       }
     }
+    const fields = await postRaw("/embed", `{"texts":["a"],${Array.from({ length: 700_000 }, (_, i) => `"k${i}":1`).join(",")}}`);
+    expect([fields.status, fields.body.code]).toEqual([422, "validation_error"]);
     const wrong = await postRaw("/embed", JSON.stringify({ texts: Array.from({ length: 100 }, () => 1) }));
     expect([wrong.status, wrong.body.code, wrong.body.issues?.length]).toEqual([422, "validation_error", 10]);
     expect(wrong.text.length).toBeLessThan(4096);
