@@ -243,7 +243,8 @@ export class KServeClient {
       }
       if (res.status >= 300 && res.status < 400) {
         await discard(res);
-        throw new UpstreamError("bad_response", `${this.baseUrl}${path} answered a redirect (${res.status}); redirects are not followed`, res.status);
+        const redirect = `${this.baseUrl}${path} answered a redirect (${res.status}); redirects are not followed`;
+        throw new UpstreamError("bad_response", redirect, res.status);
       }
       try {
         return await raceAbort(handle(res), controller.signal);
@@ -294,7 +295,8 @@ async function discard(res: UpstreamResponse): Promise<void> {
  * is read, else counted as it streams in.
  */
 async function readBody(baseUrl: string, res: UpstreamResponse, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = () => new UpstreamError("bad_response", `${baseUrl} answered more than the ${maxBytes} bytes this call can take`);
+  const tooLarge = () =>
+    new UpstreamError("bad_response", `${baseUrl} answered more than the ${maxBytes} bytes this call can take`);
   if (!res.body) return new Uint8Array(0);
   if (Number(res.headers.get("content-length") ?? 0) > maxBytes) {
     await discard(res);
@@ -304,7 +306,8 @@ async function readBody(baseUrl: string, res: UpstreamResponse, maxBytes: number
 }
 
 async function statusError(baseUrl: string, res: UpstreamResponse): Promise<UpstreamError> {
-  const { bytes } = res.body ? await readPrefix(res.body.getReader(), MAX_ERROR_BYTES).catch(() => ({ bytes: new Uint8Array(0) })) : { bytes: new Uint8Array(0) };
+  const none = { bytes: new Uint8Array(0) };
+  const { bytes } = res.body ? await readPrefix(res.body.getReader(), MAX_ERROR_BYTES).catch(() => none) : none;
   const message = upstreamMessage(textDecoder.decode(bytes), res.status);
   if (res.status === 400) return new UpstreamError("rejected", message, 400);
   if (res.status === 404 || res.status === 503) return new UpstreamError("unavailable", message, res.status);

@@ -78,10 +78,10 @@ export function forwardTo(baseUrl: string): FetchHandler {
   };
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) out[name] = String(value);
-  return out;
+function newRecord(scenario: string, req: IncomingMessage, path: string): HostileRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = String(value);
+  return { scenario, method: req.method ?? "", path, headers, bytesSent: 0, closedEarly: false };
 }
 
 /** A backend answer's tensors, changed by `bend`, re-encoded with every output in the binary section. */
@@ -114,7 +114,7 @@ const BENT: Partial<Record<HostileScenario, (tensors: Tensor[]) => void>> = {
   "bertscore-precision-nan": (t) => void (floatsOf(t, "PRECISION")[0] = NaN),
 };
 
-/** Writes `chunk` until `total` bytes are out or the client goes away; resolves with the bytes written. */
+/** Writes `chunk` until `total` bytes are out or the client goes away, counting them in `record`. */
 async function stream(res: ServerResponse, chunk: Buffer, total: number, record: HostileRecord): Promise<void> {
   while (record.bytesSent < total && !res.destroyed) {
     const slice = chunk.subarray(0, Math.min(chunk.length, total - record.bytesSent));
@@ -134,7 +134,8 @@ export async function startHostileUpstream(backend: FetchHandler): Promise<Hosti
 
   const target = await startRestartableServer((req, res) => {
     void (async () => {
-      const record: HostileRecord = { scenario: "redirect", method: req.method ?? "", path: req.url ?? "", headers: headersOf(req), bytesSent: 0, closedEarly: false, redirected: true };
+      const record = newRecord("redirect", req, req.url ?? "");
+      record.redirected = true;
       records.push(record);
       const answer = await answerWith(backend, req, await readBody(req));
       record.bytesSent = answer.body.length;
@@ -152,7 +153,7 @@ export async function startHostileUpstream(backend: FetchHandler): Promise<Hosti
     const named = match?.[1] ?? "honest";
     const scenario = (named === "live" ? live : named) as HostileScenario;
     const path = match?.[2] ?? raw;
-    const record: HostileRecord = { scenario, method: req.method ?? "", path, headers: headersOf(req), bytesSent: 0, closedEarly: false };
+    const record = newRecord(scenario, req, path);
     records.push(record);
     res.on("close", () => {
       if (!res.writableFinished) record.closedEarly = true;
