@@ -27,6 +27,7 @@ export function jsonRequest<T extends ZodType>(schema: T) {
 /** Errors every authenticated POST route may answer. */
 export const POST_ERRORS: ErrorCode[] = [
   "unauthorized",
+  "host_not_allowed",
   "invalid_json",
   "body_too_large",
   "too_many_items",
