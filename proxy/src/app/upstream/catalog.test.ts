@@ -6,6 +6,7 @@ const model = (served: string, task: ServedModel["task"], publicName: string): S
   task,
   publicName,
   parameters: {},
+  maxBatchSize: 64,
 });
 
 describe("Catalog.find", () => {
