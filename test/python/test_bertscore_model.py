@@ -1,6 +1,7 @@
 """bertscore/1/model.py under the pb_utils harness vs bert_score goldens (tiny-roberta L2, tiny-bert L3)."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from paths import GOLDENS, model_py
 from pb_utils_harness import (
     RUNTIME,
     TritonError,
+    TritonModelException,
     bytes_column,
     bytes_rows,
     execute,
@@ -134,3 +136,26 @@ def test_a_bad_request_does_not_spoil_its_neighbours(models, fixture_repository)
     responses = execute(models["bertscore"], fixture_repository, [bad, _request(case), bad])
     assert responses[0].has_error() and responses[2].has_error()
     np.testing.assert_allclose(_scores(responses[1])["F1"][:, 0], case["F"], atol=1e-5)
+
+
+def _repository_with_export_info(tmp_path, fixture_repository, change):
+    repository = tmp_path / "repository"
+    shutil.copytree(fixture_repository, repository)
+    info_path = repository / "tiny-roberta" / "1" / "export-info.json"
+    info = json.loads(info_path.read_text())
+    change(info)
+    info_path.write_text(json.dumps(info))
+    return repository
+
+
+def test_the_hash_names_the_transformers_version_the_encoder_was_exported_with(tmp_path, fixture_repository):
+    repository = _repository_with_export_info(tmp_path, fixture_repository, lambda i: i.update(transformers_version="9.9.9"))
+    model = load_model(repository, "bertscore", model_py("bertscore"))
+    (response,) = execute(model, repository, [request(CANDIDATE=bytes_column(["a"]), REFERENCE=bytes_column(["b"]))])
+    assert _scores(response)["HASH"][0, 0].decode() == "tiny-roberta_L2_no-idf_version=0.3.12(hug_trans=9.9.9)"
+
+
+def test_an_export_without_its_transformers_version_does_not_load(tmp_path, fixture_repository):
+    repository = _repository_with_export_info(tmp_path, fixture_repository, lambda i: i.pop("transformers_version"))
+    with pytest.raises(TritonModelException, match="export-info.json names no transformers_version"):
+        load_model(repository, "bertscore", model_py("bertscore"))
