@@ -16,7 +16,7 @@ import { createRuntimeFetch, type RuntimeHandle } from "../../proxy/src/runtime/
 import { defineApiSuite, FIXTURE_ENV, postJson } from "../../proxy/src/testing/api.suite.js";
 import { ERROR_CASES, sendErrorCase } from "../../proxy/src/testing/error-cases.js";
 import { runChaos } from "../reliability/chaos-run.js";
-import { buildTestRepository, FIXTURE_REPOSITORY } from "./test-repository.js";
+import { buildTestRepository, FIXTURE_REPOSITORY, TRITON_MODELS } from "./test-repository.js";
 import { startTritonServer, type TritonServer } from "./tritonserver.js";
 
 let work: string;
@@ -235,6 +235,8 @@ describe("chaos at CI size against the real Triton", () => {
     const entries = await readdir(repository, { withFileTypes: true });
     const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
     for (const folder of folders) expect(await readdir(path.join(repository, folder)), folder).toContain("config.pbtxt");
-    expect(entries.filter((e) => e.isFile()).map((e) => e.name).sort()).toEqual(["bertscore_model.py", "text_model_common.py"]);
+    const shared = (await readdir(TRITON_MODELS)).filter((name) => name.endsWith(".py")).sort();
+    expect(shared).toEqual(expect.arrayContaining(["bertscore_model.py", "text_model_common.py"]));
+    expect(entries.filter((e) => e.isFile()).map((e) => e.name).sort()).toEqual(shared);
   });
 });

@@ -7,11 +7,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { freePort, REPO_ROOT } from "../reliability/proxy-process.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What scripts/setup.sh installs: the unpacked wheel and the models' Python. */
 export const TRITON_HOME = path.join(REPO_ROOT, ".cache", "triton");
 const SERVER_DIR = path.join(TRITON_HOME, "server", "pytriton", "tritonserver");
@@ -53,15 +51,6 @@ export function tritonMissing(): string | undefined {
   if (!existsSync(TRITONSERVER)) return `${TRITONSERVER} is missing: run \`npm run setup\``;
   if (!existsSync(path.join(MODELS_PYTHON_BIN, "python3"))) return `${MODELS_PYTHON_BIN}/python3 is missing: run \`npm run setup\``;
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 export async function startTritonServer(options: TritonServerOptions): Promise<TritonServer> {

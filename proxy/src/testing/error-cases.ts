@@ -3,7 +3,7 @@
  * KServe v2 server to it: the embedded runtime and the real Triton (the Python suite sends the same cases over gRPC).
  */
 import document from "../../../test/contract/errors.json" with { type: "json" };
-import { encodeInferRequest } from "../kserve/binary.js";
+import { elementCount, encodeInferRequest } from "../kserve/binary.js";
 import type { Parameters, Tensor } from "../kserve/types.js";
 
 /** Which served model a case goes to: the embed model, a bertscore model without a rescale baseline, one that failed to load. */
@@ -41,8 +41,7 @@ function hexBytes(hex: string): Uint8Array {
 }
 
 function tensor(input: CaseInput): Tensor {
-  const count = input.shape.reduce((a, b) => a * b, 1);
-  const data = input.repeat !== undefined ? Array<string>(count).fill(input.repeat) : (input.data ?? []);
+  const data = input.repeat !== undefined ? Array<string>(elementCount(input.shape)).fill(input.repeat) : (input.data ?? []);
   if (input.datatype === "INT32") return { name: input.name, datatype: "INT32", shape: input.shape, data: Int32Array.from(data as number[]) };
   const elements = data.map((d) => (typeof d === "object" ? hexBytes(d.hex) : encoder.encode(String(d))));
   return { name: input.name, datatype: "BYTES", shape: input.shape, data: elements };
