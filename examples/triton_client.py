@@ -9,7 +9,9 @@ client with `pip install "tritonclient[http,grpc]" numpy`, then, against the com
         --references '[["A cat was sitting.", "The cat sat down."]]' --idf --rescale
     python examples/triton_client.py --protocol grpc --url localhost:8001 embed "over gRPC"
 
-Every command prints one JSON document.
+Every command prints one JSON document. Without --model, `embed` and `bertscore` use the model of that name when it
+is served, else another served model of the same task (from the repository index and each model's config), and
+say so on stderr. Any failure is one line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -44,6 +46,38 @@ def requested(module: Any, protocol: str, names: list[str]) -> list[Any]:
     if protocol == "http":
         return [module.InferRequestedOutput(name, binary_data=True) for name in names]
     return [module.InferRequestedOutput(name) for name in names]
+
+
+class NotServed(Exception):
+    """The model asked for (or any of its task) is not served."""
+
+
+def served_models(client: Any, protocol: str, task: str) -> list[str]:
+    """Ready models whose config says `task` (the contract's discovery parameter), by name."""
+    def config(name: str) -> dict:
+        if protocol == "grpc":  # protobuf messages unless asked for JSON
+            return client.get_model_config(name, as_json=True)["config"]
+        return client.get_model_config(name)
+
+    if protocol == "grpc":
+        index = client.get_model_repository_index(as_json=True).get("models", [])
+    else:
+        index = client.get_model_repository_index()
+    ready = [entry["name"] for entry in index if entry.get("state") == "READY"]
+    return [name for name in ready if config(name).get("parameters", {}).get("task", {}).get("string_value") == task]
+
+
+def pick_model(client: Any, protocol: str, task: str, named: str | None) -> str:
+    served = served_models(client, protocol, task)
+    if named is not None and named not in served:
+        raise NotServed(f"{task} model {named!r} is not served (served: {', '.join(served) or 'none'})")
+    if named is not None:
+        return named
+    if not served:
+        raise NotServed(f"no {task} model is served")
+    if task not in served:
+        print(f"{task} is not served; using {served[0]}", file=sys.stderr)
+    return task if task in served else served[0]
 
 
 def embed(client: Any, module: Any, protocol: str, model: str, texts: list[str]) -> dict:
@@ -105,7 +139,7 @@ def info(client: Any, module: Any, protocol: str) -> dict:
     return {
         "server": {"name": metadata["name"], "version": metadata["version"]},
         "ready": client.is_server_ready(),
-        "models": sorted(entry["name"] for entry in index),
+        "models": {entry["name"]: entry.get("state", "") for entry in sorted(index, key=lambda e: e["name"])},
         "device": {k: v.decode("utf-8") if isinstance(v, bytes) else int(v) for k, v in scalar.items()},
     }
 
@@ -117,10 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="server, models and device")
     embed_cmd = commands.add_parser("embed", help="sentence embeddings")
-    embed_cmd.add_argument("--model", default="embed")
+    embed_cmd.add_argument("--model", default=None, help="default: `embed`, else another served embed model")
     embed_cmd.add_argument("texts", nargs="+")
     score_cmd = commands.add_parser("bertscore", help="BERTScore of candidates against their references")
-    score_cmd.add_argument("--model", default="bertscore", help="bertscore (roberta-large) or bertscore-<encoder>")
+    score_cmd.add_argument("--model", default=None,
+                           help="bertscore (roberta-large) or bertscore-<encoder>; default: `bertscore`, else another")
     score_cmd.add_argument("--candidates", required=True, help='JSON list of strings, e.g. \'["a", "b"]\'')
     score_cmd.add_argument("--references", required=True,
                            help='JSON list of lists: the references of each candidate, e.g. \'[["r1", "r2"], ["r3"]]\'')
@@ -135,12 +170,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "info":
             out = info(client, module, args.protocol)
         elif args.command == "embed":
-            out = embed(client, module, args.protocol, args.model, args.texts)
+            model = pick_model(client, args.protocol, "embed", args.model)
+            out = embed(client, module, args.protocol, model, args.texts)
         else:
-            out = bertscore(client, module, args.protocol, args.model, json.loads(args.candidates),
+            model = pick_model(client, args.protocol, "bertscore", args.model)
+            out = bertscore(client, module, args.protocol, model, json.loads(args.candidates),
                             json.loads(args.references), args.idf, args.rescale)
     except InferenceServerException as err:
+        print(json.dumps({"error": err.message() or str(err)}), file=sys.stderr)
+        return 1
+    except NotServed as err:
         print(json.dumps({"error": str(err)}), file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 -- the server unreachable, and the like: one line, never a traceback
+        print(json.dumps({"error": f"{type(err).__name__}: {err}"}), file=sys.stderr)
         return 1
     finally:
         client.close()

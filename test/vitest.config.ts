@@ -1,12 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Root-level TypeScript suites: chaos (CI size), security and fuzzing against real proxy processes.
-// Files run one after another: each starts its own servers and the machine has few cores.
+// Root-level TypeScript suites: chaos (CI size), security and fuzzing against real proxy processes, and the proxy
+// against a real tritonserver (triton/). Files run one after another: each starts its own servers and the machine
+// has few cores.
 export default defineConfig({
   test: {
     root: fileURLToPath(new URL(".", import.meta.url)),
-    include: ["reliability/**/*.test.ts", "security/**/*.test.ts", "fuzz/**/*.test.ts"],
+    include: ["triton/**/*.test.ts", "reliability/**/*.test.ts", "security/**/*.test.ts", "fuzz/**/*.test.ts"],
     environment: "node",
     fileParallelism: false,
     testTimeout: 120_000,

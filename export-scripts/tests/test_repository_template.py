@@ -1,7 +1,9 @@
 """An export target becomes a complete repository: committed python models copied, encoders left to the export."""
 
+import json
 from pathlib import Path
 
+import transformers
 from gpu_bridge_export.encoder_export import (
     EncoderSpec,
     ExportOptions,
@@ -13,14 +15,23 @@ from gpu_bridge_export.repository_template import copy_committed_models
 TEMPLATE = Path(__file__).resolve().parents[2] / "triton-models"
 
 
-def test_copies_committed_files_resolving_symlinks(tmp_path):
+def test_copies_committed_files_and_the_shared_modules(tmp_path):
     copied = copy_committed_models(TEMPLATE, tmp_path, skip={"all-MiniLM-L6-v2", "roberta-large"})
     assert copied == ["bertscore", "bertscore-all-MiniLM-L6-v2", "device_info", "embed"]
-    shared = tmp_path / "bertscore-all-MiniLM-L6-v2" / "1" / "model.py"
-    assert not shared.is_symlink()
-    assert shared.read_text() == (TEMPLATE / "bertscore" / "1" / "model.py").read_text()
+    for model in copied:
+        model_py = tmp_path / model / "1" / "model.py"
+        assert not model_py.is_symlink()
+        assert model_py.read_text() == (TEMPLATE / model / "1" / "model.py").read_text()
+    modules = sorted(p.name for p in tmp_path.glob("*.py"))
+    assert modules == sorted(p.name for p in TEMPLATE.glob("*.py"))
+    assert {"bertscore_model.py", "text_model_common.py"} <= set(modules)
     assert not (tmp_path / "roberta-large").exists()
     assert copy_committed_models(TEMPLATE, TEMPLATE) == []
+
+
+def test_the_committed_repository_has_no_symlinks():
+    links = [str(p.relative_to(TEMPLATE)) for p in TEMPLATE.rglob("*") if p.is_symlink()]
+    assert links == []
 
 
 def test_export_is_current_only_for_the_same_options(tmp_path, tiny_hf):
@@ -32,5 +43,7 @@ def test_export_is_current_only_for_the_same_options(tmp_path, tiny_hf):
     assert not export_is_current(tmp_path, spec, ExportOptions(instance_kind="KIND_GPU"), "src")
     assert not export_is_current(tmp_path, spec, options, "other-source")
     assert not export_is_current(tmp_path, EncoderSpec("tiny", 3, False), options, "src")
+    info = json.loads((tmp_path / "tiny" / "1" / "export-info.json").read_text())
+    assert info["transformers_version"] == transformers.__version__
     (tmp_path / "tiny" / "1" / "model.onnx").unlink()
     assert not export_is_current(tmp_path, spec, options, "src")

@@ -81,12 +81,19 @@ def parse_contract(readme: Path) -> dict:
 
     layout = re.findall(r"^  ([\w.-]+)/ ", sections["Layout"], flags=re.MULTILINE)
     encoder_batch = int(re.search(r"`max_batch_size` (\d+), dynamic batching", text).group(1))
-    embed_batch = int(re.search(r"`max_batch_size` (\d+)\. sentence-transformers", text).group(1))
+    embed_batch = int(re.search(r"`max_batch_size` (\d+)", sections["`embed` (python backend)"]).group(1))
+    bertscore_batch = int(re.search(r"`max_batch_size` (\d+)", sections[bertscore_title]).group(1))
+    errors = [
+        {"when": when, "status": int(status), "grpc": grpc, "by": by, "message": message}
+        for when, status, grpc, by, message in _table_rows(sections["Errors"])
+    ]
     return {
         "models": models,
         "parameters": parameters,
         "layout": layout,
         "encoder_max_batch_size": encoder_batch,
         "embed_max_batch_size": embed_batch,
+        "bertscore_max_batch_size": bertscore_batch,
+        "errors": errors,
         "text": text,
     }

@@ -29,13 +29,20 @@ def read_config(path: Path) -> dict:
 
 
 class TritonError(Exception):
-    def __init__(self, message: str, code: int | None = None):
+    # python_backend's codes (pb_error.h); Triton answers INVALID_ARG as HTTP 400 / gRPC INVALID_ARGUMENT and
+    # INTERNAL, the default, as HTTP 500 / gRPC INTERNAL
+    UNKNOWN, INTERNAL, NOT_FOUND, INVALID_ARG, UNAVAILABLE, UNSUPPORTED, ALREADY_EXISTS, CANCELLED = range(8)
+
+    def __init__(self, message: str, code: int = INTERNAL):
         super().__init__(message)
         self._message = message
-        self.code = code
+        self._code = code
 
     def message(self) -> str:
         return self._message
+
+    def code(self) -> int:
+        return self._code
 
 
 class TritonModelException(Exception):

@@ -1,11 +1,12 @@
 """Every config.pbtxt (default repository and fixtures) against the tables of triton-models/README.md."""
 
+import json
 import re
 
 import pytest
 from contract_readme import parse_contract
 from gpu_bridge_export.default_repository import default_configs
-from paths import FIXTURE_REPOSITORY, TRITON_MODELS
+from paths import FIXTURE_REPOSITORY, ROOT, TRITON_MODELS
 from pb_utils_harness import read_config
 
 CONTRACT = parse_contract(TRITON_MODELS / "README.md")
@@ -52,7 +53,8 @@ def test_committed_config_matches_contract_tables(name):
         assert int(config["max_batch_size"]) == 0 and not config.get("input")
     else:
         assert config["backend"] == "python"
-        assert int(config["max_batch_size"]) == CONTRACT["embed_max_batch_size"]
+        batch = CONTRACT["embed_max_batch_size"] if name == "embed" else CONTRACT["bertscore_max_batch_size"]
+        assert int(config["max_batch_size"]) == batch
 
 
 @pytest.mark.parametrize("name", ["embed", "bertscore", "bertscore-all-MiniLM-L6-v2", "device_info"])
@@ -105,3 +107,13 @@ def test_fixture_text_models_follow_the_contract(name):
     parameters = _parameters(config)
     if parameters["task"] != "device_info":
         assert (FIXTURE_REPOSITORY / parameters["encoder_model"] / "1" / "tokenizer.json").is_file()
+
+
+def test_every_row_of_the_errors_table_is_a_case_the_suites_run():
+    """test/contract/errors.json is what the real Triton and the runtime are held to; it must be this table."""
+    cases = json.loads((ROOT / "test" / "contract" / "errors.json").read_text())["cases"]
+    rows = CONTRACT["errors"]
+    assert [r["when"] for r in rows] == [c["when"] for c in cases]
+    for row, case in zip(rows, cases):
+        assert (row["status"], row["grpc"], row["by"]) == (case["status"], case["grpc"], case["by"]), row["when"]
+        assert row["message"].startswith(f"`{case['message']}`"), row["when"]

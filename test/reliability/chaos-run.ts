@@ -1,7 +1,8 @@
 /**
- * One load-and-chaos run: the real proxy process in front of either the embedded runtime or the fault-injecting
- * KServe v2 upstream (killed and restarted during the run), a seeded mix of /embed, /bertscore and bad requests,
- * and the invariants that prove nothing hung, nothing was lost and nothing wrong came back.
+ * One load-and-chaos run: the real proxy process in front of the embedded runtime, the fault-injecting KServe v2
+ * upstream, or a real tritonserver (the last two killed and restarted during the run), a seeded mix of /embed,
+ * /bertscore and bad requests, and the invariants that prove nothing hung, nothing was lost and nothing wrong came
+ * back.
  */
 import { startFaultUpstream, type FaultRates, type FaultUpstream, type KServeFetch } from "./fault-upstream.js";
 import { runLoad, type LoadReport, type LoadRequest } from "./load-driver.js";
@@ -13,8 +14,24 @@ import { buildWorkload, discoverModels } from "./workload.js";
 /** The proxy's /metrics gauge of upstream calls holding a concurrency slot. */
 export const IN_FLIGHT_METRIC = "gpu_bridge_upstream_in_flight";
 
+/** An upstream that can be killed as a crashed server is and started again on its port. */
+export interface KillableUpstream {
+  readonly url: string;
+  readonly restarts: number;
+  kill(): Promise<void>;
+  /** Starts it again and resolves once it answers. */
+  restart(): Promise<void>;
+}
+
 export interface ChaosOptions {
-  upstream: "embedded" | "faulty";
+  upstream: "embedded" | "faulty" | "triton";
+  /** upstream "triton": the server, serving the same models as `backend`. */
+  triton?: KillableUpstream;
+  /**
+   * While the upstream is down, each client sends at most this many requests and then waits for the restart, so
+   * that a slow restart (a real server) does not let the whole run pass during one outage. Unset: no pause.
+   */
+  requestsPerClientWhileDown?: number;
   /** In-process KServe v2 handler of the embedded runtime: gives the expected answers and backs the faulty upstream. */
   backend: KServeFetch;
   /** Model repository the proxy's embedded runtime loads (same one as `backend`). */
@@ -119,14 +136,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const pick = (index: number): LoadRequest =>
     index % 10 === 9 ? (bad[index % bad.length] as LoadRequest) : (distinct[index % distinct.length] as LoadRequest);
 
-  let upstream: FaultUpstream | undefined;
+  let faulty: FaultUpstream | undefined;
   if (options.upstream === "faulty") {
-    upstream = await startFaultUpstream({
+    faulty = await startFaultUpstream({
       backend: options.backend,
       seed: options.seed,
       slowMs: UPSTREAM_TIMEOUT_MS * 2,
     });
   }
+  if (options.upstream === "triton" && !options.triton) throw new Error("upstream triton needs the server (options.triton)");
+  const upstream: KillableUpstream | undefined = faulty ?? options.triton;
+  /** Resolves when the upstream is back; set while it is down. */
+  let down: { back: Promise<void>; sent: Map<number, number> } | undefined;
   const env: Record<string, string> = {
     API_KEY,
     GPU_MAX_CONCURRENT: String(MAX_CONCURRENT),
@@ -144,6 +165,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const load = (total: number, onProgress?: (done: number) => void, shouldStop?: () => boolean) =>
       runLoad({
         shouldStop,
+        beforeRequest: async (client) => {
+          const outage = down;
+          if (!outage || options.requestsPerClientWhileDown === undefined) return;
+          const sent = (outage.sent.get(client) ?? 0) + 1;
+          outage.sent.set(client, sent);
+          if (sent > options.requestsPerClientWhileDown) await outage.back;
+        },
         baseUrl: proxy.url,
         apiKey: API_KEY,
         total,
@@ -154,7 +182,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         onProgress,
       });
 
-    upstream?.setRates(
+    faulty?.setRates(
       { ...DEFAULT_INFER_FAULTS, ...options.inferRates },
       { ...DEFAULT_METADATA_FAULTS, ...options.metadataRates },
     );
@@ -191,12 +219,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         killAt.shift();
         const u = upstream;
         log(`killing the upstream at ${done}/${options.total}`);
-        outages.push(
-          u.kill().then(async () => {
+        const previous = outages.at(-1) ?? Promise.resolve();
+        const outage = previous.then(async () => {
+          const sent = new Map<number, number>();
+          let back!: () => void;
+          down = { back: new Promise((resolve) => (back = resolve)), sent };
+          try {
+            await u.kill();
             await new Promise((resolve) => setTimeout(resolve, options.downMs ?? 500));
             await u.restart();
-          }),
-        );
+          } finally {
+            down = undefined;
+            back();
+          }
+        });
+        outages.push(outage);
       }
       if (done % 1000 === 0) {
         log(`${done}/${options.total}`);
@@ -231,13 +268,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       slotsInUseAfter,
       rss,
       upstreamRestarts: upstream?.restarts ?? 0,
-      faultCounts: upstream ? { ...upstream.faultCounts } : undefined,
+      faultCounts: faulty ? { ...faulty.faultCounts } : undefined,
     };
   } catch (error) {
     log(proxy.output());
     throw error;
   } finally {
     await proxy.stop();
-    await upstream?.close();
+    await faulty?.close();
   }
 }

@@ -32,6 +32,8 @@ export interface LoadOptions {
   onProgress?(done: number): void;
   /** Checked before each request: true ends the run early (`total` is then an upper bound). */
   shouldStop?(): boolean;
+  /** Awaited by each client (numbered from 0) before each of its requests. */
+  beforeRequest?(client: number): Promise<void>;
 }
 
 export interface Sample {
@@ -145,8 +147,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     report.ok += 1;
   };
 
-  const client = async () => {
+  const client = async (_: unknown, id: number) => {
     while (next < options.total && !options.shouldStop?.()) {
+      await options.beforeRequest?.(id);
+      if (next >= options.total) break;
       const index = next++;
       await one(options.pick(index));
       done += 1;

@@ -10,6 +10,7 @@ import {
   CONFIG_PARAMETERS,
   EMBED_TENSORS,
 } from "../../proxy/src/kserve/model-contract.js";
+import { parseTritonJson } from "../../proxy/src/kserve/triton-json.js";
 import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
 import type { KServeFetch } from "./fault-upstream.js";
 import type { LoadRequest } from "./load-driver.js";
@@ -44,7 +45,7 @@ async function kserveJson<T>(backend: KServeFetch, method: string, path: string,
   );
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
+  return parseTritonJson(text) as T;
 }
 
 /** Reads the repository index and each model's config to find the text-in models and their public names. */
@@ -156,7 +157,7 @@ function compareVectors(label: string, got: unknown, want: (number | null)[]): s
   for (let i = 0; i < want.length; i += 1) {
     const g = got[i] as unknown;
     const w = want[i] as number | null;
-    // The runtime's JSON carries NaN as null (bert_score's NaN recall under idf with one reference).
+    // bert_score's NaN (recall under idf with one reference) is null in the proxy's answer.
     if (w === null || Number.isNaN(w)) {
       if (g !== null) return `${label}[${i}]: ${String(g)}, want NaN (null)`;
       continue;

@@ -170,6 +170,21 @@ def test_images_are_pinned(base: list[dict], kserve: list[dict]) -> None:
         assert name and tag and tag != "latest", f"{image} is not pinned"
 
 
+def test_triton_serves_what_is_exported_with_the_compose_flags(base: list[dict], kserve: list[dict]) -> None:
+    """A model that cannot load (roberta-large not exported) leaves the others serving, everywhere the same way
+    (test/triton runs the real server with compose's flags)."""
+
+    def serving(args: list[str]) -> list[str]:
+        return [a for a in args if a.startswith(("--strict-readiness", "--exit-on-error"))]
+
+    compose = serving(resolved_compose()["services"]["triton"]["command"])
+    assert compose == ["--strict-readiness=false", "--exit-on-error=false"]
+    pod = find(base, "Deployment", "triton")["spec"]["template"]["spec"]
+    assert serving(next(c for c in pod["containers"] if c["name"] == "triton")["args"]) == compose
+    runtime = next(d for d in kserve if d["kind"] == "ServingRuntime")
+    assert serving(runtime["spec"]["containers"][0]["args"]) == compose
+
+
 def test_kserve_overlay_swaps_the_deployment_for_an_inference_service(kserve: list[dict]) -> None:
     kinds = {(d["kind"], d["metadata"]["name"]) for d in kserve}
     assert ("Deployment", "triton") not in kinds and ("Service", "triton") not in kinds

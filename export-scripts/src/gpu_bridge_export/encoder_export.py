@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import transformers
 
 from gpu_bridge_export.encoder_modules import (
     SentenceEncoder,
@@ -36,7 +37,8 @@ class EncoderSpec:
 
 
 def export_info(spec: EncoderSpec, options: ExportOptions, source: str) -> dict:
-    """What `1/export-info.json` records: enough to tell whether an existing export is what is asked for."""
+    """What `1/export-info.json` records: enough to tell whether an existing export is what is asked for, and the
+    transformers version that bert_score's hash names (the served models read it from here)."""
     return {
         "source": source,
         "num_layers": spec.num_layers,
@@ -45,6 +47,7 @@ def export_info(spec: EncoderSpec, options: ExportOptions, source: str) -> dict:
         "format": "torchscript" if options.torchscript else f"onnx opset {options.opset}",
         "instance_kind": options.instance_kind,
         "tensorrt_fp16": options.tensorrt_fp16,
+        "transformers_version": transformers.__version__,
     }
 
 

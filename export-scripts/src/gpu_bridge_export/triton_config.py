@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_BATCH_SIZE = 64
+# idf weighs tokens over all references of one call: a whole request (GPU_MAX_BATCH_SIZE, 100 by default) must fit
+# in one, so the proxy never splits a bertscore request that asks for idf
+BERTSCORE_MAX_BATCH_SIZE = 128
 ENCODER_QUEUE_DELAY_US = 100
 TEXT_MODEL_QUEUE_DELAY_US = 1000
 
@@ -117,6 +120,7 @@ def bertscore_config(
     return ModelConfig(
         name=name,
         backend="python",
+        max_batch_size=BERTSCORE_MAX_BATCH_SIZE,
         inputs=(
             TensorSpec("CANDIDATE", "STRING", (1,)),
             TensorSpec("REFERENCE", "STRING", (-1,)),

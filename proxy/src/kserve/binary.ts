@@ -5,6 +5,7 @@
  * Web-standard only.
  */
 import { invalidArgument } from "./errors.js";
+import { parseTritonJson, stringifyTritonJson } from "./triton-json.js";
 import {
   DATATYPES,
   INFERENCE_HEADER_CONTENT_LENGTH,
@@ -271,7 +272,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 function message(header: unknown, binary: Uint8Array[]): EncodedMessage {
-  const json = textEncoder.encode(JSON.stringify(header));
+  const json = textEncoder.encode(stringifyTritonJson(header));
   if (binary.length === 0) {
     return { body: json, headers: { "content-type": "application/json" } };
   }
@@ -293,7 +294,7 @@ function parseJsonHeader(body: Uint8Array, headerLength: number | null): unknown
     throw invalidArgument("failed to parse the request JSON buffer: invalid UTF-8");
   }
   try {
-    return JSON.parse(text);
+    return parseTritonJson(text);
   } catch (err) {
     throw invalidArgument(`failed to parse the request JSON buffer: ${(err as Error).message}`);
   }

@@ -42,6 +42,7 @@ export const ENCODER_FILES = {
   model: "model.onnx",
   tokenizer: "tokenizer.json",
   baseline: "baseline.tsv",
+  exportInfo: "export-info.json",
 } as const;
 
 export const EMBED_TENSORS = { text: "TEXT", embedding: "EMBEDDING" } as const;
@@ -75,22 +76,30 @@ export const DEVICE_INFO_TENSORS = {
   runtime: "RUNTIME",
 } as const;
 
-/** Error messages of the text-in models (all INVALID_ARG, HTTP 400). */
+/**
+ * Error messages of the text-in models themselves (all INVALID_ARG: HTTP 400, gRPC INVALID_ARGUMENT), as
+ * triton-models/text_model_common.py and bertscore_model.py word them. What Triton refuses before a model runs
+ * (input counts, row counts, empty batches) is worded by Triton: runtime/served-model.ts.
+ */
 export const CONTRACT_ERRORS = {
   invalidUtf8: (input: string) => `invalid UTF-8 in ${input}`,
+  /** Triton counts inputs, not names: an optional input can stand where a required one is missing. */
   missingInput: (input: string) => `missing input ${input}`,
-  rowMismatch: (candidates: number, references: number) =>
-    `CANDIDATE has ${candidates} rows but REFERENCE has ${references}`,
-  referenceCount: (detail: string) => `REFERENCE_COUNT ${detail}`,
-  emptyBatch: () => "empty batch",
+  referenceCount: (width: number, got: number) => `REFERENCE_COUNT must be within 1..${width}, got ${got}`,
+  noReferenceColumns: () => "REFERENCE_COUNT must be within 1..width: REFERENCE has no columns",
+  booleanParameter: (key: string, value: unknown) => `parameter ${key} must be a boolean, got ${JSON.stringify(value)}`,
+  stringParameter: (key: string, value: unknown) => `parameter ${key} must be a string, got ${JSON.stringify(value)}`,
   noBaseline: (modelName: string, lang: string) => `no rescale baseline for ${modelName} lang ${lang}`,
 } as const;
 
 /**
- * Versions in bert_score's hash: bert_score 0.3.13 reports `__version__` 0.3.12; the transformers version is the
- * one the reference scores were computed with (the project's Python environment).
+ * bert_score 0.3.13 reports `__version__` 0.3.12, the version its hash names; the transformers version in the hash
+ * is the one each encoder was exported with (its export-info.json).
  */
-export const BERTSCORE_HASH_VERSIONS = { bertScore: "0.3.12", transformers: "5.23.0" } as const;
+export const BERT_SCORE_HASH_VERSION = "0.3.12";
+
+/** The field of an encoder's export-info.json that names the transformers version it was exported with. */
+export const EXPORT_INFO_TRANSFORMERS_VERSION = "transformers_version";
 
 /** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled]`. */
 export function bertScoreHash(options: {

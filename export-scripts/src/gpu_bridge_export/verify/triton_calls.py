@@ -15,6 +15,24 @@ class TritonTexts:
         self.module = client
         self.client = client.InferenceServerClient(url=url)
 
+    def model_index(self) -> list[dict]:
+        """The repository index: name, version, state (READY, UNAVAILABLE, ...) and reason of every model."""
+        if self.protocol == "http":
+            return self.client.get_model_repository_index()
+        return self.client.get_model_repository_index(as_json=True).get("models", [])
+
+    def model_parameters(self, name: str) -> dict[str, str]:
+        """A model's config `parameters` (task, model_name, num_layers...), the contract's discovery keys."""
+        config = self.client.get_model_config(name) if self.protocol == "http" else (
+            self.client.get_model_config(name, as_json=True)["config"]
+        )
+        return {k: v.get("string_value", "") for k, v in config.get("parameters", {}).items()}
+
+    def served(self, task: str) -> list[str]:
+        """The ready models of a task (`embed`, `bertscore`), by name."""
+        ready = [m["name"] for m in self.model_index() if m.get("state") == "READY"]
+        return [name for name in ready if self.model_parameters(name).get("task") == task]
+
     def _infer(self, model: str, inputs: dict[str, np.ndarray], outputs: list[str], parameters=None) -> dict:
         tensors = []
         for name, array in inputs.items():

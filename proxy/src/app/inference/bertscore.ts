@@ -2,9 +2,11 @@
  * `bertscore` models: CANDIDATE [n,1], REFERENCE [n,w] padded rows, REFERENCE_COUNT [n,1] when rows differ in
  * width → PRECISION, RECALL, F1 [n,1] FP32 and HASH [n,1] BYTES (triton-models/README.md).
  */
+import { ApiError } from "../../api/errors.js";
 import type { KServeClient } from "../../kserve/client.js";
 import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS } from "../../kserve/model-contract.js";
 import type { Tensor } from "../../kserve/types.js";
+import { inRowBatches } from "./batches.js";
 import { bertscoreResponseBytes, checkScores } from "./expected-output.js";
 import { floats, strings, textTensor } from "./tensors.js";
 
@@ -48,11 +50,50 @@ export function bertscoreTensors(input: BertscoreInput): Tensor[] {
   return tensors;
 }
 
+export interface BertscoreOptions {
+  binary: boolean;
+  signal?: AbortSignal;
+  /** The model's max_batch_size: more candidates go in several calls (never with idf, see below). */
+  maxBatchSize?: number;
+}
+
 export async function scoreBertscore(
   client: KServeClient,
   model: string,
   input: BertscoreInput,
-  options: { binary: boolean; signal?: AbortSignal },
+  options: BertscoreOptions,
+): Promise<BertscoreScores> {
+  const rows = input.candidates.length;
+  const maxRows = options.maxBatchSize ?? 0;
+  if (input.idf && maxRows > 0 && rows > maxRows) {
+    // idf weights come from all references of one call: split, the scores would not be bert_score's
+    throw new ApiError(
+      "too_many_items",
+      `candidates has ${rows} items; with idf at most ${maxRows} (the max_batch_size of model ${model}) are scored together`,
+    );
+  }
+  const parts = await inRowBatches(rows, maxRows, (start, end) =>
+    scoreBatch(
+      client,
+      model,
+      { ...input, candidates: input.candidates.slice(start, end), references: input.references.slice(start, end) },
+      options,
+    ),
+  );
+  if (parts.length === 1) return parts[0] as BertscoreScores;
+  return {
+    precision: parts.flatMap((p) => p.precision),
+    recall: parts.flatMap((p) => p.recall),
+    f1: parts.flatMap((p) => p.f1),
+    hash: (parts[0] as BertscoreScores).hash,
+  };
+}
+
+async function scoreBatch(
+  client: KServeClient,
+  model: string,
+  input: BertscoreInput,
+  options: BertscoreOptions,
 ): Promise<BertscoreScores> {
   const { precision, recall, f1, hash } = BERTSCORE_TENSORS;
   const outputs = await client.infer(model, bertscoreTensors(input), {

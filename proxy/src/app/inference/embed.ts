@@ -2,6 +2,7 @@
 import type { KServeClient } from "../../kserve/client.js";
 import { EMBED_TENSORS } from "../../kserve/model-contract.js";
 import { UpstreamError } from "../../kserve/client.js";
+import { inRowBatches } from "./batches.js";
 import { checkEmbeddings, embedResponseBytes } from "./expected-output.js";
 import { textTensor } from "./tensors.js";
 
@@ -12,12 +13,37 @@ export interface Embeddings {
   dimensions: number;
 }
 
+export interface EmbedOptions {
+  binary: boolean;
+  signal?: AbortSignal;
+  /** The model's max_batch_size: more texts go in several calls. */
+  maxBatchSize?: number;
+}
+
 export async function embedTexts(
   client: KServeClient,
   model: string,
   texts: string[],
-  options: { binary: boolean; signal?: AbortSignal },
+  options: EmbedOptions,
 ): Promise<Embeddings> {
+  const parts = await inRowBatches(texts.length, options.maxBatchSize ?? 0, (start, end) =>
+    embedBatch(client, model, texts.slice(start, end), options),
+  );
+  if (parts.length === 1) return parts[0] as Embeddings;
+  const dimensions = (parts[0] as Embeddings).dimensions;
+  if (parts.some((p) => p.dimensions !== dimensions)) {
+    throw new UpstreamError("bad_response", `${EMBED_TENSORS.embedding} dimensions differ between calls`);
+  }
+  const data = new Float32Array(texts.length * dimensions);
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part.data, offset);
+    offset += part.data.length;
+  }
+  return { data, rows: texts.length, dimensions };
+}
+
+async function embedBatch(client: KServeClient, model: string, texts: string[], options: EmbedOptions): Promise<Embeddings> {
   const outputs = await client.infer(model, [textTensor(EMBED_TENSORS.text, texts, texts.length, 1)], {
     outputs: [EMBED_TENSORS.embedding],
     binary: options.binary,

@@ -49,7 +49,7 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
           idf: body.idf,
           rescaleWithBaseline: body.rescale_with_baseline,
         },
-        { binary: config.UPSTREAM_BINARY, signal },
+        { binary: config.UPSTREAM_BINARY, signal, maxBatchSize: served.maxBatchSize },
       );
       return { served, scores };
     });

@@ -30,7 +30,11 @@ export function registerEmbed(app: OpenAPIHono<AppEnv>, services: Services): voi
     const signal = c.req.raw.signal;
     const result = await withUpstreamSlot(services, signal, async (upstream) => {
       const served = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
-      const embeddings = await embedTexts(upstream.client, served.served, texts, { binary: config.UPSTREAM_BINARY, signal });
+      const embeddings = await embedTexts(upstream.client, served.served, texts, {
+        binary: config.UPSTREAM_BINARY,
+        signal,
+        maxBatchSize: served.maxBatchSize,
+      });
       return { served, embeddings };
     });
     const { embeddings, served } = result;

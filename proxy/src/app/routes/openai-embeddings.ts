@@ -35,7 +35,11 @@ export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Ser
     const signal = c.req.raw.signal;
     const { served, embeddings } = await withUpstreamSlot(services, signal, async (upstream) => {
       const served = await resolveModel(upstream, "embed", body.model, config.MODEL_EMBED);
-      const embeddings = await embedTexts(upstream.client, served.served, texts, { binary: config.UPSTREAM_BINARY, signal });
+      const embeddings = await embedTexts(upstream.client, served.served, texts, {
+        binary: config.UPSTREAM_BINARY,
+        signal,
+        maxBatchSize: served.maxBatchSize,
+      });
       return { served, embeddings };
     });
     if (body.dimensions !== undefined && body.dimensions !== embeddings.dimensions) {

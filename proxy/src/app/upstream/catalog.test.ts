@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { Cached, Catalog, type ServedModel } from "./catalog.js";
+import { KServeClient } from "../../kserve/client.js";
+import { Cached, Catalog, catalogFromIndex, readyModelNames, type ServedModel } from "./catalog.js";
 
 const model = (served: string, task: ServedModel["task"], publicName: string): ServedModel => ({
   served,
   task,
   publicName,
   parameters: {},
+  maxBatchSize: 64,
 });
 
 describe("Catalog.find", () => {
@@ -41,6 +43,49 @@ describe("Catalog index", () => {
     expect(catalog.find("embed", "org/SAME-name")?.served).toBe("a-embed");
     expect(catalog.find("bertscore", "same-name")?.served).toBe("b-bertscore");
     expect(catalog.publicNames("embed")).toEqual(["Same-Name", "same-name", "other"]);
+  });
+});
+
+describe("catalogFromIndex", () => {
+  // What Triton's index can hold besides ready models: a model that failed to load, a folder it could not take for a
+  // model (no state), and a model gone by the time its config is asked for.
+  const index = [
+    { name: "__pycache__" },
+    { name: "embed", version: "1", state: "READY" },
+    { name: "enc", version: "1", state: "READY" },
+    { name: "bertscore", version: "1", state: "READY" },
+    { name: "roberta", version: "1", state: "UNAVAILABLE", reason: "tokenizer.json is missing" },
+    { name: "gone", version: "1", state: "READY" },
+  ];
+  const configs: Record<string, object> = {
+    embed: { name: "embed", max_batch_size: 64, parameters: { task: { string_value: "embed" }, encoder_model: { string_value: "enc" } } },
+    enc: { name: "enc", max_batch_size: 64 },
+    bertscore: {
+      name: "bertscore",
+      max_batch_size: 128,
+      parameters: { task: { string_value: "bertscore" }, encoder_model: { string_value: "roberta" } },
+    },
+  };
+  const client = new KServeClient({
+    baseUrl: "http://triton.invalid",
+    timeoutMs: 1000,
+    fetch: async (url) => {
+      const name = /\/v2\/models\/([^/]+)\/config$/.exec(url)?.[1] ?? "";
+      const config = configs[decodeURIComponent(name)];
+      return config ? Response.json(config) : Response.json({ error: `Request for unknown model: '${name}' is not found` }, { status: 404 });
+    },
+  });
+
+  it("serves a text model only when it and its encoder are ready, with its max_batch_size", async () => {
+    const catalog = await catalogFromIndex(client, index);
+    expect(catalog.models.map((m) => [m.served, m.task, m.maxBatchSize])).toEqual([["embed", "embed", 64]]);
+    expect([...catalog.readyNames].sort()).toEqual(["bertscore", "embed", "enc", "gone"]);
+    expect(catalog.servesText()).toBe(true);
+  });
+
+  it("takes every listed model as ready from a server that reports no states", () => {
+    expect([...readyModelNames([{ name: "a" }, { name: "b" }])]).toEqual(["a", "b"]);
+    expect([...readyModelNames(index)]).not.toContain("__pycache__");
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * What an upstream serves, read from its repository index and each model's config `parameters` (`task`,
- * `model_name`), cached for a TTL. Public model names from requests are matched against this list; only the
- * served names it holds ever go into an upstream URL.
+ * `model_name`, `encoder_model`), cached for a TTL. A text model counts as served when it and its encoder are READY.
+ * Public model names from requests are matched against this list; only the served names it holds ever go into an
+ * upstream URL.
  */
-import type { KServeClient } from "../../kserve/client.js";
+import { UpstreamError, type CallOptions, type KServeClient } from "../../kserve/client.js";
 import { CONFIG_PARAMETERS, TASKS, type Task } from "../../kserve/model-contract.js";
-import type { ModelConfig } from "../../kserve/types.js";
+import type { ModelConfig, RepositoryIndexEntry } from "../../kserve/types.js";
 
 export interface ServedModel {
   /** The model's name in the repository (goes into URLs). */
@@ -14,6 +15,8 @@ export interface ServedModel {
   /** The public name users ask for, e.g. `all-MiniLM-L6-v2` (device_info: its served name). */
   publicName: string;
   parameters: Record<string, string>;
+  /** Rows one inference may carry (the config's max_batch_size); 0: the model takes no batch dimension. */
+  maxBatchSize: number;
 }
 
 function configParameters(config: ModelConfig): Record<string, string> {
@@ -43,7 +46,14 @@ export class Catalog {
   private readonly byTask = new Map<Task, ServedModel[]>();
   private readonly byName = new Map<string, ServedModel>();
 
-  constructor(readonly models: readonly ServedModel[]) {
+  /**
+   * @param readyNames every model the repository index listed as ready when this was loaded (encoders included):
+   *   a later index that differs means the catalogue is out of date.
+   */
+  constructor(
+    readonly models: readonly ServedModel[],
+    readonly readyNames: ReadonlySet<string> = new Set(models.map((m) => m.served)),
+  ) {
     for (const model of models) {
       const list = this.byTask.get(model.task);
       if (list) list.push(model);
@@ -69,24 +79,58 @@ export class Catalog {
   publicNames(task: Task): string[] {
     return this.ofTask(task).map((m) => m.publicName);
   }
+
+  /** Whether a text model (embed or bertscore) is served: what the proxy is for. */
+  servesText(): boolean {
+    return this.ofTask("embed").length > 0 || this.ofTask("bertscore").length > 0;
+  }
 }
 
-export async function loadCatalog(client: KServeClient, signal?: AbortSignal): Promise<Catalog> {
-  const opts = signal ? { signal } : {};
-  const index = await client.repositoryIndex(opts);
-  const ready = index.filter((entry) => entry.state === undefined || entry.state.toUpperCase() === "READY");
-  const names = [...new Set(ready.map((entry) => entry.name))];
-  const configs = await Promise.all(names.map((name) => client.modelConfig(name, opts)));
+/** Names the index lists as ready. Servers that report no states at all list only what they serve. */
+export function readyModelNames(index: readonly RepositoryIndexEntry[]): Set<string> {
+  const stateless = index.every((entry) => entry.state === undefined);
+  return new Set(
+    index.filter((entry) => (stateless ? true : entry.state?.toUpperCase() === "READY")).map((entry) => entry.name),
+  );
+}
+
+/** The config of a model the index listed, or undefined when the server no longer knows it (404, 400). */
+async function configOf(client: KServeClient, name: string, options: CallOptions): Promise<ModelConfig | undefined> {
+  try {
+    return await client.modelConfig(name, options);
+  } catch (err) {
+    if (err instanceof UpstreamError && (err.kind === "unavailable" || err.kind === "rejected")) return undefined;
+    throw err;
+  }
+}
+
+export async function loadCatalog(client: KServeClient, options: CallOptions = {}): Promise<Catalog> {
+  return catalogFromIndex(client, await client.repositoryIndex(options), options);
+}
+
+/** The catalogue of an index already read: each ready model's config is fetched. */
+export async function catalogFromIndex(
+  client: KServeClient,
+  index: readonly RepositoryIndexEntry[],
+  options: CallOptions = {},
+): Promise<Catalog> {
+  const readyNames = readyModelNames(index);
+  const names = [...readyNames];
+  const configs = await Promise.all(names.map((name) => configOf(client, name, options)));
   const models: ServedModel[] = [];
   names.forEach((served, i) => {
-    const parameters = configParameters(configs[i] as ModelConfig);
+    const config = configs[i];
+    if (!config) return;
+    const parameters = configParameters(config);
     const task = parameters[CONFIG_PARAMETERS.task];
     if (!isTask(task)) return; // encoders and other helpers have no task
+    const encoder = parameters[CONFIG_PARAMETERS.encoderModel];
+    if (encoder && !readyNames.has(encoder)) return; // its BLS calls would fail
     const publicName = parameters[CONFIG_PARAMETERS.modelName] || served;
-    models.push({ served, task, publicName, parameters });
+    models.push({ served, task, publicName, parameters, maxBatchSize: Number(config.max_batch_size ?? 0) || 0 });
   });
   models.sort((a, b) => a.served.localeCompare(b.served));
-  return new Catalog(models);
+  return new Catalog(models, readyNames);
 }
 
 /** A value loaded on demand, kept for `ttlMs`, loaded once however many callers wait for it. */
@@ -130,5 +174,10 @@ export class Cached<T> {
 
   invalidate(): void {
     this.value = undefined;
+  }
+
+  /** Stores a value loaded elsewhere (e.g. under a shorter deadline), as if `get` had loaded it now. */
+  set(data: T): void {
+    this.value = { data, at: this.now() };
   }
 }

@@ -2,11 +2,13 @@
  * One or more KServe v2 upstreams (TRITON_URL may list several). Calls go to the first upstream that is not marked
  * down; one that is unreachable or answers 503 is marked down for `retryMs` and the call moves on to the next, so
  * one proxy fronts several Triton boxes. A down upstream is tried again once its time is up (the primary first).
+ * Readiness is asked per model (the repository index), never of the server as a whole: Triton's own ready check
+ * fails while one model is unavailable and the others serve.
  */
 import { KServeClient, UpstreamError, type FetchFn } from "../../kserve/client.js";
 import { MODELS } from "../../kserve/model-contract.js";
 import { readDeviceInfo, type DeviceInfo } from "../inference/device-info.js";
-import { Cached, loadCatalog, type Catalog } from "./catalog.js";
+import { Cached, catalogFromIndex, loadCatalog, readyModelNames, type Catalog } from "./catalog.js";
 
 export interface UpstreamOptions {
   fetch: FetchFn;
@@ -45,13 +47,33 @@ export class Upstream {
   get url(): string {
     return this.client.baseUrl;
   }
+
+  /**
+   * Whether this upstream serves a text model now: its repository index (one call) against the catalogue, which is
+   * reloaded under the same deadline when the ready models differ from those it was built from.
+   */
+  async servesText(timeoutMs: number): Promise<boolean> {
+    const index = await this.client.repositoryIndex({ timeoutMs });
+    let catalog = this.catalog.peek();
+    const ready = readyModelNames(index);
+    if (!catalog || !sameNames(catalog.readyNames, ready)) {
+      catalog = await catalogFromIndex(this.client, index, { timeoutMs });
+      this.catalog.set(catalog);
+    }
+    return catalog.servesText();
+  }
 }
 
-/** Errors after which the same call may be sent to another upstream: nothing was computed there. */
-function isFailover(err: unknown): boolean {
-  return (
-    err instanceof UpstreamError && (err.kind === "unreachable" || (err.kind === "unavailable" && err.status === 503))
-  );
+function sameNames(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((name) => b.has(name));
+}
+
+/**
+ * Errors after which the same call may be sent to another upstream: nothing was computed there. A 404 is a model
+ * that went away since the catalogue was read (Triton: "has no available versions"): another upstream may have it.
+ */
+function isFailover(err: unknown): err is UpstreamError {
+  return err instanceof UpstreamError && (err.kind === "unreachable" || err.kind === "unavailable");
 }
 
 export interface HealthReport {
@@ -98,21 +120,22 @@ export class UpstreamPool {
         return result;
       } catch (err) {
         if (!isFailover(err)) throw err;
-        this.markDown(upstream, err as UpstreamError);
+        if (err.status === 404) upstream.catalog.invalidate();
+        else this.markDown(upstream, err);
         last = err;
       }
     }
     throw last;
   }
 
-  /** Probes every upstream's /v2/health/ready at once; marks them up or down. */
+  /** Asks every upstream at once whether it serves a text model; marks them up or down. */
   async health(timeoutMs: number): Promise<HealthReport> {
     const results = await Promise.all(
       this.upstreams.map(async (upstream) => {
         try {
-          const ready = await upstream.client.ready({ timeoutMs });
+          const ready = await upstream.servesText(timeoutMs);
           if (ready) upstream.downUntil = 0;
-          else this.markDown(upstream, new UpstreamError("unavailable", "not ready", 503));
+          else this.markDown(upstream, new UpstreamError("unavailable", "no text model is ready", 503));
           return { url: upstream.url, ready };
         } catch (err) {
           if (err instanceof UpstreamError) this.markDown(upstream, err);

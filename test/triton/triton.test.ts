@@ -1,0 +1,242 @@
+/**
+ * The proxy and the model repository against a real tritonserver (CPU), one server for the whole file: the fixtures'
+ * tiny models with the shipped model.py files, the encoder stand-ins, and the committed roberta-large config never
+ * exported (a model that cannot load, so Triton's own ready check fails while the rest serves). Runs the proxy's
+ * shared API suite over binary and JSON tensors, the Errors table against Triton and the embedded runtime, 100-item
+ * requests, dynamic batching, and last the CI-sized chaos run with two kills and restarts of the server.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import bertscoreGoldens from "../fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
+import embedGoldens from "../fixtures/goldens/embed.json" with { type: "json" };
+import { startProxy, type RunningProxy } from "../../proxy/src/node/server.js";
+import { createRuntimeFetch, type RuntimeHandle } from "../../proxy/src/runtime/index.js";
+import { defineApiSuite, FIXTURE_ENV, postJson } from "../../proxy/src/testing/api.suite.js";
+import { ERROR_CASES, sendErrorCase } from "../../proxy/src/testing/error-cases.js";
+import { runChaos } from "../reliability/chaos-run.js";
+import { buildTestRepository, FIXTURE_REPOSITORY, TRITON_MODELS } from "./test-repository.js";
+import { startTritonServer, type TritonServer } from "./tritonserver.js";
+
+let work: string;
+let repository: string;
+let triton: TritonServer;
+let runtime: RuntimeHandle;
+const proxies: Record<"binary" | "json", RunningProxy | undefined> = { binary: undefined, json: undefined };
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), "triton-suite-"));
+  repository = path.join(work, "repository");
+  await buildTestRepository(FIXTURE_REPOSITORY, repository, { unexported: ["roberta-large"] });
+  // a model that fails to load must not stop the others (the compose stack runs Triton the same way)
+  triton = await startTritonServer({ repository, args: ["--exit-on-error=false"] });
+  runtime = await createRuntimeFetch({ repository: FIXTURE_REPOSITORY, log: () => {} });
+  for (const [tensors, binary] of [["binary", "true"], ["json", "false"]] as const) {
+    proxies[tensors] = await startProxy({
+      ...FIXTURE_ENV,
+      TRITON_URL: triton.httpUrl,
+      UPSTREAM_BINARY: binary,
+      HOST: "127.0.0.1",
+      PORT: "0",
+    });
+  }
+}, 600_000);
+
+afterAll(async () => {
+  await proxies.binary?.close();
+  await proxies.json?.close();
+  await runtime?.close();
+  await triton?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+}, 60_000);
+
+const viaProxy = (tensors: "binary" | "json") => (route: string, init?: RequestInit) =>
+  fetch(`${(proxies[tensors] as RunningProxy).url}${route}`, init);
+
+interface ModelStats {
+  inference_count: number;
+  execution_count: number;
+  batch_stats: { batch_size: number; compute_infer: { count: number } }[];
+}
+
+async function stats(model: string): Promise<ModelStats> {
+  const body = (await (await fetch(`${triton.httpUrl}/v2/models/${model}/stats`)).json()) as { model_stats: ModelStats[] };
+  return body.model_stats[0] as ModelStats;
+}
+
+for (const tensors of ["binary", "json"] as const) {
+  describe(`the proxy's API suite against the real Triton, ${tensors} tensors`, () => {
+    defineApiSuite(() => ({ request: viaProxy(tensors), backend: "triton" }));
+  });
+}
+
+describe("readiness per model", () => {
+  it("Triton's own ready check fails while roberta-large cannot load; the proxy is healthy and serves", async () => {
+    expect((await fetch(`${triton.httpUrl}/v2/health/ready`)).status).toBe(400);
+    expect((await fetch(`${triton.httpUrl}/v2/models/embed/ready`)).status).toBe(200);
+    const health = await viaProxy("binary")("/health");
+    expect(health.status).toBe(200);
+    const res = await viaProxy("binary")("/embed", postJson({ texts: ["still served"] }));
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("the Errors table of triton-models/README.md: Triton and the embedded runtime answer alike", () => {
+  const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large" };
+  for (const errorCase of ERROR_CASES) {
+    it(`${errorCase.when}: ${errorCase.status}, "${errorCase.message}"`, async () => {
+      for (const binary of errorCase.json ? [true, false] : [true]) {
+        const server = await sendErrorCase(fetch, triton.httpUrl, models, errorCase, binary);
+        const embedded = await sendErrorCase(runtime.fetch, "http://runtime.invalid", models, errorCase, binary);
+        const how = binary ? "binary" : "JSON";
+        expect(server.status, `Triton, ${how}: ${server.error}`).toBe(errorCase.status);
+        expect(server.error).toContain(errorCase.message);
+        expect(embedded.status, `runtime, ${how}: ${embedded.error}`).toBe(errorCase.status);
+        expect(embedded.error).toContain(errorCase.message);
+      }
+    });
+  }
+
+  it("the proxy answers a model's refusal with 422 and its message, over binary and JSON tensors", async () => {
+    for (const tensors of ["binary", "json"] as const) {
+      const res = await viaProxy(tensors)(
+        "/bertscore",
+        postJson({ candidates: ["a"], references: ["b"], model_type: "tiny-bert", rescale_with_baseline: true }),
+      );
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({ code: "upstream_rejected", detail: "no rescale baseline for tiny-bert lang en" });
+    }
+  });
+});
+
+describe("100 items in one request (the original service's limit; the models take 64 and 128 rows)", () => {
+  const texts = Array.from({ length: 100 }, (_, i) => embedGoldens.cases[i % embedGoldens.cases.length] as { text: string; embedding: number[] });
+  // (the "long" texts, 100 times over, would pass MAX_BODY_BYTES)
+  const single = bertscoreGoldens.cases.filter((c) => !c.idf && !c.rescale_with_baseline && c.name !== "long");
+  // one reference each: at most 100 references in all (GPU_MAX_BATCH_SIZE counts them too)
+  const rows = single.flatMap((c) =>
+    c.cands.flatMap((cand, i) => {
+      const refs = c.refs[i] as string[];
+      return refs.length === 1 ? [{ cand, ref: refs[0] as string, P: c.P[i] as number, R: c.R[i] as number, F: c.F[i] as number }] : [];
+    }),
+  );
+  const pairs = Array.from({ length: 100 }, (_, i) => rows[i % rows.length] as (typeof rows)[number]);
+
+  for (const tensors of ["binary", "json"] as const) {
+    it(`embeds 100 texts as sentence-transformers does (${tensors}), in calls of at most 64 rows`, async () => {
+      const before = await stats("embed");
+      const res = await viaProxy(tensors)("/embed", postJson({ texts: texts.map((t) => t.text) }));
+      expect(res.status).toBe(200);
+      const { embeddings } = (await res.json()) as { embeddings: number[][] };
+      expect(embeddings).toHaveLength(100);
+      embeddings.forEach((e, i) => e.forEach((v, k) => expect(Math.abs(v - (texts[i]?.embedding[k] as number))).toBeLessThan(1e-5)));
+      const after = await stats("embed");
+      expect(after.inference_count - before.inference_count).toBe(100);
+      expect(after.execution_count - before.execution_count).toBeGreaterThanOrEqual(2);
+    });
+
+    it(`scores 100 pairs as bert_score does (${tensors})`, async () => {
+      const res = await viaProxy(tensors)(
+        "/bertscore",
+        postJson({ candidates: pairs.map((p) => p.cand), references: pairs.map((p) => p.ref), model_type: "tiny-bert" }),
+      );
+      expect(res.status, await res.clone().text()).toBe(200);
+      const body = (await res.json()) as { precision: number[]; recall: number[]; f1: number[] };
+      pairs.forEach((p, i) => {
+        expect(Math.abs((body.precision[i] as number) - p.P)).toBeLessThan(1e-5);
+        expect(Math.abs((body.recall[i] as number) - p.R)).toBeLessThan(1e-5);
+        expect(Math.abs((body.f1[i] as number) - p.F)).toBeLessThan(1e-5);
+      });
+    });
+  }
+
+  it("scores 100 pairs with idf in one call, as the embedded runtime does", async () => {
+    const request = postJson({ candidates: pairs.map((p) => p.cand), references: pairs.map((p) => p.ref), model_type: "tiny-bert", idf: true });
+    const before = await stats("bertscore-tiny-bert");
+    const res = await viaProxy("binary")("/bertscore", request);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await stats("bertscore-tiny-bert")).inference_count - before.inference_count).toBe(100);
+    const embedded = await startProxy({ ...FIXTURE_ENV, MODEL_REPOSITORY: FIXTURE_REPOSITORY, HOST: "127.0.0.1", PORT: "0" });
+    try {
+      const expected = (await (await fetch(`${embedded.url}/bertscore`, request)).json()) as Record<string, (number | null)[]>;
+      const got = (await res.json()) as Record<string, (number | null)[]>;
+      for (const key of ["precision", "recall", "f1"]) {
+        got[key]?.forEach((v, i) => {
+          const want = expected[key]?.[i];
+          if (v === null || want === null) expect(v, `${key}[${i}]`).toBe(want);
+          else expect(Math.abs(v - (want as number)), `${key}[${i}]`).toBeLessThan(1e-5);
+        });
+      }
+    } finally {
+      await embedded.close();
+    }
+  });
+});
+
+describe("dynamic batching", () => {
+  it("merges concurrent clients' requests into fewer executions (/v2/models/embed/stats)", async () => {
+    const before = await stats("embed");
+    const clients = 32;
+    const answers = await Promise.all(
+      Array.from({ length: clients }, (_, i) =>
+        fetch(`${triton.httpUrl}/v2/models/embed/infer`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ inputs: [{ name: "TEXT", datatype: "BYTES", shape: [1, 1], data: [`client ${i} says hello`] }] }),
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(clients).fill(200));
+    const after = await stats("embed");
+    expect(after.inference_count - before.inference_count).toBe(clients);
+    expect(after.execution_count - before.execution_count).toBeLessThan(clients);
+    expect(after.batch_stats.some((b) => b.batch_size > 1 && b.compute_infer.count > 0)).toBe(true);
+  });
+});
+
+describe("chaos at CI size against the real Triton", () => {
+  it("300 requests from 12 clients, the server killed and restarted twice", async () => {
+    const report = await runChaos({
+      upstream: "triton",
+      triton: {
+        get url() {
+          return triton.httpUrl;
+        },
+        get restarts() {
+          return triton.restarts;
+        },
+        kill: () => triton.kill(),
+        restart: () => triton.restart(),
+      },
+      requestsPerClientWhileDown: 3,
+      backend: runtime.fetch,
+      repository: FIXTURE_REPOSITORY,
+      total: 300,
+      concurrency: 12,
+      restarts: 2,
+      distinct: 40,
+    });
+    const problems = `problems: ${JSON.stringify(report.load.problems, null, 1)}`;
+    expect.soft(report.load.hung, `hung; ${problems}`).toBe(0);
+    expect.soft(report.load.transportErrors, `lost; ${problems}`).toBe(0);
+    expect.soft(report.load.malformed, `malformed; ${problems}`).toBe(0);
+    expect.soft(report.load.wrong, `wrong; ${problems}`).toBe(0);
+    expect.soft(report.slotsInUseAfter, "slots in use after the run").toBe(0);
+    expect(report.upstreamRestarts).toBe(2);
+    expect(report.load.ok, "right answers").toBeGreaterThan(report.load.total / 2);
+    // the outages reached the clients as errors, and the server answered again after each restart
+    expect(Object.keys(report.load.byStatus).some((status) => Number(status) >= 500)).toBe(true);
+    const after = await viaProxy("binary")("/embed", postJson({ texts: ["after the restarts"] }));
+    expect(after.status).toBe(200);
+  }, 900_000);
+
+  it("left nothing at the repository root that Triton would take for a model (a second start came up)", async () => {
+    const entries = await readdir(repository, { withFileTypes: true });
+    const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    for (const folder of folders) expect(await readdir(path.join(repository, folder)), folder).toContain("config.pbtxt");
+    const shared = (await readdir(TRITON_MODELS)).filter((name) => name.endsWith(".py")).sort();
+    expect(shared).toEqual(expect.arrayContaining(["bertscore_model.py", "text_model_common.py"]));
+    expect(entries.filter((e) => e.isFile()).map((e) => e.name).sort()).toEqual(shared);
+  });
+});
