@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import shutil
 from pathlib import Path
 
 
 def bert_score_baseline_path(model_type: str, lang: str = "en") -> Path:
-    import bert_score
-
-    return Path(bert_score.__file__).parent / "rescale_baseline" / lang / f"{model_type}.tsv"
+    # found without importing bert_score, whose package imports torch: the torch-free hub route reads it too
+    spec = importlib.util.find_spec("bert_score")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("bert_score is not installed: its rescale baselines come with it")
+    return Path(spec.submodule_search_locations[0]) / "rescale_baseline" / lang / f"{model_type}.tsv"
 
 
 def copy_bert_score_baseline(model_type: str, destination: str | Path, lang: str = "en") -> Path:

@@ -14,6 +14,7 @@ from gpu_bridge_export.encoder_modules import (
     TokenEncoder,
     load_truncated_encoder,
 )
+from gpu_bridge_export.encoder_spec import EncoderSpec
 from gpu_bridge_export.onnx_export import DEFAULT_OPSET, export_onnx, export_torchscript
 from gpu_bridge_export.tokenizer_files import write_runtime_tokenizer
 from gpu_bridge_export.triton_config import encoder_config
@@ -27,13 +28,6 @@ class ExportOptions:
     device: str = "cpu"  # where the export traces the model
     instance_kind: str = "KIND_GPU"  # where Triton runs it
     tensorrt_fp16: bool = False
-
-
-@dataclass(frozen=True)
-class EncoderSpec:
-    name: str  # model name in the repository
-    num_layers: int | None  # None keeps every layer
-    sentence_embedding: bool  # add the pooled, normalised sentence_embedding output
 
 
 def export_info(spec: EncoderSpec, options: ExportOptions, source: str) -> dict:

@@ -1,0 +1,99 @@
+"""Writes one encoder of the repository from a hub snapshot's ONNX export (no torch): the graph surgery's model.onnx,
+the runtime tokenizer, the rescale baseline, config.pbtxt, and export-info.json last."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import onnx
+
+from gpu_bridge_export.catalog import CatalogEntry
+from gpu_bridge_export.encoder_spec import EncoderSpec
+from gpu_bridge_export.hub_onnx.graph_surgery import default_opset, to_contract_encoder
+from gpu_bridge_export.tokenizer_files import write_runtime_tokenizer
+from gpu_bridge_export.triton_config import encoder_config
+
+# The hub files the surgery reads beside the ONNX export.
+SIDE_FILES = ("config.json", "tokenizer.json")
+# bert_score's hash names a transformers version; a hub config.json that names none (roberta-large's, from 2020)
+# leaves the version that made the ONNX file unknown, and the hash says so.
+UNKNOWN_TRANSFORMERS_VERSION = "unknown"
+
+
+def hub_files(entry: CatalogEntry) -> list[str]:
+    return [entry.hub_onnx_file, *SIDE_FILES]
+
+
+def hub_export_info(
+    spec: EncoderSpec, *, source: str, opset: int, transformers_version: str, instance_kind: str
+) -> dict:
+    """export-info.json of a hub-ONNX encoder: the torch export's fields, `source` naming the hub commit and file."""
+    return {
+        "source": source,
+        "num_layers": spec.num_layers,
+        "sentence_embedding": spec.sentence_embedding,
+        "fp16": False,
+        "format": f"onnx opset {opset} (hub ONNX, graph surgery)",
+        "instance_kind": instance_kind,
+        "tensorrt_fp16": False,
+        "transformers_version": transformers_version,
+    }
+
+
+def convert_hub_onnx(
+    spec: EncoderSpec,
+    snapshot: str | Path,
+    onnx_file: str,
+    repository: str | Path,
+    *,
+    source: str,
+    baseline: str | Path | None = None,
+    instance_kind: str = "KIND_GPU",
+) -> Path:
+    """`snapshot` holds the hub repository's files at their paths; writes `repository/<spec.name>`, returns it."""
+    snapshot = Path(snapshot)
+    missing = [f for f in (onnx_file, *SIDE_FILES) if not (snapshot / f).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{snapshot} lacks {', '.join(missing)}")
+    config = json.loads((snapshot / "config.json").read_text(encoding="utf-8"))
+    hidden_size = int(config["hidden_size"])
+
+    target = Path(repository) / spec.name
+    version = target / "1"
+    version.mkdir(parents=True, exist_ok=True)
+    info_path = version / "export-info.json"
+    info_path.unlink(missing_ok=True)
+    for stale in ("model.onnx", "model.pt"):
+        (version / stale).unlink(missing_ok=True)
+
+    model = onnx.load(str(snapshot / onnx_file))
+    opset = default_opset(model)
+    encoder = to_contract_encoder(
+        model, hidden_size=hidden_size, num_layers=spec.num_layers, sentence_embedding=spec.sentence_embedding
+    )
+    del model
+    scratch_model = version / "model.onnx.tmp"
+    onnx.save(encoder, str(scratch_model))
+    del encoder
+    scratch_model.replace(version / "model.onnx")
+
+    write_runtime_tokenizer(snapshot, version / "tokenizer.json")
+    if baseline is not None:
+        (version / "baseline.tsv").write_bytes(Path(baseline).read_bytes())
+    rendered = encoder_config(
+        spec.name, hidden_size, sentence_embedding=spec.sentence_embedding, instance_kind=instance_kind
+    ).render()
+    (target / "config.pbtxt").write_text(rendered)
+
+    info = hub_export_info(
+        spec,
+        source=source,
+        opset=opset,
+        transformers_version=config.get("transformers_version") or UNKNOWN_TRANSFORMERS_VERSION,
+        instance_kind=instance_kind,
+    )
+    scratch = info_path.with_suffix(".json.tmp")
+    scratch.write_text(json.dumps(info, indent=2) + "\n")
+    scratch.replace(info_path)
+    return target

@@ -1,0 +1,183 @@
+"""Turns a hub-published ONNX export of a BERT/RoBERTa model into the contract's encoder, with the onnx package alone.
+
+Hub exports (Optimum's exporter, torch.onnx underneath) take input_ids, attention_mask and for BERT token_type_ids,
+and answer last_hidden_state (feature extraction) or logits (fill-mask). The contract's encoder takes input_ids and
+attention_mask, answers token_embeddings from the last kept layer and, for sentence models, sentence_embedding:
+sentence-transformers' mean Pooling + Normalize, the same operators the torch export (encoder_modules) traces.
+
+Layers are found by torch.onnx's scoped node names (`/encoder/layer.3/...`, `/roberta/encoder/layer.16/...`): the
+hidden state after layer N is the one tensor that layer N's nodes hand to anything outside them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from onnx.utils import Extractor
+
+INPUTS = ("input_ids", "attention_mask")
+TOKEN_TYPE_IDS = "token_type_ids"
+TOKEN_EMBEDDINGS = "token_embeddings"
+SENTENCE_EMBEDDING = "sentence_embedding"
+BATCH, SEQUENCE = "batch", "sequence"  # the torch export's axis names
+MIN_OPSET = 11  # Clip takes its bounds as inputs from 11 on
+MASK_EPS = 1e-9  # sentence-transformers' clamp of the token count
+NORM_EPS = 1e-12  # torch.nn.functional.normalize's eps
+LAYER_SCOPE = re.compile(r"(?:^|/)layer\.(\d+)/")
+PREFIX = "gpu_bridge/"  # names of everything the surgery adds
+
+
+class SurgeryError(ValueError):
+    """The ONNX file is not an export this surgery understands; the message says what is missing."""
+
+
+def default_opset(model: onnx.ModelProto) -> int:
+    for opset in model.opset_import:
+        if opset.domain in ("", "ai.onnx"):
+            return opset.version
+    raise SurgeryError("the model imports no default-domain opset")
+
+
+def count_layers(model: onnx.ModelProto) -> int:
+    layers = {int(m.group(1)) for node in model.graph.node if (m := LAYER_SCOPE.search(node.name))}
+    if not layers:
+        raise SurgeryError("no node names scoped by layer (/encoder/layer.N/...): not a torch.onnx export of BERT/RoBERTa")
+    return max(layers) + 1
+
+
+def hidden_state_after(model: onnx.ModelProto, num_layers: int) -> str:
+    """The tensor the encoder's layer `num_layers` (1-based) hands on: to the next layer, a head, or the outputs."""
+    layer = num_layers - 1
+    # constants are left out: torch.onnx may share one between layers
+    produced = {
+        out for node in model.graph.node if _layer_of(node) == layer and node.op_type != "Constant" for out in node.output
+    }
+    handed_on = {name for node in model.graph.node if _layer_of(node) != layer for name in node.input} | {
+        out.name for out in model.graph.output
+    }
+    candidates = sorted(produced & handed_on)
+    if len(candidates) != 1:
+        raise SurgeryError(f"layer {num_layers} hands on {len(candidates)} tensors ({candidates}), expected one")
+    return candidates[0]
+
+
+def _layer_of(node: onnx.NodeProto) -> int | None:
+    match = LAYER_SCOPE.search(node.name)
+    return int(match.group(1)) if match else None
+
+
+def to_contract_encoder(
+    model: onnx.ModelProto, *, hidden_size: int, num_layers: int | None, sentence_embedding: bool
+) -> onnx.ModelProto:
+    """The contract's encoder made from `model` (changed in place and then left behind: pass one you can lose)."""
+    opset = default_opset(model)
+    if opset < MIN_OPSET:
+        raise SurgeryError(f"opset {opset} is older than {MIN_OPSET}, the oldest this surgery writes nodes for")
+    graph = model.graph
+    inputs = {i.name: i for i in graph.input}
+    for name in INPUTS:
+        if name not in inputs or inputs[name].type.tensor_type.elem_type != TensorProto.INT64:
+            raise SurgeryError(f"the model has no int64 input {name} (inputs: {sorted(inputs)})")
+    extra = sorted(set(inputs) - set(INPUTS) - {TOKEN_TYPE_IDS})
+    if extra:
+        raise SurgeryError(f"inputs the contract cannot feed: {extra}")
+
+    total = count_layers(model)
+    keep = total if num_layers is None else num_layers
+    if not 0 < keep <= total:
+        raise SurgeryError(f"cannot keep {keep} layers of a model with {total}")
+    hidden = hidden_state_after(model, keep)
+    hidden_info = next((v for v in (*graph.value_info, *graph.output) if v.name == hidden), None)
+    if hidden_info is not None and hidden_info.type.tensor_type.elem_type != TensorProto.FLOAT:
+        raise SurgeryError(f"{hidden} is not float32: export the FP32 model")
+
+    if TOKEN_TYPE_IDS in inputs:
+        _make_token_type_ids_internal(graph, inputs[TOKEN_TYPE_IDS])
+    graph.value_info.append(helper.make_tensor_value_info(hidden, TensorProto.FLOAT, [BATCH, SEQUENCE, hidden_size]))
+    encoder = Extractor(model).extract_model(list(INPUTS), [hidden])
+    del model
+
+    _rename(encoder.graph, hidden, TOKEN_EMBEDDINGS)
+    for value in encoder.graph.input:
+        _set_shape(value, TensorProto.INT64, [BATCH, SEQUENCE])
+    _set_shape(encoder.graph.output[0], TensorProto.FLOAT, [BATCH, SEQUENCE, hidden_size])
+    if sentence_embedding:
+        _append_mean_pooling_and_normalisation(encoder.graph, opset, hidden_size)
+    encoder.producer_name = "gpu-bridge hub_onnx"
+    onnx.checker.check_model(encoder)
+    return encoder
+
+
+def _make_token_type_ids_internal(graph: onnx.GraphProto, token_type_ids: onnx.ValueInfoProto) -> None:
+    """token_type_ids becomes zeros shaped like input_ids, as the torch export feeds them."""
+    graph.input.remove(token_type_ids)
+    zero = numpy_helper.from_array(np.zeros(1, dtype=np.int64), PREFIX + "zero")
+    nodes = [
+        helper.make_node("Shape", ["input_ids"], [PREFIX + "input_shape"], name=PREFIX + "Shape"),
+        helper.make_node("ConstantOfShape", [PREFIX + "input_shape"], [TOKEN_TYPE_IDS], value=zero,
+                         name=PREFIX + "TokenTypeIds"),
+    ]
+    for node in reversed(nodes):
+        graph.node.insert(0, node)
+
+
+def _rename(graph: onnx.GraphProto, old: str, new: str) -> None:
+    for node in graph.node:
+        node.input[:] = [new if name == old else name for name in node.input]
+        node.output[:] = [new if name == old else name for name in node.output]
+    for value in (*graph.output, *graph.value_info):
+        if value.name == old:
+            value.name = new
+
+
+def _set_shape(value: onnx.ValueInfoProto, elem_type: int, dims: list[str | int]) -> None:
+    value.CopyFrom(helper.make_tensor_value_info(value.name, elem_type, dims))
+
+
+def _append_mean_pooling_and_normalisation(graph: onnx.GraphProto, opset: int, hidden_size: int) -> None:
+    """sentence = normalize(sum(tokens * mask) / clamp(sum(mask), 1e-9)): encoder_modules.SentenceEncoder's ops."""
+    p = PREFIX
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(np.array(MASK_EPS, dtype=np.float32), p + "mask_eps"),
+            numpy_helper.from_array(np.array(NORM_EPS, dtype=np.float32), p + "norm_eps"),
+        ]
+    )
+    nodes = [
+        *_unsqueeze(opset, "attention_mask", p + "mask_3d", axis=-1),
+        helper.make_node("Cast", [p + "mask_3d"], [p + "mask"], to=TensorProto.FLOAT, name=p + "Cast"),
+        helper.make_node("Mul", [TOKEN_EMBEDDINGS, p + "mask"], [p + "masked"], name=p + "Mul"),
+        *_reduce(opset, "ReduceSum", p + "masked", p + "summed", axis=1, keepdims=0),
+        *_reduce(opset, "ReduceSum", p + "mask", p + "count", axis=1, keepdims=0),
+        helper.make_node("Clip", [p + "count", p + "mask_eps"], [p + "count_clamped"], name=p + "ClipCount"),
+        helper.make_node("Div", [p + "summed", p + "count_clamped"], [p + "mean"], name=p + "DivCount"),
+        *_reduce(opset, "ReduceL2", p + "mean", p + "norm", axis=-1, keepdims=1),
+        helper.make_node("Clip", [p + "norm", p + "norm_eps"], [p + "norm_clamped"], name=p + "ClipNorm"),
+        helper.make_node("Div", [p + "mean", p + "norm_clamped"], [SENTENCE_EMBEDDING], name=p + "DivNorm"),
+    ]
+    graph.node.extend(nodes)
+    graph.output.append(helper.make_tensor_value_info(SENTENCE_EMBEDDING, TensorProto.FLOAT, [BATCH, hidden_size]))
+
+
+def _axes(name: str, axis: int) -> onnx.TensorProto:
+    return numpy_helper.from_array(np.array([axis], dtype=np.int64), name)
+
+
+def _unsqueeze(opset: int, source: str, target: str, *, axis: int) -> list[onnx.NodeProto]:
+    name = PREFIX + "Unsqueeze"
+    if opset < 13:  # axes became an input in opset 13
+        return [helper.make_node("Unsqueeze", [source], [target], axes=[axis], name=name)]
+    axes = helper.make_node("Constant", [], [name + "_axes"], value=_axes(name + "_axes", axis), name=name + "_axes")
+    return [axes, helper.make_node("Unsqueeze", [source, name + "_axes"], [target], name=name)]
+
+
+def _reduce(opset: int, op: str, source: str, target: str, *, axis: int, keepdims: int) -> list[onnx.NodeProto]:
+    name = f"{PREFIX}{op}_{target.removeprefix(PREFIX)}"
+    # ReduceSum took its axes as an input from opset 13 on, the other reductions from 18 on
+    if opset < (13 if op == "ReduceSum" else 18):
+        return [helper.make_node(op, [source], [target], axes=[axis], keepdims=keepdims, name=name)]
+    axes = helper.make_node("Constant", [], [name + "_axes"], value=_axes(name + "_axes", axis), name=name + "_axes")
+    return [axes, helper.make_node(op, [source, name + "_axes"], [target], keepdims=keepdims, name=name)]
