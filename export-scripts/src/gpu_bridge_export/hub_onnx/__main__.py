@@ -22,7 +22,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"unknown model(s) {unknown}; choose from {sorted(CATALOG)}", file=sys.stderr)
         return 2
     plan = [
-        {"model": name, "repo": CATALOG[name].hub_repo, "files": hub_files(CATALOG[name])}
+        {
+            "model": name,
+            "repo": CATALOG[name].hub_repo,
+            "onnx": CATALOG[name].hub_onnx_file,
+            "files": hub_files(CATALOG[name]),
+        }
         for name in (args.models or CATALOG)
     ]
     print(json.dumps(plan))

@@ -1,21 +1,26 @@
 /**
  * One resumable, verified download: bytes go to `<dest>.partial`, a later call resumes it with an HTTP Range
- * request, the sha256 is checked over the whole file, and only a verified file is renamed onto `dest`.
+ * request, the checksum is checked over the whole file, and only a verified file is renamed onto `dest`.
+ * The hub gives a sha256 for files it keeps in large-file storage and only git's blob id (a sha1 over
+ * `blob <size>\0` and the bytes) for the others, so both are accepted.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
+export type Checksum = { sha256: string } | { gitBlobSha1: string; size: number };
+
 export class ChecksumMismatchError extends Error {
   constructor(
     readonly file: string,
     readonly expected: string,
     readonly actual: string,
+    algorithm = "sha256",
   ) {
-    super(`sha256 mismatch for ${file}: expected ${expected}, got ${actual}`);
+    super(`${algorithm} mismatch for ${file}: expected ${expected}, got ${actual}`);
     this.name = "ChecksumMismatchError";
   }
 }
@@ -30,23 +35,32 @@ export interface DownloadProgress {
 export interface DownloadOptions {
   url: string;
   dest: string;
-  sha256: string;
+  checksum: Checksum;
   headers?: Record<string, string>;
   progress?: DownloadProgress;
   fetchFn?: typeof fetch;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
+function newHash(checksum: Checksum): Hash {
+  if ("sha256" in checksum) return createHash("sha256");
+  return createHash("sha1").update(`blob ${checksum.size}\0`);
+}
+
+const expectedDigest = (checksum: Checksum) => ("sha256" in checksum ? checksum.sha256 : checksum.gitBlobSha1);
+const algorithmName = (checksum: Checksum) => ("sha256" in checksum ? "sha256" : "git blob sha1");
+
+export async function fileDigest(file: string, checksum: Checksum): Promise<string> {
+  const hash = newHash(checksum);
   await pipeline(createReadStream(file), hash);
   return hash.digest("hex");
 }
 
 /** Downloads `url` to `dest` unless `dest` already has the checksum. Returns "cached" or "downloaded". */
 export async function downloadVerified(options: DownloadOptions): Promise<"cached" | "downloaded"> {
-  const { url, dest, sha256 } = options;
+  const { url, dest, checksum } = options;
+  const expected = expectedDigest(checksum);
   const fetchFn = options.fetchFn ?? fetch;
-  if (existsSync(dest) && (await sha256File(dest)) === sha256) return "cached";
+  if (existsSync(dest) && (await fileDigest(dest, checksum)) === expected) return "cached";
   await mkdir(path.dirname(dest), { recursive: true });
   const partial = `${dest}.partial`;
   const have = existsSync(partial) ? (await stat(partial)).size : 0;
@@ -63,7 +77,7 @@ export async function downloadVerified(options: DownloadOptions): Promise<"cache
     throw new Error(`GET ${url}: HTTP ${res.status}`);
   }
   const resumed = res.status === 206;
-  const hash = createHash("sha256");
+  const hash = newHash(checksum);
   if (resumed || res.status === 416) {
     for await (const chunk of createReadStream(partial)) hash.update(chunk as Buffer);
   }
@@ -87,9 +101,9 @@ export async function downloadVerified(options: DownloadOptions): Promise<"cache
   }
   options.progress?.done();
   const actual = hash.digest("hex");
-  if (actual !== sha256) {
+  if (actual !== expected) {
     await rm(partial, { force: true });
-    throw new ChecksumMismatchError(path.basename(dest), sha256, actual);
+    throw new ChecksumMismatchError(path.basename(dest), expected, actual, algorithmName(checksum));
   }
   await rename(partial, dest);
   return "downloaded";

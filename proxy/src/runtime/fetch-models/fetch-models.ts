@@ -53,7 +53,7 @@ export async function fetchModels(options: FetchModelsOptions): Promise<{ file: 
     const result = await downloadVerified({
       url: fileUrl(options.baseUrl, options.repo, options.revision ?? "main", file.path),
       dest: path.join(options.out, ...file.path.split("/")),
-      sha256: file.sha256,
+      checksum: { sha256: file.sha256 },
       headers,
       ...(options.progress ? { progress: options.progress(file.path) } : {}),
       ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
