@@ -18,8 +18,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "test" / "python"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-OPTIMUM_PYTHON = ROOT / ".cache" / "optimum" / "bin" / "python"
-SURGERY_PYTHON = ROOT / ".cache" / "onnx-surgery" / "bin" / "python"
+from hub_env import OPTIMUM_PYTHON
+
 TINY = ROOT / "test" / "fixtures" / "hf"
 ROBERTA_LARGE_STAND_IN_LAYERS = 24  # roberta-large's, so that the catalog's cut at 17 drops seven
 
