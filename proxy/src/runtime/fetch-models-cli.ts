@@ -35,7 +35,8 @@ function bars(): { multi: cliProgress.MultiBar; progress: (file: string) => Down
         bar = multi.create(total ?? 0, resumedFrom, { file });
       },
       advance: (n) => bar?.increment(n),
-      done: () => bar?.stop(),
+      // a bar of a MultiBar is not stopped on its own (cli-progress would print it again with its defaults)
+      done: () => {},
     };
   };
   return { multi, progress };
