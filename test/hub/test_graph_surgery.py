@@ -28,8 +28,10 @@ def weight_count(model: onnx.ModelProto) -> int:
 
 
 def surgery(onnx_file, *, hidden_size, num_layers, sentence_embedding):
-    return to_contract_encoder(onnx.load(str(onnx_file)), hidden_size=hidden_size, num_layers=num_layers,
-                               sentence_embedding=sentence_embedding)
+    encoder = to_contract_encoder(onnx.load(str(onnx_file)), hidden_size=hidden_size, num_layers=num_layers,
+                                  sentence_embedding=sentence_embedding)
+    onnx.checker.check_model(encoder, full_check=True)
+    return encoder
 
 
 @pytest.mark.parametrize(

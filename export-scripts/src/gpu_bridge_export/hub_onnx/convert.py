@@ -69,13 +69,13 @@ def convert_hub_onnx(
 
     model = onnx.load(str(snapshot / onnx_file))
     opset = default_opset(model)
-    encoder = to_contract_encoder(
+    to_contract_encoder(
         model, hidden_size=hidden_size, num_layers=spec.num_layers, sentence_embedding=spec.sentence_embedding
     )
-    del model
     scratch_model = version / "model.onnx.tmp"
-    onnx.save(encoder, str(scratch_model))
-    del encoder
+    onnx.save(model, str(scratch_model))
+    del model
+    onnx.checker.check_model(str(scratch_model))
     scratch_model.replace(version / "model.onnx")
 
     write_runtime_tokenizer(snapshot, version / "tokenizer.json")

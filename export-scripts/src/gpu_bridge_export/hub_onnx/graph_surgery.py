@@ -16,7 +16,6 @@ import re
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
-from onnx.utils import Extractor
 
 INPUTS = ("input_ids", "attention_mask")
 TOKEN_TYPE_IDS = "token_type_ids"
@@ -72,7 +71,10 @@ def _layer_of(node: onnx.NodeProto) -> int | None:
 def to_contract_encoder(
     model: onnx.ModelProto, *, hidden_size: int, num_layers: int | None, sentence_embedding: bool
 ) -> onnx.ModelProto:
-    """The contract's encoder made from `model` (changed in place and then left behind: pass one you can lose)."""
+    """`model` made into the contract's encoder, in place (roberta-large's 1.6 GB is never copied); returns it.
+
+    Not checked here: onnx.checker copies the model; check the saved file (convert.py does).
+    """
     opset = default_opset(model)
     if opset < MIN_OPSET:
         raise SurgeryError(f"opset {opset} is older than {MIN_OPSET}, the oldest this surgery writes nodes for")
@@ -96,19 +98,38 @@ def to_contract_encoder(
 
     if TOKEN_TYPE_IDS in inputs:
         _make_token_type_ids_internal(graph, inputs[TOKEN_TYPE_IDS])
-    graph.value_info.append(helper.make_tensor_value_info(hidden, TensorProto.FLOAT, [BATCH, SEQUENCE, hidden_size]))
-    encoder = Extractor(model).extract_model(list(INPUTS), [hidden])
-    del model
-
-    _rename(encoder.graph, hidden, TOKEN_EMBEDDINGS)
-    for value in encoder.graph.input:
-        _set_shape(value, TensorProto.INT64, [BATCH, SEQUENCE])
-    _set_shape(encoder.graph.output[0], TensorProto.FLOAT, [BATCH, SEQUENCE, hidden_size])
+    _keep_only_what_computes(graph, hidden)
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info(TOKEN_EMBEDDINGS, TensorProto.FLOAT, [BATCH, SEQUENCE, hidden_size]))
+    _rename(graph, hidden, TOKEN_EMBEDDINGS)
+    del graph.input[:]
+    graph.input.extend(helper.make_tensor_value_info(name, TensorProto.INT64, [BATCH, SEQUENCE]) for name in INPUTS)
     if sentence_embedding:
-        _append_mean_pooling_and_normalisation(encoder.graph, opset, hidden_size)
-    encoder.producer_name = "gpu-bridge hub_onnx"
-    onnx.checker.check_model(encoder)
-    return encoder
+        _append_mean_pooling_and_normalisation(graph, opset, hidden_size)
+    model.producer_name = "gpu-bridge hub_onnx"
+    model.producer_version = ""
+    return model
+
+
+def _keep_only_what_computes(graph: onnx.GraphProto, output: str) -> None:
+    """Deletes, in place, every node, weight and shape record that `output` does not depend on (the later layers,
+    a fill-mask head, other outputs)."""
+    needed = {output}
+    keep = [False] * len(graph.node)
+    for index in range(len(graph.node) - 1, -1, -1):
+        node = graph.node[index]
+        if any(name in needed for name in node.output):
+            if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
+                raise SurgeryError(f"{node.name or node.op_type} holds a subgraph: not a BERT/RoBERTa export")
+            keep[index] = True
+            needed.update(name for name in node.input if name)
+    for index in range(len(graph.node) - 1, -1, -1):
+        if not keep[index]:
+            del graph.node[index]
+    for field in (graph.initializer, graph.value_info):
+        for index in range(len(field) - 1, -1, -1):
+            if field[index].name not in needed:
+                del field[index]
 
 
 def _make_token_type_ids_internal(graph: onnx.GraphProto, token_type_ids: onnx.ValueInfoProto) -> None:
@@ -131,10 +152,6 @@ def _rename(graph: onnx.GraphProto, old: str, new: str) -> None:
     for value in (*graph.output, *graph.value_info):
         if value.name == old:
             value.name = new
-
-
-def _set_shape(value: onnx.ValueInfoProto, elem_type: int, dims: list[str | int]) -> None:
-    value.CopyFrom(helper.make_tensor_value_info(value.name, elem_type, dims))
 
 
 def _append_mean_pooling_and_normalisation(graph: onnx.GraphProto, opset: int, hidden_size: int) -> None:
