@@ -75,6 +75,8 @@ def test_both_encoders_are_converted_from_the_hub_commit(fetched, hub):
     info = json.loads((repository / "all-MiniLM-L6-v2" / "1" / "export-info.json").read_text())
     assert info["transformers_version"] == minilm_config["transformers_version"]
     assert not [p for p in cache.rglob("*") if p.is_file()], "downloads are removed once the surgery has used them"
+    size = hub.files[MINILM]["onnx/model.onnx"].size
+    assert f"{MINILM}/onnx/model.onnx: downloading {size} bytes\n{MINILM}/onnx/model.onnx: done" in result.stdout
 
 
 def test_only_the_needed_files_are_downloaded_from_the_commit(fetched, hub):
@@ -140,6 +142,24 @@ def test_the_proxy_serves_embed_from_the_fetched_repository(fetched):
     expected = SentenceTransformer(str(pypi_minilm_dir()), device="cpu").encode(texts, normalize_embeddings=True)
     assert answer["model"] == "all-MiniLM-L6-v2" and answer["dimensions"] == 384
     np.testing.assert_allclose(np.array(answer["embeddings"]), expected, atol=1e-5)
+
+
+def test_an_interrupted_download_is_resumed(hub_repos, tmp_path):
+    hub = LoopbackHub({MINILM: hub_repos["all-MiniLM-L6-v2"]}).start()
+    commit, onnx_file = hub.commits[MINILM], hub.files[MINILM]["onnx/model.onnx"]
+    cache = tmp_path / "downloads"
+    partial = cache / MINILM / commit / "onnx" / "model.onnx.partial"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(onnx_file.path.read_bytes()[:1_000_000])  # what a cut-off run leaves
+    try:
+        repository = committed_repository(tmp_path / "repository")
+        result = fetch_models(hub.url, repository, cache, "--model", "all-MiniLM-L6-v2")
+    finally:
+        hub.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{MINILM}/onnx/model.onnx: resuming at 1000000 of {onnx_file.size} bytes" in result.stdout
+    assert (f"/cdn/{onnx_file.sha256}", "bytes=1000000-") in hub.requests
+    assert (repository / "all-MiniLM-L6-v2" / "1" / "model.onnx").is_file()
 
 
 def test_a_repository_without_the_onnx_file_fails_that_model_alone(hub_repos, tmp_path):

