@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import torch
 import triton_python_backend_utils as pb_utils
-from tokenizers import Tokenizer
+
+sys.path.append(str(Path(__file__).parents[2]))  # the repository root: Triton puts only the model's folders on it
+from bert_score_tokenizer import REFERENCE_TRANSFORMERS_VERSION, BertScoreTokenizer
 
 # bert_score 0.3.13 reports itself as 0.3.12 (its __version__), and that string is what its hash carries.
 BERT_SCORE_VERSION = "0.3.12"
@@ -28,13 +30,6 @@ MAX_SIMILARITY_CELLS = 1 << 24
 
 class RequestError(Exception):
     """A client mistake; its message goes on that request's response."""
-
-
-def _package_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _decode(value: object, input_name: str) -> str:
@@ -75,11 +70,14 @@ class _Pair:
 class _Work:
     """One request's parsed inputs."""
 
-    def __init__(self, candidates: list[int], references: list[list[int]], idf: bool, rescale: bool):
+    def __init__(
+        self, candidates: list[int], references: list[list[int]], idf: bool, rescale: bool, use_fast: bool
+    ):
         self.candidates = candidates  # text index per row
         self.references = references  # text indices per row
         self.idf = idf
         self.rescale = rescale
+        self.use_fast = use_fast
 
 
 class TritonPythonModel:
@@ -90,33 +88,30 @@ class TritonPythonModel:
         self.encoder_model = parameters["encoder_model"]
         self.max_length = int(parameters["max_length"])
         self.num_layers = int(parameters["num_layers"])
-        self.prefix_space = parameters["tokenizer_type"] == "roberta"
         self.baseline_lang = parameters.get("baseline_lang", "")
 
         encoder_dir = Path(args["model_repository"]).parent / self.encoder_model / "1"
-        self.tokenizer = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()
-        self.tokenizer.enable_truncation(max_length=self.max_length)
-        specials = self.tokenizer.encode("").ids
-        self.empty_ids = specials  # bert_score: an empty text is just the two specials
-        self.special_ids = {specials[0], specials[-1]}
-        padding = self.tokenizer.token_to_id("<pad>") if self.prefix_space else None
-        self.pad_id = padding if padding is not None else 0
+        # bert_score's slow tokenizer by default, its fast one for use_fast_tokenizer
+        self.tokenizers = {
+            use_fast: BertScoreTokenizer(encoder_dir, parameters["tokenizer_type"], self.max_length, use_fast)
+            for use_fast in (False, True)
+        }
+        self.special_ids = self.tokenizers[False].special_ids
+        self.pad_id = self.tokenizers[False].pad_id
 
         baseline_path = encoder_dir / "baseline.tsv"
         self.baseline = (
             _read_baseline(baseline_path, self.num_layers) if self.baseline_lang and baseline_path.is_file() else None
         )
         self.hash_prefix = f"{self.model_name}_L{self.num_layers}"
-        self.hash_suffix = f"_version={BERT_SCORE_VERSION}(hug_trans={_package_version('transformers')})"
+        self.hash_suffix = f"_version={BERT_SCORE_VERSION}(hug_trans={REFERENCE_TRANSFORMERS_VERSION})"
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     # ---- parsing ----------------------------------------------------------------------------------------------
 
-    def _parse(self, request, texts: dict[str, int]) -> _Work:
+    def _parse(self, request, texts: dict[tuple[str, bool], int]) -> _Work:
         def text_index(text: str) -> int:
-            return texts.setdefault(text.strip(), len(texts))
+            return texts.setdefault((text.strip(), use_fast), len(texts))
 
         candidate_tensor = pb_utils.get_input_tensor_by_name(request, "CANDIDATE")
         if candidate_tensor is None:
@@ -149,6 +144,7 @@ class TritonPythonModel:
         parameters = json.loads(request.parameters() or "{}")
         idf = _flag(parameters, "idf")
         rescale = _flag(parameters, "rescale_with_baseline")
+        use_fast = _flag(parameters, "use_fast_tokenizer")
         lang = str(parameters.get("lang", "en") or "en")
         if rescale and (self.baseline is None or lang.lower() != self.baseline_lang.lower()):
             raise RequestError(f"no rescale baseline for {self.model_name} lang {lang}")
@@ -160,18 +156,13 @@ class TritonPythonModel:
             [[text_index(r) for r in row] for row in reference_texts],
             idf,
             rescale,
+            use_fast,
         )
 
     # ---- tokens and embeddings --------------------------------------------------------------------------------
 
-    def _tokenize(self, texts: list[str]) -> list[list[int]]:
-        nonempty = [i for i, t in enumerate(texts) if t]
-        prepared = [(" " + texts[i]) if self.prefix_space else texts[i] for i in nonempty]
-        encoded = self.tokenizer.encode_batch(prepared) if prepared else []
-        ids = [list(self.empty_ids) for _ in texts]
-        for i, encoding in zip(nonempty, encoded):
-            ids[i] = encoding.ids
-        return ids
+    def _tokenize(self, texts: list[tuple[str, bool]]) -> list[list[int]]:
+        return [self.tokenizers[use_fast].encode(text) for text, use_fast in texts]
 
     def _encoder_call(self, chunk: list[list[int]]) -> list[torch.Tensor]:
         longest = max(len(ids) for ids in chunk)
@@ -278,13 +269,13 @@ class TritonPythonModel:
         return torch.stack((precision, recall, f1), dim=1)
 
     def _hash(self, work: _Work) -> str:
-        suffix = "-rescaled" if work.rescale else ""
+        suffix = ("-rescaled" if work.rescale else "") + ("_fast-tokenizer" if work.use_fast else "")
         return f"{self.hash_prefix}{'_idf' if work.idf else '_no-idf'}{self.hash_suffix}{suffix}"
 
     # ---- Triton entry points ------------------------------------------------------------------------------------
 
     def execute(self, requests):
-        texts: dict[str, int] = {}
+        texts: dict[tuple[str, bool], int] = {}
         works: list[_Work | None] = []
         errors: list[str | None] = []
         for request in requests:
@@ -321,7 +312,7 @@ class TritonPythonModel:
             responses.append(pb_utils.InferenceResponse(output_tensors=outputs))
         return responses
 
-    def _score_all(self, works: list[_Work], texts: list[str]) -> list[torch.Tensor]:
+    def _score_all(self, works: list[_Work], texts: list[tuple[str, bool]]) -> list[torch.Tensor]:
         token_ids = self._tokenize(texts)
         embeddings = self._embed(token_ids)
         pairs: list[tuple[int, int, dict[int, torch.Tensor]]] = []
@@ -345,4 +336,4 @@ class TritonPythonModel:
         return results
 
     def finalize(self):
-        self.tokenizer = None
+        self.tokenizers = None
