@@ -20,6 +20,9 @@ def test_copies_committed_files_resolving_symlinks(tmp_path):
     assert not shared.is_symlink()
     assert shared.read_text() == (TEMPLATE / "bertscore" / "1" / "model.py").read_text()
     assert not (tmp_path / "roberta-large").exists()
+    # the modules and data the models import from the repository root
+    for name in ("bert_score_tokenizer.py", "bert_score_unicode.json"):
+        assert (tmp_path / name).read_bytes() == (TEMPLATE / name).read_bytes()
     assert copy_committed_models(TEMPLATE, TEMPLATE) == []
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import unicodedata
 
@@ -174,7 +175,13 @@ def main() -> int:
     if args.unicode_15:
         patch_unicode_15()
     jobs = json.loads(sys.stdin.read())["jobs"]
-    json.dump({"results": run(jobs)}, sys.stdout, ensure_ascii=False, allow_nan=False)
+    # what the libraries print, from Python or from native code (tokenizers), goes to stderr, not into the answer
+    answer = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    results = run(jobs)
+    with answer:
+        json.dump({"results": results}, answer, ensure_ascii=False, allow_nan=False)
     return 0
 
 

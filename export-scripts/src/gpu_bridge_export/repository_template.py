@@ -1,4 +1,5 @@
-"""Copies the committed part of the repository (config.pbtxt, 1/model.py) into an export target."""
+"""Copies the committed part of the repository (config.pbtxt, 1/model.py, the modules at its root) into an export
+target."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import shutil
 from pathlib import Path
 
 COMMITTED = ("config.pbtxt", "1/model.py")
+# modules the python-backend models import from the repository root, and the data they read
+ROOT_FILES = ("*.py", "*.json")
 
 
 def copy_committed_models(template: Path, repository: Path, skip: set[str] = frozenset()) -> list[str]:
@@ -14,6 +17,10 @@ def copy_committed_models(template: Path, repository: Path, skip: set[str] = fro
     if repository.exists() and template.resolve() == repository.resolve():
         return []
     copied = []
+    for pattern in ROOT_FILES:
+        for source in sorted(template.glob(pattern)):
+            repository.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, repository / source.name)
     for config in sorted(template.glob("*/config.pbtxt")):
         model = config.parent.name
         if model in skip:

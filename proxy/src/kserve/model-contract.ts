@@ -61,6 +61,8 @@ export const BERTSCORE_PARAMETERS = {
   idf: "idf",
   rescaleWithBaseline: "rescale_with_baseline",
   lang: "lang",
+  /** bert_score's `use_fast_tokenizer`: the fast (tokenizer.json) tokenizer instead of the slow default. */
+  useFastTokenizer: "use_fast_tokenizer",
 } as const;
 
 export const DEFAULT_LANG = "en";
@@ -88,20 +90,22 @@ export const CONTRACT_ERRORS = {
 
 /**
  * Versions in bert_score's hash: bert_score 0.3.13 reports `__version__` 0.3.12; the transformers version is the
- * one the reference scores were computed with (the project's Python environment).
+ * one whose slow tokenizers both implementations reproduce and the reference scores come from (the bert_score
+ * reference environment; REFERENCE_TRANSFORMERS_VERSION in triton-models/bert_score_tokenizer.py).
  */
-export const BERTSCORE_HASH_VERSIONS = { bertScore: "0.3.12", transformers: "5.23.0" } as const;
+export const BERTSCORE_HASH_VERSIONS = { bertScore: "0.3.12", transformers: "4.57.6" } as const;
 
-/** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled]`. */
+/** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled][_fast-tokenizer]`. */
 export function bertScoreHash(options: {
   modelName: string;
   numLayers: number;
   idf: boolean;
   rescaled: boolean;
+  fastTokenizer: boolean;
   bertScoreVersion: string;
   transformersVersion: string;
 }): string {
   const idf = options.idf ? "_idf" : "_no-idf";
   const hash = `${options.modelName}_L${options.numLayers}${idf}_version=${options.bertScoreVersion}(hug_trans=${options.transformersVersion})`;
-  return options.rescaled ? `${hash}-rescaled` : hash;
+  return `${hash}${options.rescaled ? "-rescaled" : ""}${options.fastTokenizer ? "_fast-tokenizer" : ""}`;
 }

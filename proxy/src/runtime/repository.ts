@@ -25,6 +25,7 @@ import {
   describeDevice,
   type EncoderResources,
 } from "./text-models.js";
+import { createSlowTokenizer } from "./slow-tokenizers.js";
 import { createTextTokenizer, tokenizerTypeOf, type TokenizerJson } from "./text-tokenizer.js";
 
 export interface RepositoryOptions extends SessionOptions {
@@ -132,11 +133,14 @@ export async function loadRepository(directory: string, options: RepositoryOptio
         json = JSON.parse(await readFile(tokenizerPath, "utf8")) as TokenizerJson;
         tokenizerCache.set(tokenizerPath, json);
       }
-      const tokenizer = createTextTokenizer(json, {
+      const options = {
         type: tokenizerType ?? tokenizerTypeOf(json),
         maxLength: intParameter(config, CONFIG_PARAMETERS.maxLength),
-      });
-      return { name: encoderName, encoder: encoder.model.encoder, tokenizer, padId: tokenizer.padId };
+      };
+      const tokenizer = createTextTokenizer(json, options);
+      // bertscore models name their tokenizer type; they tokenize as bert_score's default, the slow tokenizer
+      const slowTokenizer = tokenizerType ? createSlowTokenizer(json, options) : undefined;
+      return { name: encoderName, encoder: encoder.model.encoder, tokenizer, slowTokenizer, padId: tokenizer.padId };
     };
 
     const onCuda = [...encoders.values()].some((e) => e.model.encoder.executionProvider === "cuda");

@@ -92,7 +92,10 @@ export class EncoderModel extends BaseModel {
 export interface EncoderResources {
   name: string;
   encoder: OnnxEncoder;
+  /** The fast tokenizer (tokenizer.json): embed's, and bertscore's with use_fast_tokenizer. */
   tokenizer: TextTokenizer;
+  /** bert_score's default, the slow tokenizer (bertscore models only). */
+  slowTokenizer?: TextTokenizer;
   padId: number;
   /** Baseline text (bert_score's rescale file), if the encoder folder has one. */
   baseline?: Baseline;
@@ -172,13 +175,15 @@ export class BertScoreModel extends BaseModel {
     const references = this.references(inputs, candidates.length);
     const idf = boolParameter(parameters, BERTSCORE_PARAMETERS.idf, false);
     const rescaled = boolParameter(parameters, BERTSCORE_PARAMETERS.rescaleWithBaseline, false);
+    const fastTokenizer = boolParameter(parameters, BERTSCORE_PARAMETERS.useFastTokenizer, false);
     const lang = stringParameter(parameters, BERTSCORE_PARAMETERS.lang, DEFAULT_LANG);
     const { baseline } = this.resources;
     if (rescaled && (!baseline || lang !== this.settings.baselineLang)) {
       throw invalidArgument(CONTRACT_ERRORS.noBaseline(this.settings.modelName, lang));
     }
 
-    const { tokenizer, encoder, padId } = this.resources;
+    const { encoder, padId } = this.resources;
+    const tokenizer = fastTokenizer ? this.resources.tokenizer : (this.resources.slowTokenizer ?? this.resources.tokenizer);
     const unique = [...new Set([...candidates, ...references.flat()])];
     const ids = unique.map((t) => tokenizer.encode(t));
     const encoded = await encoder.encode(ids, [ENCODER_TENSORS.tokenEmbeddings], padId);
@@ -210,6 +215,7 @@ export class BertScoreModel extends BaseModel {
       numLayers: this.settings.numLayers,
       idf,
       rescaled,
+      fastTokenizer,
       bertScoreVersion: this.settings.bertScoreVersion,
       transformersVersion: this.settings.transformersVersion,
     });

@@ -71,22 +71,37 @@ REFERENCE_CASES = [
 
 
 def bert_score_reference_checks(triton, args, label: str) -> list[Check]:
-    """The served model against bert_score run here with the same encoder (idf off and on)."""
-    import bert_score
+    """The served model against bert_score, unpatched, run with the same encoder in the bert_score reference
+    environment (reference_env: $GPU_BRIDGE_BERTSCORE_PYTHON or .venv-bertscore-ref): idf off and on, bert_score's
+    default (slow) tokenizer and use_fast_tokenizer."""
+    from gpu_bridge_export.reference_env import run_reference
 
-    from gpu_bridge_export import bert_score_compat
-
+    runs = [(case, idf, fast) for case in range(len(REFERENCE_CASES)) for idf in (False, True) for fast in (False, True)]
+    jobs = [
+        {
+            "score": {
+                "model_type": args.reference_model_type,
+                "num_layers": args.reference_num_layers,
+                "hash_model_name": args.reference_model_type,
+                "cands": REFERENCE_CASES[case][0],
+                "refs": REFERENCE_CASES[case][1],
+                "idf": idf,
+                "use_fast": fast,
+            }
+        }
+        for case, idf, fast in runs
+    ]
     checks: list[Check] = []
-    for case, (cands, refs) in enumerate(REFERENCE_CASES):
-        for idf in (False, True):
-            with bert_score_compat.installed():
-                p, r, f = bert_score.score(cands, refs, model_type=args.reference_model_type,
-                                           num_layers=args.reference_num_layers, idf=idf, batch_size=1, nthreads=0)
-            served = triton.bertscore(cands, refs, idf=idf, model=args.bertscore_model)
-            name = f"{label} bert_score case{case}{' idf' if idf else ''}"
-            checks += close_all(f"{name} P", served["P"], p.tolist(), ref.BERT_SCORE_TOLERANCE)
-            checks += close_all(f"{name} R", served["R"], r.tolist(), ref.BERT_SCORE_TOLERANCE)
-            checks += close_all(f"{name} F", served["F"], f.tolist(), ref.BERT_SCORE_TOLERANCE)
+    for (case, idf, fast), expected in zip(runs, run_reference(jobs)):
+        cands, refs = REFERENCE_CASES[case]
+        served = triton.bertscore(cands, refs, idf=idf, use_fast=fast, model=args.bertscore_model)
+        name = f"{label} bert_score case{case}{' idf' if idf else ''}{' fast' if fast else ''}"
+        for key in ("P", "R", "F"):
+            values = [float("nan") if v is None else v for v in expected[key]]
+            checks += close_all(f"{name} {key}", served[key], values, ref.BERT_SCORE_TOLERANCE)
+        # the hash past the model name: layers, idf, versions, `_fast-tokenizer`
+        tail = expected["hash"][len(args.reference_model_type):]
+        checks.append(equal(f"{name} hash", served["hash"][0][-len(tail):], tail))
     return checks
 
 

@@ -14,6 +14,8 @@ export interface BertscoreInput {
   lang: string;
   idf: boolean;
   rescaleWithBaseline: boolean;
+  /** bert_score's use_fast_tokenizer: the fast tokenizer instead of the slow default. */
+  useFastTokenizer: boolean;
 }
 
 export interface BertscoreScores {
@@ -60,6 +62,7 @@ export async function scoreBertscore(
       [BERTSCORE_PARAMETERS.idf]: input.idf,
       [BERTSCORE_PARAMETERS.rescaleWithBaseline]: input.rescaleWithBaseline,
       [BERTSCORE_PARAMETERS.lang]: input.lang,
+      [BERTSCORE_PARAMETERS.useFastTokenizer]: input.useFastTokenizer,
     },
     binary: options.binary,
     ...(options.signal ? { signal: options.signal } : {}),
