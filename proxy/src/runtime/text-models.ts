@@ -145,6 +145,7 @@ export class BertScoreModel extends BaseModel {
     private readonly settings: BertScoreSettings,
   ) {
     super(config, version, "python");
+    if (!resources.slowTokenizer) throw new Error(`bertscore model ${config.name} has no slow tokenizer`);
   }
 
   /** Reference texts of each candidate row, REFERENCE_COUNT applied. */
@@ -183,7 +184,7 @@ export class BertScoreModel extends BaseModel {
     }
 
     const { encoder, padId } = this.resources;
-    const tokenizer = fastTokenizer ? this.resources.tokenizer : (this.resources.slowTokenizer ?? this.resources.tokenizer);
+    const tokenizer = fastTokenizer ? this.resources.tokenizer : (this.resources.slowTokenizer as TextTokenizer);
     const unique = [...new Set([...candidates, ...references.flat()])];
     const ids = unique.map((t) => tokenizer.encode(t));
     const encoded = await encoder.encode(ids, [ENCODER_TENSORS.tokenEmbeddings], padId);
