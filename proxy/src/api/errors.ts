@@ -42,7 +42,9 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   text_too_long: "a text longer than GPU_MAX_TEXT_LENGTH characters",
   unsupported_media_type: "the body is not application/json",
   validation_error: "the body does not match the request schema; `issues` lists each problem",
-  unknown_model: "the requested model is not served upstream; `served_models` lists those that are",
+  unknown_model:
+    "the named model is not served upstream (never replaced by another); `served_models` lists those that are, " +
+    "`export_command` how to add it",
   upstream_rejected: "the inference server rejected the input (its message is in `detail`)",
   internal_error: "an unexpected error in the proxy",
   config_error: "the proxy is misconfigured (e.g. TRITON_URL missing on Workers)",
@@ -63,6 +65,10 @@ export const ErrorBodySchema = z
       .optional()
       .meta({ description: "validation_error: each failing field" }),
     served_models: z.array(z.string()).optional().meta({ description: "unknown_model: the models that are served" }),
+    export_command: z
+      .string()
+      .optional()
+      .meta({ description: "unknown_model: the command that adds the model to the repository on the GPU box" }),
   })
   .meta({
     id: "Error",

@@ -6,6 +6,7 @@
 import type { KServeClient } from "../../kserve/client.js";
 import { CONFIG_PARAMETERS, TASKS, type Task } from "../../kserve/model-contract.js";
 import type { ModelConfig } from "../../kserve/types.js";
+import { acceptedNames, lookupKey } from "../model-names.js";
 
 export interface ServedModel {
   /** The model's name in the repository (goes into URLs). */
@@ -28,15 +29,8 @@ function isTask(value: string | undefined): value is Task {
   return value !== undefined && (TASKS as readonly string[]).includes(value);
 }
 
-/** Lower-cased public name, and its last path segment (`sentence-transformers/all-MiniLM-L6-v2` → `all-minilm-l6-v2`). */
-function nameKeys(name: string): string[] {
-  const lower = name.trim().toLowerCase();
-  const base = lower.slice(lower.lastIndexOf("/") + 1);
-  return base === lower ? [lower] : [lower, base];
-}
-
-/** Map key of a task's model by lower-cased public name. */
-const nameKey = (task: Task, lowerName: string) => `${task}\n${lowerName}`;
+/** Map key of a task's model by one of the names it answers to (app/model-names.ts). */
+const nameKey = (task: Task, name: string) => `${task}\n${name}`;
 
 /** Indexed once when loaded: lookups on the request path are map reads. */
 export class Catalog {
@@ -48,8 +42,10 @@ export class Catalog {
       const list = this.byTask.get(model.task);
       if (list) list.push(model);
       else this.byTask.set(model.task, [model]);
-      const key = nameKey(model.task, model.publicName.toLowerCase());
-      if (!this.byName.has(key)) this.byName.set(key, model);
+      for (const name of acceptedNames(model.publicName, model.parameters[CONFIG_PARAMETERS.hubId])) {
+        const key = nameKey(model.task, name);
+        if (!this.byName.has(key)) this.byName.set(key, model);
+      }
     }
   }
 
@@ -57,13 +53,9 @@ export class Catalog {
     return this.byTask.get(task) ?? [];
   }
 
-  /** The served model of `task` whose public name matches `requested` (case-insensitive, org prefix optional). */
+  /** The served model of `task` that answers to `requested` (public name, hub id, or the short form of either). */
   find(task: Task, requested: string): ServedModel | undefined {
-    for (const key of nameKeys(requested)) {
-      const hit = this.byName.get(nameKey(task, key));
-      if (hit) return hit;
-    }
-    return undefined;
+    return this.byName.get(nameKey(task, lookupKey(requested)));
   }
 
   publicNames(task: Task): string[] {
