@@ -9,6 +9,7 @@ import type { FetchFn } from "../kserve/client.js";
 import { apiKeyAuth } from "./auth.js";
 import type { Config } from "./config.js";
 import { errorResponse, toApiError } from "./error-response.js";
+import { ActiveJobs } from "./jobs.js";
 import { jsonBody } from "./json-body.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import { observe } from "./observe.js";
@@ -19,6 +20,7 @@ import { registerHealth } from "./routes/health.js";
 import { registerInfo } from "./routes/info.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerOpenAIEmbeddings } from "./routes/openai-embeddings.js";
+import { registerStatus } from "./routes/status.js";
 import type { Backend, Services } from "./services.js";
 import type { AppEnv, LogSink, Metrics } from "./types.js";
 import { UpstreamPool } from "./upstream/pool.js";
@@ -60,6 +62,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
     config,
     pool,
     limiter: new ConcurrencyLimiter(config.GPU_MAX_CONCURRENT, config.GPU_QUEUE_TIMEOUT_MS),
+    jobs: new ActiveJobs(),
     backend: options.backend,
     metrics: options.metrics,
     log,
@@ -81,6 +84,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
 
   registerHealth(app, services);
   registerInfo(app, services);
+  registerStatus(app, services);
   registerEmbed(app, services);
   registerBertscore(app, services);
   registerOpenAIEmbeddings(app, services);
