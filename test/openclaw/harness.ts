@@ -155,9 +155,9 @@ export class OpenClawHome {
     };
   }
 
-  /** Runs `openclaw <args>`; fails the test with its output when it exits non-zero. */
-  async cli(args: string[], timeoutMs = 60_000): Promise<CommandResult> {
-    const result = await run(this.node, [this.entry, ...args], { env: this.env, timeoutMs });
+  /** Runs `openclaw <args>` (with `env` added); fails the test with its output when it exits non-zero. */
+  async cli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+    const result = await run(this.node, [this.entry, ...args], { env: { ...this.env, ...env }, timeoutMs });
     if (result.code !== 0) {
       throw new Error(`openclaw ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     }
