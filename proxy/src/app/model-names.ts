@@ -16,11 +16,14 @@ export const EXPORT_COMMAND = "gpu-bridge-export export";
 
 const shortName = (name: string) => name.slice(name.lastIndexOf("/") + 1);
 
-/** The lower-cased names a model with this public name and hub id answers to. */
-export function acceptedNames(publicName: string, hubId: string | undefined): string[] {
-  const names = [publicName, shortName(publicName)];
-  if (hubId) names.push(hubId, shortName(hubId));
-  return [...new Set(names.map((name) => name.toLowerCase()).filter((name) => name.length > 0))];
+/**
+ * The lower-cased names a model with this public name and hub id answers to: `exact` (its names as given) and
+ * `short` (without the organisation). Where names collide, an exact name wins over another model's short form.
+ */
+export function acceptedNames(publicName: string, hubId: string | undefined): { exact: string[]; short: string[] } {
+  const exact = hubId ? [publicName, hubId] : [publicName];
+  const lower = (names: string[]) => [...new Set(names.map((name) => name.toLowerCase()).filter((name) => name.length > 0))];
+  return { exact: lower(exact), short: lower(exact.map(shortName)) };
 }
 
 /** The key a requested name is looked up by. */

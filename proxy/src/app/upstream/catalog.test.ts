@@ -42,6 +42,15 @@ describe("Catalog.find", () => {
     }
   });
 
+  it("lets a public name win over another model's short form", () => {
+    const shadowed = new Catalog([
+      model("a", "embed", "org/e5-small"),
+      model("b", "embed", "e5-small"),
+    ]);
+    expect(shadowed.find("embed", "e5-small")?.served).toBe("b");
+    expect(shadowed.find("embed", "org/e5-small")?.served).toBe("a");
+  });
+
   it("never matches served names, other tasks or path tricks", () => {
     expect(catalog.find("embed", "embed")).toBeUndefined();
     expect(catalog.find("embed", "roberta-large")).toBeUndefined();

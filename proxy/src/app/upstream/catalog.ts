@@ -38,15 +38,20 @@ export class Catalog {
   private readonly byName = new Map<string, ServedModel>();
 
   constructor(readonly models: readonly ServedModel[]) {
-    for (const model of models) {
+    const names = models.map((model) => acceptedNames(model.publicName, model.parameters[CONFIG_PARAMETERS.hubId]));
+    const index = (model: ServedModel, name: string) => {
+      const key = nameKey(model.task, name);
+      if (!this.byName.has(key)) this.byName.set(key, model);
+    };
+    models.forEach((model, i) => {
       const list = this.byTask.get(model.task);
       if (list) list.push(model);
       else this.byTask.set(model.task, [model]);
-      for (const name of acceptedNames(model.publicName, model.parameters[CONFIG_PARAMETERS.hubId])) {
-        const key = nameKey(model.task, name);
-        if (!this.byName.has(key)) this.byName.set(key, model);
-      }
-    }
+      for (const name of names[i]?.exact ?? []) index(model, name);
+    });
+    models.forEach((model, i) => {
+      for (const name of names[i]?.short ?? []) index(model, name);
+    });
   }
 
   ofTask(task: Task): readonly ServedModel[] {
