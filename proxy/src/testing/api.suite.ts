@@ -8,6 +8,7 @@ import { BertscoreResponseSchema } from "../api/schemas.js";
 import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import bertscoreBertGoldens from "../../../test/fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
 import embedGoldens from "../../../test/fixtures/goldens/embed.json" with { type: "json" };
+import unicodeCorpusGoldens from "../../../test/fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
 
 export interface ApiSuiteContext {
   /** Sends a request to the proxy (path relative to its root). */
@@ -16,6 +17,8 @@ export interface ApiSuiteContext {
 }
 
 import { FIXTURE_MODELS } from "./fixture-env.js";
+import { defineOriginalServiceSuite } from "./original-service.suite.js";
+import { defineStatusSuite } from "./status.suite.js";
 
 export { FIXTURE_ENV, FIXTURE_MODELS } from "./fixture-env.js";
 
@@ -40,6 +43,9 @@ function expectClose(actual: number[], expected: number[], tolerance = TOLERANCE
 
 export function defineApiSuite(ctx: () => ApiSuiteContext): void {
   const request = (path: string, init?: RequestInit) => ctx().request(path, init);
+
+  defineOriginalServiceSuite(request);
+  defineStatusSuite(request);
 
   describe("service routes", () => {
     it("GET /health answers the original shape", async () => {
@@ -92,7 +98,7 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
         components: { schemas: Record<string, { description?: string }> };
       };
       expect(spec.openapi).toBe("3.1.0");
-      expect(Object.keys(spec.paths).sort()).toEqual(["/bertscore", "/embed", "/health", "/info", "/v1/embeddings"]);
+      expect(Object.keys(spec.paths).sort()).toEqual(["/bertscore", "/embed", "/health", "/info", "/status", "/v1/embeddings"]);
       expect(spec.components.schemas).toHaveProperty("EmbedRequest");
       expect(spec.components.schemas.Error?.description).toContain("`busy` (503)");
       const docs = await request("/docs");
@@ -131,10 +137,39 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       }
     });
 
-    it("accepts an organisation prefix on the model name", async () => {
-      const res = await request("/embed", postJson({ texts: ["hi"], model: `sentence-transformers/${FIXTURE_MODELS.embed}` }));
+    it("accepts the model's Hugging Face id and names the model as the request did", async () => {
+      for (const model of [FIXTURE_MODELS.embedHubId, FIXTURE_MODELS.embedHubId.toUpperCase(), FIXTURE_MODELS.embed]) {
+        const res = await request("/embed", postJson({ texts: ["hi"], model }));
+        expect(res.status, model).toBe(200);
+        expect(((await res.json()) as { model: string }).model).toBe(model);
+      }
+    });
+
+    it("refuses any other prefix before the model's name", async () => {
+      for (const model of [`http://evil/${FIXTURE_MODELS.embed}`, `sentence-transformers/${FIXTURE_MODELS.embed}`, `/${FIXTURE_MODELS.embed}`]) {
+        const res = await request("/embed", postJson({ texts: ["hi"], model }));
+        expect(res.status, model).toBe(422);
+        expect(await res.json()).toMatchObject({ code: "unknown_model", served_models: [FIXTURE_MODELS.embed] });
+      }
+    });
+
+    it("quotes at most 100 characters of an unknown model name, and offers no export for a non-hub name", async () => {
+      const model = `evil/${"x".repeat(60_000)}`;
+      const res = await request("/embed", postJson({ texts: ["hi"], model }));
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { code: string; detail: string; export_command?: string };
+      expect(body.code).toBe("unknown_model");
+      expect(body.detail).toContain("(60005 characters)");
+      expect(body.detail.length).toBeLessThan(400);
+      expect(body.export_command).toBeUndefined();
+    });
+
+    it("answers no texts with no embeddings, dimensions 0 and the model, as the original v0.2.1", async () => {
+      const res = await request("/embed", postJson({ texts: [] }));
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { model: string }).model).toBe(FIXTURE_MODELS.embed);
+      expect(await res.json()).toEqual({ embeddings: [], model: FIXTURE_MODELS.embed, dimensions: 0 });
+      const unknown = await request("/embed", postJson({ texts: [], model: "no-such-model" }));
+      expect(unknown.status).toBe(422);
     });
 
     it("refuses a model that is not served (the README's model override) and lists those that are", async () => {
@@ -143,10 +178,12 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
         postJson({ texts: ["hello world"], model: "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" }),
       );
       expect(res.status).toBe(422);
-      const body = (await res.json()) as { code: string; served_models: string[]; detail: string };
+      const body = (await res.json()) as { code: string; served_models: string[]; detail: string; export_command: string };
       expect(body.code).toBe("unknown_model");
       expect(body.served_models).toEqual([FIXTURE_MODELS.embed]);
       expect(body.detail).toContain("paraphrase-multilingual-MiniLM-L12-v2");
+      expect(body.export_command).toBe("gpu-bridge-export export sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2");
+      expect(body.detail).toContain(body.export_command);
     });
   });
 
@@ -209,6 +246,49 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       }
     });
 
+    // The Unicode corpus (test/fixtures/goldens/bertscore-unicode-corpus.json): bert_score's default tokenizer,
+    // the slow one, at Unicode 15.0.0, and use_fast_tokenizer, each with its hash.
+    const corpusCase = (served: string, name: string) => {
+      const found = (unicodeCorpusGoldens.models as Record<string, { cases: { name: string }[] }>)[served]?.cases.find(
+        (c) => c.name === name,
+      );
+      if (!found) throw new Error(`no corpus case ${served}/${name}`);
+      return found as unknown as {
+        cands: string[];
+        refs: string[][];
+        hash: string;
+        P: number[];
+        R: number[];
+        F: number[];
+        unicode_15?: { P: number[]; R: number[]; F: number[] };
+      };
+    };
+    for (const [model, served, name, useFast] of [
+      [FIXTURE_MODELS.bertscoreBert, "bertscore-tiny-bert", "candidates-1", undefined],
+      [FIXTURE_MODELS.bertscore, "bertscore", "candidates-1-fast", true],
+    ] as const) {
+      it(`tokenizes as bert_score${useFast ? " with use_fast_tokenizer" : " by default"}: ${model} on the Unicode corpus`, async () => {
+        const c = corpusCase(served, name);
+        const res = await request(
+          "/bertscore",
+          postJson({
+            candidates: c.cands,
+            references: c.refs.map((refs) => refs[0]),
+            model_type: model,
+            ...(useFast === undefined ? {} : { use_fast_tokenizer: useFast }),
+          }),
+        );
+        expect(res.status, await res.clone().text()).toBe(200);
+        const body = BertscoreResponseSchema.parse(await res.json());
+        const expected = c.unicode_15 ?? c;
+        expectClose(body.precision as number[], expected.P);
+        expectClose(body.recall as number[], expected.R);
+        expectClose(body.f1, expected.F);
+        expect(body.hash).toBe(c.hash);
+        expect(body.hash.endsWith("_fast-tokenizer")).toBe(useFast === true);
+      });
+    }
+
     it("refuses the original README's model override when it is not served", async () => {
       const res = await request(
         "/bertscore",
@@ -218,6 +298,20 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       const body = (await res.json()) as { code: string; served_models: string[] };
       expect(body.code).toBe("unknown_model");
       expect([...body.served_models].sort()).toEqual([FIXTURE_MODELS.bertscoreBert, FIXTURE_MODELS.bertscore].sort());
+    });
+
+    it("reads an empty lang as en, as the original (the rescale baseline is the en one)", async () => {
+      const scores = async (lang: string) => {
+        const res = await request(
+          "/bertscore",
+          postJson({ candidates: ["the cat sat"], references: ["a cat sat down"], lang, rescale_with_baseline: true }),
+        );
+        expect(res.status, lang).toBe(200);
+        return (await res.json()) as { f1: number[]; hash: string };
+      };
+      const [empty, en] = [await scores(""), await scores("en")];
+      expect(empty).toEqual(en);
+      expect(empty.hash).toMatch(/-rescaled$/);
     });
 
     it("refuses candidates and references of different length with 400, as the original", async () => {
@@ -290,13 +384,19 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       ["charset utf-16", "/embed", typed("application/json; charset=utf-16", { texts: ["a"] }), 415, "unsupported_media_type"],
       ["unknown charset", "/v1/embeddings", typed("application/json; charset=klingon", { input: "a" }), 415, "unsupported_media_type"],
       ["no content type", "/bertscore", { method: "POST", body: new Uint8Array([123, 125]) }, 415, "unsupported_media_type"],
-      ["empty texts", "/embed", postJson({ texts: [] }), 422, "validation_error"],
       ["non-string texts", "/embed", postJson({ texts: ["a", 3] }), 422, "validation_error"],
       ["texts missing", "/embed", postJson({ text: ["a"] }), 422, "validation_error"],
       ["body is an array", "/embed", postJson([["a"]]), 422, "validation_error"],
       ["empty candidates", "/bertscore", postJson({ candidates: [], references: [] }), 422, "validation_error"],
       ["empty reference list", "/bertscore", postJson({ candidates: ["a"], references: [[]] }), 422, "validation_error"],
       ["idf not a boolean", "/bertscore", postJson({ candidates: ["a"], references: ["b"], idf: "yes" }), 422, "validation_error"],
+      [
+        "use_fast_tokenizer not a boolean",
+        "/bertscore",
+        postJson({ candidates: ["a"], references: ["b"], use_fast_tokenizer: "yes" }),
+        422,
+        "validation_error",
+      ],
       ["too many texts", "/embed", postJson({ texts: Array.from({ length: 101 }, () => "a") }), 413, "too_many_items"],
       ["too many references", "/bertscore", postJson({ candidates: ["a"], references: [Array.from({ length: 101 }, () => "b")] }), 413, "too_many_items"],
       ["text too long", "/embed", postJson({ texts: ["x".repeat(10_001)] }), 413, "text_too_long"],
