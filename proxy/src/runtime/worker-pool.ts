@@ -274,11 +274,13 @@ export class InferenceWorkers {
     if (job.abandoned) {
       if (message.type !== "cancelled") this.counts.finishedUnwanted += 1;
       else this.counts[message.started ? "cancelled" : "dropped"] += 1;
+    } else if (message.type === "cancelled") {
+      // only a closing worker stops a job nobody cancelled
+      job.reject(unavailable("the runtime is shutting down"));
     } else {
       this.counts.done += 1;
       if (message.type === "done") job.resolve(message.outputs);
-      else if (message.type === "failed") job.reject(new KServeError(message.code, message.message));
-      else job.reject(internal("the inference was cancelled"));
+      else job.reject(new KServeError(message.code, message.message));
     }
     this.dispatch();
   }
