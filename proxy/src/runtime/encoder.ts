@@ -37,9 +37,9 @@ export class OnnxEncoder {
         executionProviders: [provider],
         graphOptimizationLevel: "all",
         ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-        // Threads waiting for work sleep instead of spinning: spinning threads take the cores from the proxy's own
-        // thread and from each other; measured on 2 busy cores, 2 intra-op threads gave half the throughput of 1
-        // with spinning and 1.3-2x more than 1 without.
+        // Threads waiting for work sleep instead of spinning, which takes the cores from the proxy's own thread and
+        // from other processes: on 2 shared, busy cores, 2 intra-op threads gave half the one-text throughput of 1
+        // thread when spinning and 1.3x more when sleeping; on the same cores idle, spinning gained nothing.
         extra: { session: { intra_op: { allow_spinning: "0" } } },
       });
     if (options.executionProvider === "cuda") {

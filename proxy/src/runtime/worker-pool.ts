@@ -2,21 +2,24 @@
  * The embedded runtime's inference, off the HTTP event loop: worker threads that each hold their own onnxruntime
  * sessions, fed from one queue.
  *
- * Why worker threads and not the runtime's own KServe server as a child process (both measured, see the report of
- * issue #11):
- * - per request: a message each way with the tensors (structured clone), against an HTTP exchange over loopback
- *   with the tensors encoded and decoded once more;
- * - memory: a thread's isolate, against a second Node process;
- * - cancellation: a `cancel` message that the worker reads before its next encoder run, against a closed
- *   connection (a keep-alive connection lost with every cancelled call);
- * - crash isolation is the one point for a child process: a native crash in onnxruntime ends the whole proxy here,
- *   where it would end only the child. An exception or a worker that exits is recovered: its request fails (502),
- *   queued requests wait for the other workers or get 503 while none is up, and the worker is started again.
+ * Why worker threads rather than the runtime's own KServe server as a child process (both measured on 2 shared
+ * cores, issue #11):
+ * - the child's event loop runs the inference itself, so its health and metadata answers wait behind it: the
+ *   proxy's /health took 2-4 s under load through such a child (here 7-60 ms). A child would need these threads
+ *   too, plus an HTTP hop;
+ * - per request (tiny test models, one text at a time, CPU of proxy and runtime together): 2.2 ms in process,
+ *   2.4-2.6 ms with a worker, 2.8-3.2 ms with a child over loopback HTTP;
+ * - memory: one process of 230-250 MB against 275 MB for proxy and child together (tiny models);
+ * - cancellation: a message the worker reads before its next encoder run, against a closed connection;
+ * - crash isolation is the child's one advantage: a native crash in onnxruntime ends the whole proxy here, and
+ *   so does terminating a worker inside an onnxruntime run (onnxruntime-node throws from native code), so a run
+ *   is never forced to stop. A worker that exits is recovered: its request fails (502), queued requests go to the
+ *   other workers or get 503 while none is up, and the worker is started again.
  *
  * A request's slot (the proxy's limiter) is its caller's: when the caller's deadline passes or it goes away, the
  * job is dropped if it has not started, or its worker is told to stop before its next encoder run. A run already
  * inside onnxruntime cannot be interrupted; the worker finishes that run, throws the result away and takes the next
- * job, so a new request may wait in this queue for up to one encoder run of an abandoned one.
+ * job, so a new request may wait here for up to one encoder run of an abandoned one.
  */
 import { availableParallelism } from "node:os";
 import { Worker, type WorkerOptions } from "node:worker_threads";
@@ -77,8 +80,9 @@ interface Slot {
 }
 
 /**
- * Jobs a worker holds at once: the one it runs and the next, so that it starts the next without waiting for a
- * message from this thread (measured: a third of the transport's CPU cost on one-text requests).
+ * Jobs a worker holds at once: the one it runs and the next, so that it starts the next without waiting for this
+ * thread, which may be busy parsing another request's body. With several workers, a job may so wait behind one
+ * other job when another worker frees first.
  */
 const JOBS_PER_WORKER = 2;
 const RESTART_DELAY_MS = 100;
