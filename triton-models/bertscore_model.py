@@ -2,7 +2,9 @@
 
 The one implementation behind every `bertscore*` model (their model.py import it); a config's parameters say
 which encoder, how many layers (the encoder is already cut), which tokenizer flavour and whether a rescale
-baseline exists. A plain file at the repository root, beside text_model_common.py. Contract:
+baseline exists. Texts are tokenized as bert_score does (bert_score_tokenizer.py): its slow tokenizer by default,
+the fast one for `use_fast_tokenizer`. The versions the hash names come from bert_score_reference.json. A plain
+file at the repository root, beside text_model_common.py and bert_score_tokenizer.py. Contract:
 triton-models/README.md.
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import triton_python_backend_utils as pb_utils
+from bert_score_tokenizer import ReferenceFileError, load_reference
 from text_model_common import (
     BASELINE_FILE,
     RequestError,
@@ -25,7 +28,6 @@ from text_model_common import (
     decode,
     encoder_folder,
     error_response,
-    export_info,
     input_array,
     length_sorted_chunks,
     load_tokenizer,
@@ -33,8 +35,6 @@ from text_model_common import (
     str_parameter,
 )
 
-# bert_score 0.3.13 reports itself as 0.3.12 (its __version__), and that string is what its hash carries.
-BERT_SCORE_VERSION = "0.3.12"
 MAX_TOKENS_PER_ENCODER_CALL = 64 * 512
 MAX_SIMILARITY_CELLS = 1 << 24
 
@@ -49,11 +49,14 @@ def _read_baseline(path: Path, num_layers: int) -> torch.Tensor:
 class _Work:
     """One request's parsed inputs."""
 
-    def __init__(self, candidates: list[int], references: list[list[int]], idf: bool, rescale: bool):
+    def __init__(
+        self, candidates: list[int], references: list[list[int]], idf: bool, rescale: bool, use_fast: bool
+    ):
         self.candidates = candidates  # text index per row
         self.references = references  # text indices per row
         self.idf = idf
         self.rescale = rescale
+        self.use_fast = use_fast
 
 
 class TritonPythonModel:
@@ -64,27 +67,33 @@ class TritonPythonModel:
         self.num_layers = int(parameters["num_layers"])
         self.baseline_lang = parameters.get("baseline_lang", "")
 
+        try:
+            reference = load_reference()
+        except ReferenceFileError as error:
+            raise pb_utils.TritonModelException(str(error)) from None
+
         folder = encoder_folder(args, self.encoder_model)
-        self.tokenizer = load_tokenizer(folder, int(parameters["max_length"]), parameters["tokenizer_type"])
-        # the transformers version in bert_score's hash is the one the encoder was exported with
-        transformers_version = export_info(folder).get("transformers_version")
-        if not transformers_version:
-            raise pb_utils.TritonModelException(
-                f"{folder / 'export-info.json'} names no transformers_version: export {self.encoder_model} again"
-            )
+        max_length, tokenizer_type = int(parameters["max_length"]), parameters["tokenizer_type"]
+        # bert_score's default, the slow tokenizer; the fast one for use_fast_tokenizer
+        self.tokenizers = {
+            use_fast: load_tokenizer(folder, max_length, tokenizer_type, use_fast) for use_fast in (False, True)
+        }
+        self.special_ids = self.tokenizers[False].special_ids
+        self.pad_id = self.tokenizers[False].pad_id
         baseline_path = folder / BASELINE_FILE
         self.baseline = (
             _read_baseline(baseline_path, self.num_layers) if self.baseline_lang and baseline_path.is_file() else None
         )
         self.hash_prefix = f"{self.model_name}_L{self.num_layers}"
-        self.hash_suffix = f"_version={BERT_SCORE_VERSION}(hug_trans={transformers_version})"
+        # the bert_score and transformers versions whose numbers these are, as bert_score's hash names them
+        self.hash_suffix = f"_version={reference.bert_score_version}(hug_trans={reference.transformers_version})"
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     # ---- parsing ----------------------------------------------------------------------------------------------
 
-    def _parse(self, request, texts: dict[str, int]) -> _Work:
+    def _parse(self, request, texts: dict[tuple[str, bool], int]) -> _Work:
         def text_index(text: str) -> int:
-            return texts.setdefault(text.strip(), len(texts))
+            return texts.setdefault((text, use_fast), len(texts))
 
         candidates = input_array(request, "CANDIDATE").reshape(-1)
         references = input_array(request, "REFERENCE")
@@ -105,6 +114,7 @@ class TritonPythonModel:
         parameters = request_parameters(request)
         idf = bool_parameter(parameters, "idf")
         rescale = bool_parameter(parameters, "rescale_with_baseline")
+        use_fast = bool_parameter(parameters, "use_fast_tokenizer")
         lang = str_parameter(parameters, "lang", "en") or "en"
         if rescale and (self.baseline is None or lang.lower() != self.baseline_lang.lower()):
             raise RequestError(f"no rescale baseline for {self.model_name} lang {lang}")
@@ -116,6 +126,7 @@ class TritonPythonModel:
             [[text_index(r) for r in row] for row in reference_texts],
             idf,
             rescale,
+            use_fast,
         )
 
     # ---- embeddings -------------------------------------------------------------------------------------------
@@ -125,7 +136,7 @@ class TritonPythonModel:
         embeddings: list[torch.Tensor | None] = [None] * len(token_ids)
         for chunk in length_sorted_chunks([len(ids) for ids in token_ids], MAX_TOKENS_PER_ENCODER_CALL):
             rows = [token_ids[i] for i in chunk]
-            hidden = call_encoder(self.encoder_model, "token_embeddings", rows, self.tokenizer.pad_id, self.device)
+            hidden = call_encoder(self.encoder_model, "token_embeddings", rows, self.pad_id, self.device)
             for row, index in enumerate(chunk):
                 text = hidden[row, : len(rows[row])]
                 embeddings[index] = text / text.norm(dim=-1, keepdim=True)
@@ -147,7 +158,7 @@ class TritonPythonModel:
         else:
 
             def weight(token: int) -> float:
-                return 0.0 if token in self.tokenizer.special_ids else 1.0
+                return 0.0 if token in self.special_ids else 1.0
 
         return {
             i: torch.tensor([weight(t) for t in token_ids[i]], dtype=torch.float32, device=self.device) for i in used
@@ -199,13 +210,13 @@ class TritonPythonModel:
         return torch.stack((precision, recall, f1), dim=1)
 
     def _hash(self, work: _Work) -> str:
-        suffix = "-rescaled" if work.rescale else ""
+        suffix = ("-rescaled" if work.rescale else "") + ("_fast-tokenizer" if work.use_fast else "")
         return f"{self.hash_prefix}{'_idf' if work.idf else '_no-idf'}{self.hash_suffix}{suffix}"
 
     # ---- Triton entry points ------------------------------------------------------------------------------------
 
     def execute(self, requests):
-        texts: dict[str, int] = {}
+        texts: dict[tuple[str, bool], int] = {}
         works: list[_Work | Exception] = []
         for request in requests:
             try:
@@ -235,8 +246,8 @@ class TritonPythonModel:
             responses.append(pb_utils.InferenceResponse(output_tensors=outputs))
         return responses
 
-    def _score_all(self, works: list[_Work], texts: list[str]) -> list[torch.Tensor]:
-        token_ids = self.tokenizer.encode_batch(texts)
+    def _score_all(self, works: list[_Work], texts: list[tuple[str, bool]]) -> list[torch.Tensor]:
+        token_ids = [self.tokenizers[use_fast].encode(text) for text, use_fast in texts]
         embeddings = self._embed(token_ids)
         pairs: list[tuple[int, int, dict[int, torch.Tensor]]] = []
         spans = []
@@ -259,4 +270,4 @@ class TritonPythonModel:
         return results
 
     def finalize(self):
-        self.tokenizer = None
+        self.tokenizers = None

@@ -1,5 +1,5 @@
 """What the text models (embed, bertscore*) share: request errors and their Triton codes, text inputs and request
-parameters, the encoder's files and tokenizer, and BLS calls to the encoder in length-sorted, padded batches.
+parameters, the encoder's files and tokenizers, and BLS calls to the encoder in length-sorted, padded batches.
 
 A plain file at the repository root (Triton ignores files there; a folder would be taken for a model). Each
 model.py puts the root on `sys.path` to import it. Contract: triton-models/README.md.
@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import triton_python_backend_utils as pb_utils
+from bert_score_tokenizer import BertScoreTokenizer
 from tokenizers import Tokenizer
 
 # The encoders' max_batch_size in the contract: a BLS call never sends more rows.
 ENCODER_MAX_BATCH = 64
 TOKENIZER_FILE = "tokenizer.json"
-EXPORT_INFO_FILE = "export-info.json"
 BASELINE_FILE = "baseline.tsv"
 
 
@@ -101,45 +101,34 @@ def require_encoder_file(folder: Path, name: str) -> Path:
     return path
 
 
-def export_info(folder: Path) -> dict:
-    """The encoder's export-info.json, written by the export with the weights."""
-    return json.loads(require_encoder_file(folder, EXPORT_INFO_FILE).read_text())
-
-
-# ---- tokenizer --------------------------------------------------------------------------------------------------
+# ---- tokenizers -------------------------------------------------------------------------------------------------
 
 
 class EncoderTokenizer:
-    """Token ids as the encoder takes them: specials included, truncated to `max_length` tokens.
+    """embed's tokenizer: token ids as sentence-transformers gets them from tokenizer.json, specials included,
+    truncated to `max_length` tokens."""
 
-    `prefix_space` is RoBERTa's `" " + text` (bert_score); an empty text is then just the two specials.
-    """
-
-    def __init__(self, path: Path, max_length: int, prefix_space: bool = False):
+    def __init__(self, path: Path, max_length: int):
         self._tokenizer = Tokenizer.from_file(str(path))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length)
-        self._prefix_space = prefix_space
-        self.empty_ids = self._tokenizer.encode("").ids
-        self.special_ids = {self.empty_ids[0], self.empty_ids[-1]}
         pad = next((i for t in ("<pad>", "[PAD]") if (i := self._tokenizer.token_to_id(t)) is not None), None)
         self.pad_id = 0 if pad is None else pad
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
-        if not self._prefix_space:
-            return [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
-        nonempty = [i for i, text in enumerate(texts) if text]
-        encoded = self._tokenizer.encode_batch([" " + texts[i] for i in nonempty]) if nonempty else []
-        ids = [list(self.empty_ids) for _ in texts]
-        for i, encoding in zip(nonempty, encoded):
-            ids[i] = encoding.ids
-        return ids
+        return [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
 
 
-def load_tokenizer(folder: Path, max_length: int, tokenizer_type: str | None = None) -> EncoderTokenizer:
-    """The tokenizer of the encoder in `folder`; `tokenizer_type` `roberta` encodes `" " + text` (bert_score)."""
+def load_tokenizer(
+    folder: Path, max_length: int, tokenizer_type: str | None = None, use_fast: bool = False
+) -> EncoderTokenizer | BertScoreTokenizer:
+    """The tokenizer of the encoder in `folder`. Without `tokenizer_type` (embed): tokenizer.json as
+    sentence-transformers runs it. With one (`bert`, `roberta`: the bertscore models): bert_score's `sent_encode`
+    with its default, the slow tokenizer, or with the fast one where `use_fast` (its `use_fast_tokenizer`)."""
     path = require_encoder_file(folder, TOKENIZER_FILE)
-    return EncoderTokenizer(path, max_length, prefix_space=tokenizer_type == "roberta")
+    if tokenizer_type is None:
+        return EncoderTokenizer(path, max_length)
+    return BertScoreTokenizer(folder, tokenizer_type, max_length, use_fast)
 
 
 # ---- BLS calls to the encoder -----------------------------------------------------------------------------------

@@ -26,6 +26,10 @@ def test_copies_committed_files_and_the_shared_modules(tmp_path):
     assert modules == sorted(p.name for p in TEMPLATE.glob("*.py"))
     assert {"bertscore_model.py", "text_model_common.py"} <= set(modules)
     assert not (tmp_path / "roberta-large").exists()
+    # the modules and data the models import from the repository root
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == sorted(p.name for p in TEMPLATE.glob("*.json"))
+    for name in ("bert_score_tokenizer.py", "bert_score_unicode.json", "bert_score_reference.json"):
+        assert (tmp_path / name).read_bytes() == (TEMPLATE / name).read_bytes()
     assert copy_committed_models(TEMPLATE, TEMPLATE) == []
 
 

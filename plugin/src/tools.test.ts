@@ -23,7 +23,7 @@ describe("tool parameters", () => {
   it("describe gpu_bertscore's arguments with the API's defaults", () => {
     const schema = byName("gpu_bertscore").parameters as { properties: Record<string, { default?: unknown }>; required: string[] };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ["candidates", "idf", "lang", "model_type", "references", "rescale_with_baseline"].sort(),
+      ["candidates", "idf", "lang", "model_type", "references", "rescale_with_baseline", "use_fast_tokenizer"].sort(),
     );
     expect(schema.required.sort()).toEqual(["candidates", "references"]);
     expect(schema.properties.lang?.default).toBe("en");
@@ -45,6 +45,7 @@ describe("validate", () => {
       lang: "en",
       idf: false,
       rescale_with_baseline: false,
+      use_fast_tokenizer: false,
     });
   });
 

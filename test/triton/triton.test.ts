@@ -3,7 +3,8 @@
  * tiny models with the shipped model.py files, the encoder stand-ins, and the committed roberta-large config never
  * exported (a model that cannot load, so Triton's own ready check fails while the rest serves). Runs the proxy's
  * shared API suite over binary and JSON tensors, the Errors table against Triton and the embedded runtime, 100-item
- * requests, dynamic batching, and last the CI-sized chaos run with two kills and restarts of the server.
+ * requests, bert_score's slow tokenizers where they differ from the fast ones, dynamic batching, and last the
+ * CI-sized chaos run with two kills and restarts of the server.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
@@ -11,12 +12,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import bertscoreGoldens from "../fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
 import embedGoldens from "../fixtures/goldens/embed.json" with { type: "json" };
+import unicodeCorpusGoldens from "../fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
 import { startProxy, type RunningProxy } from "../../proxy/src/node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../proxy/src/runtime/index.js";
 import { defineApiSuite, FIXTURE_ENV, postJson } from "../../proxy/src/testing/api.suite.js";
 import { ERROR_CASES, sendErrorCase } from "../../proxy/src/testing/error-cases.js";
 import { runChaos } from "../reliability/chaos-run.js";
-import { buildTestRepository, FIXTURE_REPOSITORY, TRITON_MODELS } from "./test-repository.js";
+import { buildTestRepository, FIXTURE_REPOSITORY, rootFiles } from "./test-repository.js";
 import { startTritonServer, type TritonServer } from "./tritonserver.js";
 
 let work: string;
@@ -174,6 +176,94 @@ describe("100 items in one request (the original service's limit; the models tak
   });
 });
 
+interface DifferingRow {
+  name: string;
+  cand: string;
+  ref: string;
+  slow: number[];
+  fast: number[];
+  hashes: [string, string];
+}
+
+/**
+ * Corpus rows (cases without idf: each row on its own) where bert_score's slow and fast tokenizers give other
+ * scores, per case (a case fits one request).
+ */
+function slowFastDifferences(served: string): DifferingRow[][] {
+  const goldens = unicodeCorpusGoldens as unknown as {
+    row_names: string[];
+    models: Record<string, { cases: CorpusCase[] }>;
+  };
+  const cases = new Map((goldens.models[served]?.cases ?? []).map((c) => [c.name, c]));
+  const groups: DifferingRow[][] = [];
+  for (const [name, slowCase] of cases) {
+    const fastCase = cases.get(`${name}-fast`);
+    if (slowCase.idf || !fastCase) continue;
+    const rows: DifferingRow[] = [];
+    const slow = slowCase.unicode_15 ?? slowCase; // bert_score at Unicode 15.0, the version both implementations use
+    slowCase.rows.forEach((row, i) => {
+      const pick = (scores: Pick<CorpusCase, "P" | "R" | "F">) => [scores.P[i], scores.R[i], scores.F[i]] as number[];
+      const [a, b] = [pick(slow), pick(fastCase)];
+      if (a.some((v, k) => Math.abs(v - (b[k] as number)) > 1e-3)) {
+        const ref = (slowCase.refs[i] as string[])[0] as string;
+        rows.push({ name: goldens.row_names[row] as string, cand: slowCase.cands[i] as string, ref, slow: a, fast: b, hashes: [slowCase.hash, fastCase.hash] });
+      }
+    });
+    if (rows.length > 0) groups.push(rows);
+  }
+  return groups;
+}
+
+interface CorpusCase {
+  name: string;
+  idf: boolean;
+  rows: number[];
+  cands: string[];
+  refs: string[][];
+  hash: string;
+  P: number[];
+  R: number[];
+  F: number[];
+  unicode_15?: { P: number[]; R: number[]; F: number[] };
+}
+
+describe("bert_score's slow tokenizers in the real Triton (bert_score_tokenizer.py and its JSON files at the repository root)", () => {
+  for (const [model, served] of [
+    ["tiny-bert", "bertscore-tiny-bert"],
+    ["tiny-roberta", "bertscore"],
+  ] as const) {
+    const groups = slowFastDifferences(served);
+    it(`${model}: the Unicode corpus has rows where slow and fast differ`, () => {
+      const names = groups.flat().map((r) => r.name);
+      expect(names.length).toBeGreaterThan(5);
+      if (model === "tiny-bert") expect(names).toContain("issue-example-2B820");
+    });
+
+    for (const tensors of ["binary", "json"] as const) {
+      it(`${model}: on those rows as bert_score by default and with use_fast_tokenizer (${tensors})`, async () => {
+        for (const [index, useFast] of [false, true].entries()) {
+          for (const rows of groups) {
+            const res = await viaProxy(tensors)(
+              "/bertscore",
+              postJson({ candidates: rows.map((r) => r.cand), references: rows.map((r) => r.ref), model_type: model, use_fast_tokenizer: useFast }),
+            );
+            expect(res.status, await res.clone().text()).toBe(200);
+            const body = (await res.json()) as { precision: number[]; recall: number[]; f1: number[]; hash: string };
+            const wrong = rows.flatMap((row, i) =>
+              [body.precision[i], body.recall[i], body.f1[i]].flatMap((got, k) => {
+                const want = (useFast ? row.fast : row.slow)[k] as number;
+                return Math.abs((got as number) - want) <= 1e-5 ? [] : [`${row.name} ${"PRF"[k]}: ${got} vs ${want}`];
+              }),
+            );
+            expect(wrong, `use_fast_tokenizer ${useFast}`).toEqual([]);
+            expect(body.hash).toBe(rows[0]?.hashes[index]);
+          }
+        }
+      });
+    }
+  }
+});
+
 describe("dynamic batching", () => {
   it("merges concurrent clients' requests into fewer executions (/v2/models/embed/stats)", async () => {
     const before = await stats("embed");
@@ -235,8 +325,10 @@ describe("chaos at CI size against the real Triton", () => {
     const entries = await readdir(repository, { withFileTypes: true });
     const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
     for (const folder of folders) expect(await readdir(path.join(repository, folder)), folder).toContain("config.pbtxt");
-    const shared = (await readdir(TRITON_MODELS)).filter((name) => name.endsWith(".py")).sort();
-    expect(shared).toEqual(expect.arrayContaining(["bertscore_model.py", "text_model_common.py"]));
+    const shared = await rootFiles();
+    expect(shared).toEqual(
+      expect.arrayContaining(["bertscore_model.py", "text_model_common.py", "bert_score_tokenizer.py", "bert_score_unicode.json", "bert_score_reference.json"]),
+    );
     expect(entries.filter((e) => e.isFile()).map((e) => e.name).sort()).toEqual(shared);
   });
 });

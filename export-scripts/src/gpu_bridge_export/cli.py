@@ -1,4 +1,4 @@
-"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large."""
+"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large | unicode-tables."""
 
 from __future__ import annotations
 
@@ -82,6 +82,13 @@ def cmd_fixtures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unicode_tables(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.unicode_tables import write_tables
+
+    print(f"Unicode tables -> {write_tables(args.ucd, args.out)}")
+    return 0
+
+
 def cmd_random_roberta_large(args: argparse.Namespace) -> int:
     from gpu_bridge_export.random_roberta import export_random_roberta_large
 
@@ -122,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     fixtures.add_argument("--out", type=Path, default=Path("test/fixtures"))
     fixtures.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="real tokenizer files")
     fixtures.set_defaults(func=cmd_fixtures)
+
+    tables = sub.add_parser("unicode-tables", help="write the Unicode tables of bert_score's slow tokenizers")
+    tables.add_argument("--ucd", type=Path, default=Path("/usr/share/unicode"),
+                        help="Unicode Character Database files (Debian 12: apt-get install unicode-data=15.0.0-1)")
+    tables.add_argument("--out", type=Path, default=Path("triton-models/bert_score_unicode.json"))
+    tables.set_defaults(func=cmd_unicode_tables)
 
     rand = sub.add_parser("random-roberta-large", help="full-size random-weight roberta-large L17 for benchmarks")
     rand.add_argument("--seed", type=int, default=0)

@@ -1,5 +1,6 @@
 """Copies the committed part of the repository into an export target: each python model's config.pbtxt and
-1/model.py, and the modules at the repository root that those model.py files import."""
+1/model.py, and the files at the repository root that those model.py files import and read (its *.py modules and
+*.json data)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import shutil
 from pathlib import Path
 
 COMMITTED = ("config.pbtxt", "1/model.py")
+ROOT_FILES = ("*.py", "*.json")
 
 
-def shared_modules(template: Path) -> list[Path]:
-    """The Python modules at the repository root (Triton ignores plain files there)."""
-    return sorted(path for path in template.glob("*.py") if path.is_file())
+def root_files(template: Path) -> list[Path]:
+    """The modules and data files at the repository root (Triton ignores plain files there)."""
+    return sorted(path for pattern in ROOT_FILES for path in template.glob(pattern) if path.is_file())
 
 
 def copy_committed_models(template: Path, repository: Path, skip: set[str] = frozenset()) -> list[str]:
@@ -20,8 +22,8 @@ def copy_committed_models(template: Path, repository: Path, skip: set[str] = fro
     if repository.exists() and template.resolve() == repository.resolve():
         return []
     repository.mkdir(parents=True, exist_ok=True)
-    for module in shared_modules(template):
-        shutil.copyfile(module, repository / module.name)
+    for source in root_files(template):
+        shutil.copyfile(source, repository / source.name)
     copied = []
     for config in sorted(template.glob("*/config.pbtxt")):
         model = config.parent.name

@@ -133,6 +133,11 @@ export function bertscoreRequestSchema(limits?: RequestLimits) {
       model_type: z.string().min(1).optional().meta({ description: "BERTScore model; default MODEL_BERTSCORE" }),
       idf: z.boolean().default(false).meta({ description: "Weight tokens by idf over the references" }),
       rescale_with_baseline: z.boolean().default(false).meta({ description: "Rescale with bert_score's baseline" }),
+      use_fast_tokenizer: z.boolean().default(false).meta({
+        description:
+          "bert_score's use_fast_tokenizer: tokenize with the fast tokenizer (tokenizer.json) instead of bert_score's " +
+          "default, the slow one; the hash then ends in `_fast-tokenizer`",
+      }),
     })
     .meta({
       id: "BertscoreRequest",

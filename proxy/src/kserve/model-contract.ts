@@ -42,7 +42,6 @@ export const ENCODER_FILES = {
   model: "model.onnx",
   tokenizer: "tokenizer.json",
   baseline: "baseline.tsv",
-  exportInfo: "export-info.json",
 } as const;
 
 export const EMBED_TENSORS = { text: "TEXT", embedding: "EMBEDDING" } as const;
@@ -62,6 +61,8 @@ export const BERTSCORE_PARAMETERS = {
   idf: "idf",
   rescaleWithBaseline: "rescale_with_baseline",
   lang: "lang",
+  /** bert_score's `use_fast_tokenizer`: the fast (tokenizer.json) tokenizer instead of the slow default. */
+  useFastTokenizer: "use_fast_tokenizer",
 } as const;
 
 export const DEFAULT_LANG = "en";
@@ -92,25 +93,17 @@ export const CONTRACT_ERRORS = {
   noBaseline: (modelName: string, lang: string) => `no rescale baseline for ${modelName} lang ${lang}`,
 } as const;
 
-/**
- * bert_score 0.3.13 reports `__version__` 0.3.12, the version its hash names; the transformers version in the hash
- * is the one each encoder was exported with (its export-info.json).
- */
-export const BERT_SCORE_HASH_VERSION = "0.3.12";
-
-/** The field of an encoder's export-info.json that names the transformers version it was exported with. */
-export const EXPORT_INFO_TRANSFORMERS_VERSION = "transformers_version";
-
-/** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled]`. */
+/** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled][_fast-tokenizer]`. */
 export function bertScoreHash(options: {
   modelName: string;
   numLayers: number;
   idf: boolean;
   rescaled: boolean;
+  fastTokenizer: boolean;
   bertScoreVersion: string;
   transformersVersion: string;
 }): string {
   const idf = options.idf ? "_idf" : "_no-idf";
   const hash = `${options.modelName}_L${options.numLayers}${idf}_version=${options.bertScoreVersion}(hug_trans=${options.transformersVersion})`;
-  return options.rescaled ? `${hash}-rescaled` : hash;
+  return `${hash}${options.rescaled ? "-rescaled" : ""}${options.fastTokenizer ? "_fast-tokenizer" : ""}`;
 }

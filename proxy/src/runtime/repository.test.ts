@@ -1,8 +1,12 @@
-/** What the runtime reads from an encoder's export-info.json: the transformers version bert_score's hash names. */
+/**
+ * The hash the runtime reports: the versions of triton-models/bert_score_reference.json (bundled), never the
+ * transformers version an encoder's export-info.json records.
+ */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import { loadRepository } from "./repository.js";
 import { FIXTURE_REPOSITORY, bertScoreInputs, infer } from "./testing/kserve-test-client.js";
 import { createKServeApp } from "./kserve-server.js";
@@ -23,30 +27,32 @@ async function withExportInfo(change: (info: Record<string, unknown>) => void): 
   return folder;
 }
 
-describe("bert_score's hash", () => {
-  it("names the transformers version the encoder was exported with", async () => {
-    const repository = await loadRepository(await withExportInfo((i) => (i.transformers_version = "9.9.9")), { log: () => {} });
-    try {
-      const app = createKServeApp(repository, { log: () => {} });
-      const out = await infer((r) => Promise.resolve(app.fetch(r)), "http://runtime.invalid", "bertscore", bertScoreInputs(["a"], [["b"]]), {
-        binary: true,
-      });
-      const hash = new TextDecoder().decode((out.get("HASH")?.data as Uint8Array[])[0]);
-      expect(hash).toBe("tiny-roberta_L2_no-idf_version=0.3.12(hug_trans=9.9.9)");
-    } finally {
-      await repository.close();
-    }
-  });
+/** bert_score's own hash for the fixture encoder, from its reference environment (goldens/bertscore.json). */
+const goldenHash = (idf: boolean) =>
+  bertscoreGoldens.cases.find((c) => c.idf === idf && !c.rescale_with_baseline)?.hash as string;
 
-  it("is not made up where the export does not name it: the model is skipped, with the reason", async () => {
-    const logs: string[] = [];
-    const repository = await loadRepository(await withExportInfo((i) => delete i.transformers_version), { log: (m) => logs.push(m) });
-    try {
-      expect(repository.models.has("bertscore")).toBe(false);
-      expect(repository.skipped.get("bertscore")).toMatch(/tiny-roberta\/1\/export-info\.json names no transformers_version: export tiny-roberta again$/);
-      expect(repository.models.has("embed")).toBe(true);
-    } finally {
-      await repository.close();
-    }
-  });
+describe("bert_score's hash", () => {
+  for (const [what, change] of [
+    ["names another transformers version", (i: Record<string, unknown>) => (i.transformers_version = "9.9.9")],
+    ["names none", (i: Record<string, unknown>) => delete i.transformers_version],
+  ] as const) {
+    it(`is bert_score's own where the encoder's export-info.json ${what}`, async () => {
+      const repository = await loadRepository(await withExportInfo(change), { log: () => {} });
+      try {
+        const app = createKServeApp(repository, { log: () => {} });
+        const hashOf = async (parameters: Record<string, boolean>) => {
+          const out = await infer((r) => Promise.resolve(app.fetch(r)), "http://runtime.invalid", "bertscore", bertScoreInputs(["a"], [["b"]]), {
+            binary: true,
+            parameters,
+          });
+          return new TextDecoder().decode((out.get("HASH")?.data as Uint8Array[])[0]);
+        };
+        expect(await hashOf({})).toBe(goldenHash(false));
+        expect(await hashOf({ idf: true })).toBe(goldenHash(true));
+        expect(await hashOf({ use_fast_tokenizer: true })).toBe(`${goldenHash(false)}_fast-tokenizer`);
+      } finally {
+        await repository.close();
+      }
+    });
+  }
 });

@@ -6,14 +6,9 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
-import {
-  BERT_SCORE_HASH_VERSION,
-  CONFIG_PARAMETERS,
-  ENCODER_FILES,
-  EXPORT_INFO_TRANSFORMERS_VERSION,
-  type TokenizerType,
-} from "../kserve/model-contract.js";
+import { CONFIG_PARAMETERS, ENCODER_FILES, type TokenizerType } from "../kserve/model-contract.js";
 import type { ModelConfig } from "../kserve/types.js";
+import { bertScoreReference } from "./bert-score-reference.js";
 import { parseBaseline } from "./bertscore.js";
 import { OnnxEncoder, type SessionOptions } from "./encoder.js";
 import { configParameter, parseModelConfig } from "./model-config.js";
@@ -26,6 +21,7 @@ import {
   describeDevice,
   type EncoderResources,
 } from "./text-models.js";
+import { createSlowTokenizer } from "./slow-tokenizers.js";
 import { createTextTokenizer, tokenizerTypeOf, type TokenizerJson } from "./text-tokenizer.js";
 
 export interface RepositoryOptions extends SessionOptions {
@@ -92,15 +88,6 @@ function intParameter(config: ModelConfig, key: string): number {
   return value;
 }
 
-/** The transformers version an encoder was exported with (bert_score's hash names it), from its export-info.json. */
-async function exportedTransformersVersion(versionFolder: string): Promise<string | undefined> {
-  const file = path.join(versionFolder, ENCODER_FILES.exportInfo);
-  if (!existsSync(file)) return undefined;
-  const info = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-  const version = info[EXPORT_INFO_TRANSFORMERS_VERSION];
-  return typeof version === "string" && version ? version : undefined;
-}
-
 export async function loadRepository(directory: string, options: RepositoryOptions = {}): Promise<LoadedRepository> {
   const log = options.log ?? ((m: string) => console.warn(m));
   const found = await findModels(directory);
@@ -142,11 +129,14 @@ export async function loadRepository(directory: string, options: RepositoryOptio
         json = JSON.parse(await readFile(tokenizerPath, "utf8")) as TokenizerJson;
         tokenizerCache.set(tokenizerPath, json);
       }
-      const tokenizer = createTextTokenizer(json, {
+      const options = {
         type: tokenizerType ?? tokenizerTypeOf(json),
         maxLength: intParameter(config, CONFIG_PARAMETERS.maxLength),
-      });
-      return { name: encoderName, encoder: encoder.model.encoder, tokenizer, padId: tokenizer.padId };
+      };
+      const tokenizer = createTextTokenizer(json, options);
+      // bertscore models name their tokenizer type; they tokenize as bert_score's default, the slow tokenizer
+      const slowTokenizer = tokenizerType ? createSlowTokenizer(json, options) : undefined;
+      return { name: encoderName, encoder: encoder.model.encoder, tokenizer, slowTokenizer, padId: tokenizer.padId };
     };
 
     const onCuda = [...encoders.values()].some((e) => e.model.encoder.executionProvider === "cuda");
@@ -161,6 +151,7 @@ export async function loadRepository(directory: string, options: RepositoryOptio
           if (typeof resources === "string") skip(config.name, resources);
           else models.set(config.name, new EmbedModel(config, version, resources));
         } else if (task === "bertscore") {
+          const reference = bertScoreReference();
           const tokenizerType = configParameter(config, CONFIG_PARAMETERS.tokenizerType);
           if (tokenizerType !== "bert" && tokenizerType !== "roberta") {
             skip(config.name, `unknown ${CONFIG_PARAMETERS.tokenizerType} ${JSON.stringify(tokenizerType)}`);
@@ -175,12 +166,6 @@ export async function loadRepository(directory: string, options: RepositoryOptio
           const baselineLang = configParameter(config, CONFIG_PARAMETERS.baselineLang) ?? "";
           const encoder = encoders.get(resources.name) as { folder: string; version: string };
           const versionFolder = path.join(encoder.folder, encoder.version);
-          const transformersVersion = await exportedTransformersVersion(versionFolder);
-          if (!transformersVersion) {
-            const info = path.join(versionFolder, ENCODER_FILES.exportInfo);
-            skip(config.name, `${info} names no ${EXPORT_INFO_TRANSFORMERS_VERSION}: export ${resources.name} again`);
-            continue;
-          }
           const baselinePath = path.join(versionFolder, ENCODER_FILES.baseline);
           if (baselineLang && existsSync(baselinePath)) {
             resources.baseline = parseBaseline(await readFile(baselinePath, "utf8"), numLayers);
@@ -193,8 +178,8 @@ export async function loadRepository(directory: string, options: RepositoryOptio
               modelName: configParameter(config, CONFIG_PARAMETERS.modelName) ?? resources.name,
               numLayers,
               baselineLang,
-              bertScoreVersion: BERT_SCORE_HASH_VERSION,
-              transformersVersion,
+              bertScoreVersion: reference.bertScoreVersion,
+              transformersVersion: reference.transformersVersion,
             }),
           );
         } else {

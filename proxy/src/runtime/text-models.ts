@@ -88,7 +88,10 @@ export class EncoderModel extends BaseModel {
 export interface EncoderResources {
   name: string;
   encoder: OnnxEncoder;
+  /** The fast tokenizer (tokenizer.json): embed's, and bertscore's with use_fast_tokenizer. */
   tokenizer: TextTokenizer;
+  /** bert_score's default, the slow tokenizer (bertscore models only). */
+  slowTokenizer?: TextTokenizer;
   padId: number;
   /** Baseline text (bert_score's rescale file), if the encoder folder has one. */
   baseline?: Baseline;
@@ -137,6 +140,7 @@ export class BertScoreModel extends BaseModel {
     private readonly settings: BertScoreSettings,
   ) {
     super(config, version, "python");
+    if (!resources.slowTokenizer) throw new Error(`bertscore model ${config.name} has no slow tokenizer`);
   }
 
   /** The request's inputs and parameters, checked in the order bertscore_model.py checks them. */
@@ -151,6 +155,7 @@ export class BertScoreModel extends BaseModel {
     if (bad !== undefined) throw invalidArgument(CONTRACT_ERRORS.referenceCount(width, bad));
     const idf = boolParameter(parameters, BERTSCORE_PARAMETERS.idf, false);
     const rescaled = boolParameter(parameters, BERTSCORE_PARAMETERS.rescaleWithBaseline, false);
+    const fastTokenizer = boolParameter(parameters, BERTSCORE_PARAMETERS.useFastTokenizer, false);
     const lang = stringParameter(parameters, BERTSCORE_PARAMETERS.lang, DEFAULT_LANG);
     if (rescaled && (!this.resources.baseline || lang.toLowerCase() !== this.settings.baselineLang.toLowerCase())) {
       throw invalidArgument(CONTRACT_ERRORS.noBaseline(this.settings.modelName, lang));
@@ -159,12 +164,13 @@ export class BertScoreModel extends BaseModel {
     const texts = decodeTexts(reference);
     // REFERENCE_COUNT of row i real entries; Triton has checked that the inputs' rows agree
     const references = candidates.map((_, i) => texts.slice(i * width, i * width + (counts?.[i] ?? width)));
-    return { candidates, references, idf, rescaled };
+    return { candidates, references, idf, rescaled, fastTokenizer };
   }
 
   async infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]> {
-    const { candidates, references, idf, rescaled } = this.parse(inputs, parameters);
-    const { tokenizer, encoder, padId, baseline } = this.resources;
+    const { candidates, references, idf, rescaled, fastTokenizer } = this.parse(inputs, parameters);
+    const { encoder, padId, baseline } = this.resources;
+    const tokenizer = fastTokenizer ? this.resources.tokenizer : (this.resources.slowTokenizer as TextTokenizer);
     const unique = [...new Set([...candidates, ...references.flat()])];
     const ids = unique.map((t) => tokenizer.encode(t));
     const encoded = await encoder.encode(ids, [ENCODER_TENSORS.tokenEmbeddings], padId);
@@ -196,6 +202,7 @@ export class BertScoreModel extends BaseModel {
       numLayers: this.settings.numLayers,
       idf,
       rescaled,
+      fastTokenizer,
       bertScoreVersion: this.settings.bertScoreVersion,
       transformersVersion: this.settings.transformersVersion,
     });

@@ -76,6 +76,8 @@ describe.skipIf(!existsSync(MINILM))("MiniLM tokenizer parity with the Rust bind
   });
 });
 
+// The fast tokenizer as bert_score's use_fast_tokenizer runs it: no prefix space (bert_score adds one for the slow
+// RoBERTa tokenizer only; slow-tokenizers.test.ts covers that one).
 describe.skipIf(!existsSync(ROBERTA_VOCAB))("RoBERTa tokenizer parity with the Rust binding", () => {
   let ours: ReturnType<typeof createTextTokenizer>;
   let rust: RustTokenizer;
@@ -95,7 +97,7 @@ describe.skipIf(!existsSync(ROBERTA_VOCAB))("RoBERTa tokenizer parity with the R
 
   it.each(CORPUS.map((t) => [JSON.stringify(t).slice(0, 60), t]))("%s", async (_label, text) => {
     const stripped = pyStrip(text);
-    const expected = stripped === "" ? [0, 2] : (await rust.encode(` ${stripped}`, null, { addSpecialTokens: true })).getIds();
+    const expected = stripped === "" ? [0, 2] : (await rust.encode(stripped, null, { addSpecialTokens: true })).getIds();
     expect(ours.encode(text)).toEqual(expected);
   });
 });
@@ -118,9 +120,9 @@ describe.skipIf(!existsSync(MINILM) || !existsSync(ROBERTA_VOCAB))("where plain 
     const json = robertaTokenizerJson(vocab, readFileSync(ROBERTA_MERGES, "utf8").split("\n"));
     const plain = new JsTokenizer(json, {});
     const rust = RustTokenizer.fromString(JSON.stringify(json));
-    const text = " \ufeffbyte order mark";
+    const text = "x \ufeffbyte order mark";
     const expected = (await rust.encode(text, null, { addSpecialTokens: true })).getIds();
     expect(plain.encode(text).ids).not.toEqual(expected);
-    expect(createTextTokenizer(json, { type: "roberta", maxLength: 512 }).encode("\ufeffbyte order mark")).toEqual(expected);
+    expect(createTextTokenizer(json, { type: "roberta", maxLength: 512 }).encode(text)).toEqual(expected);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Text -> token ids with the Python semantics of the contract: `str.strip`, RoBERTa's leading space,
- * truncation to `maxLength` tokens including the two specials, no fixed padding.
+ * Text -> token ids with the fast tokenizer (tokenizer.json, as the Rust `tokenizers` runs it): sentence-transformers'
+ * tokenization for embed, and bert_score's with `use_fast_tokenizer` (no RoBERTa prefix space: bert_score passes
+ * `add_prefix_space` only to the slow GPT-2/RoBERTa tokenizers). `str.strip`, truncation to `maxLength` tokens
+ * including the two specials, no fixed padding. bert_score's default, the slow tokenizers: slow-tokenizers.ts.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { TokenizerType } from "../kserve/model-contract.js";
@@ -71,8 +73,7 @@ export function createTextTokenizer(
     encode(text: string): number[] {
       const stripped = pyStrip(text);
       if (stripped === "") return [clsId, sepId];
-      const input = type === "roberta" ? ` ${stripped}` : stripped;
-      const ids = tokenizer.encode(input, { add_special_tokens: false }).ids;
+      const ids = tokenizer.encode(stripped, { add_special_tokens: false }).ids;
       return [clsId, ...(ids.length > maxContent ? ids.slice(0, maxContent) : ids), sepId];
     },
   };

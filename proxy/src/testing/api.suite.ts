@@ -8,6 +8,7 @@ import { BertscoreResponseSchema } from "../api/schemas.js";
 import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import bertscoreBertGoldens from "../../../test/fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
 import embedGoldens from "../../../test/fixtures/goldens/embed.json" with { type: "json" };
+import unicodeCorpusGoldens from "../../../test/fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
 
 export interface ApiSuiteContext {
   /** Sends a request to the proxy (path relative to its root). */
@@ -209,6 +210,49 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       }
     });
 
+    // The Unicode corpus (test/fixtures/goldens/bertscore-unicode-corpus.json): bert_score's default tokenizer,
+    // the slow one, at Unicode 15.0.0, and use_fast_tokenizer, each with its hash.
+    const corpusCase = (served: string, name: string) => {
+      const found = (unicodeCorpusGoldens.models as Record<string, { cases: { name: string }[] }>)[served]?.cases.find(
+        (c) => c.name === name,
+      );
+      if (!found) throw new Error(`no corpus case ${served}/${name}`);
+      return found as unknown as {
+        cands: string[];
+        refs: string[][];
+        hash: string;
+        P: number[];
+        R: number[];
+        F: number[];
+        unicode_15?: { P: number[]; R: number[]; F: number[] };
+      };
+    };
+    for (const [model, served, name, useFast] of [
+      [FIXTURE_MODELS.bertscoreBert, "bertscore-tiny-bert", "candidates-1", undefined],
+      [FIXTURE_MODELS.bertscore, "bertscore", "candidates-1-fast", true],
+    ] as const) {
+      it(`tokenizes as bert_score${useFast ? " with use_fast_tokenizer" : " by default"}: ${model} on the Unicode corpus`, async () => {
+        const c = corpusCase(served, name);
+        const res = await request(
+          "/bertscore",
+          postJson({
+            candidates: c.cands,
+            references: c.refs.map((refs) => refs[0]),
+            model_type: model,
+            ...(useFast === undefined ? {} : { use_fast_tokenizer: useFast }),
+          }),
+        );
+        expect(res.status, await res.clone().text()).toBe(200);
+        const body = BertscoreResponseSchema.parse(await res.json());
+        const expected = c.unicode_15 ?? c;
+        expectClose(body.precision as number[], expected.P);
+        expectClose(body.recall as number[], expected.R);
+        expectClose(body.f1, expected.F);
+        expect(body.hash).toBe(c.hash);
+        expect(body.hash.endsWith("_fast-tokenizer")).toBe(useFast === true);
+      });
+    }
+
     it("refuses the original README's model override when it is not served", async () => {
       const res = await request(
         "/bertscore",
@@ -297,6 +341,13 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       ["empty candidates", "/bertscore", postJson({ candidates: [], references: [] }), 422, "validation_error"],
       ["empty reference list", "/bertscore", postJson({ candidates: ["a"], references: [[]] }), 422, "validation_error"],
       ["idf not a boolean", "/bertscore", postJson({ candidates: ["a"], references: ["b"], idf: "yes" }), 422, "validation_error"],
+      [
+        "use_fast_tokenizer not a boolean",
+        "/bertscore",
+        postJson({ candidates: ["a"], references: ["b"], use_fast_tokenizer: "yes" }),
+        422,
+        "validation_error",
+      ],
       ["too many texts", "/embed", postJson({ texts: Array.from({ length: 101 }, () => "a") }), 413, "too_many_items"],
       ["too many references", "/bertscore", postJson({ candidates: ["a"], references: [Array.from({ length: 101 }, () => "b")] }), 413, "too_many_items"],
       ["text too long", "/embed", postJson({ texts: ["x".repeat(10_001)] }), 413, "text_too_long"],

@@ -76,26 +76,46 @@ REFERENCE_CASES = [
 ]
 
 
-def bert_score_reference_checks(triton, model: str, reference: tuple[str, int], model_name: str, label: str) -> list[Check]:
-    """The served model against bert_score run here with the same encoder (idf off and on), hash included."""
-    import bert_score
-    from bert_score.utils import get_hash
+REFERENCE_RUNS = [
+    (case, idf, fast) for case in range(len(REFERENCE_CASES)) for idf in (False, True) for fast in (False, True)
+]
 
-    from gpu_bridge_export import bert_score_compat
+
+def bert_score_reference_results(reference: tuple[str, int], model_name: str) -> list[dict]:
+    """bert_score, unpatched, on REFERENCE_RUNS with the served model's encoder, in the bert_score reference
+    environment (reference_env: $GPU_BRIDGE_BERTSCORE_PYTHON or .venv-bertscore-ref): idf off and on, its default
+    (slow) tokenizer and use_fast_tokenizer, and its hash for `model_name`."""
+    from gpu_bridge_export.reference_env import run_reference
 
     model_type, num_layers = reference
+    jobs = [
+        {
+            "score": {
+                "model_type": model_type,
+                "num_layers": num_layers,
+                "hash_model_name": model_name,
+                "cands": REFERENCE_CASES[case][0],
+                "refs": REFERENCE_CASES[case][1],
+                "idf": idf,
+                "use_fast": fast,
+            }
+        }
+        for case, idf, fast in REFERENCE_RUNS
+    ]
+    return run_reference(jobs)
+
+
+def bert_score_reference_checks(triton, model: str, results: list[dict], label: str) -> list[Check]:
+    """The served model against bert_score_reference_results, hash included."""
     checks: list[Check] = []
-    for case, (cands, refs) in enumerate(REFERENCE_CASES):
-        for idf in (False, True):
-            with bert_score_compat.installed():
-                p, r, f = bert_score.score(cands, refs, model_type=model_type, num_layers=num_layers, idf=idf,
-                                           batch_size=1, nthreads=0)
-            served = triton.bertscore(cands, refs, idf=idf, model=model)
-            name = f"{label} bert_score case{case}{' idf' if idf else ''}"
-            checks += close_all(f"{name} P", served["P"], p.tolist(), ref.BERT_SCORE_TOLERANCE)
-            checks += close_all(f"{name} R", served["R"], r.tolist(), ref.BERT_SCORE_TOLERANCE)
-            checks += close_all(f"{name} F", served["F"], f.tolist(), ref.BERT_SCORE_TOLERANCE)
-            checks.append(equal(f"{name} hash", served["hash"][0], get_hash(model_name, num_layers, idf, False, False, False)))
+    for (case, idf, fast), expected in zip(REFERENCE_RUNS, results):
+        cands, refs = REFERENCE_CASES[case]
+        served = triton.bertscore(cands, refs, idf=idf, use_fast=fast, model=model)
+        name = f"{label} bert_score case{case}{' idf' if idf else ''}{' fast' if fast else ''}"
+        for key in ("P", "R", "F"):
+            values = [float("nan") if v is None else v for v in expected[key]]
+            checks += close_all(f"{name} {key}", served[key], values, ref.BERT_SCORE_TOLERANCE)
+        checks.append(equal(f"{name} hash", served["hash"][0], expected["hash"]))
     return checks
 
 
@@ -160,6 +180,7 @@ def _checks(args: argparse.Namespace) -> list[Check]:
     print(f"verify: checking {' and '.join(m for m in (embed_model, bertscore_model) if m)}", file=sys.stderr)
 
     expected = _reference_embeddings(args.sentence_transformer, CORPUS)
+    reference_results = bert_score_reference_results(reference, model_name) if reference is not None else None
     checks: list[Check] = []
     for triton in endpoints:
         label = triton.protocol
@@ -168,8 +189,8 @@ def _checks(args: argparse.Namespace) -> list[Check]:
             plain = triton.bertscore(ref.BERT_SCORE_CANDS, ref.BERT_SCORE_REFS, model=bertscore_model)
             rescaled = triton.bertscore(ref.BERT_SCORE_CANDS, ref.BERT_SCORE_REFS, rescale=True, model=bertscore_model)
             checks += bertscore_checks(plain, rescaled, label)
-        if reference is not None:
-            checks += bert_score_reference_checks(triton, bertscore_model, reference, model_name, label)
+        if reference_results is not None:
+            checks += bert_score_reference_checks(triton, bertscore_model, reference_results, label)
     return checks
 
 

@@ -48,12 +48,12 @@ class TritonTexts:
         column = np.array([[t.encode()] for t in texts], dtype=np.object_)
         return self._infer(model, {"TEXT": column}, ["EMBEDDING"])["EMBEDDING"]
 
-    def bertscore(self, cands, refs, *, idf=False, rescale=False, model="bertscore") -> dict:
+    def bertscore(self, cands, refs, *, idf=False, rescale=False, use_fast=False, model="bertscore") -> dict:
         inputs = {
             "CANDIDATE": np.array([[c.encode()] for c in cands], dtype=np.object_),
             "REFERENCE": np.array([[r.encode()] for r in refs], dtype=np.object_),
         }
-        parameters = {"idf": idf, "rescale_with_baseline": rescale}
+        parameters = {"idf": idf, "rescale_with_baseline": rescale, "use_fast_tokenizer": use_fast}
         out = self._infer(model, inputs, ["PRECISION", "RECALL", "F1", "HASH"], parameters)
         return {
             "P": out["PRECISION"].reshape(-1).tolist(),

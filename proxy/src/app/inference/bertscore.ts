@@ -17,6 +17,8 @@ export interface BertscoreInput {
   lang: string;
   idf: boolean;
   rescaleWithBaseline: boolean;
+  /** bert_score's use_fast_tokenizer: the fast tokenizer instead of the slow default. */
+  useFastTokenizer: boolean;
 }
 
 export interface BertscoreScores {
@@ -102,6 +104,7 @@ async function scoreBatch(
       [BERTSCORE_PARAMETERS.idf]: input.idf,
       [BERTSCORE_PARAMETERS.rescaleWithBaseline]: input.rescaleWithBaseline,
       [BERTSCORE_PARAMETERS.lang]: input.lang,
+      [BERTSCORE_PARAMETERS.useFastTokenizer]: input.useFastTokenizer,
     },
     binary: options.binary,
     maxResponseBytes: bertscoreResponseBytes(input.candidates.length),

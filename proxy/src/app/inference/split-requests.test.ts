@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 const post = async (route: string, body: unknown) => {
-  const res = await app.fetch(new Request(`http://proxy${route}`, postJson(body)));
+  const res = await app.fetch(new Request(`http://localhost${route}`, postJson(body)));
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 

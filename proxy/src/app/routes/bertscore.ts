@@ -48,6 +48,7 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
           lang: body.lang,
           idf: body.idf,
           rescaleWithBaseline: body.rescale_with_baseline,
+          useFastTokenizer: body.use_fast_tokenizer,
         },
         { binary: config.UPSTREAM_BINARY, signal, maxBatchSize: served.maxBatchSize },
       );

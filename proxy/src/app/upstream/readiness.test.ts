@@ -41,14 +41,14 @@ afterAll(async () => {
 });
 
 const get = async (route: string) => {
-  const res = await app.fetch(new Request(`http://proxy${route}`));
+  const res = await app.fetch(new Request(`http://localhost${route}`));
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
 describe("per-model readiness", () => {
   it("is ok while the server's own ready check fails, and serves", async () => {
     expect(await get("/health")).toEqual({ status: 200, body: { status: "ok", device: "cpu" } });
-    const res = await app.fetch(new Request("http://proxy/embed", postJson({ texts: ["ready"] })));
+    const res = await app.fetch(new Request("http://localhost/embed", postJson({ texts: ["ready"] })));
     expect(res.status).toBe(200);
   });
 
@@ -58,7 +58,7 @@ describe("per-model readiness", () => {
     unavailable.add("tiny-bert");
     expect((await get("/health")).status).toBe(200);
     expect(await loaded()).toEqual(["bertscore:tiny-roberta"]);
-    const res = await app.fetch(new Request("http://proxy/embed", postJson({ texts: ["no encoder"] })));
+    const res = await app.fetch(new Request("http://localhost/embed", postJson({ texts: ["no encoder"] })));
     expect(res.status).toBe(503);
   });
 
