@@ -25,14 +25,16 @@ const SLACK_MS = 2000;
 const WORDS = "the quick brown fox jumps over a lazy dog while seven cats sleep near the warm fire".split(" ");
 
 /**
- * 64 texts (embed's max_batch_size: one inference) of 60 to 250 words, in several length-sorted encoder runs:
- * seconds of work for the runtime.
+ * 64 texts (embed's max_batch_size: one inference) of 200 to 250 words, cut at 256 tokens: several seconds of
+ * work for a worker with one intra-op thread (RUNTIME_INTRA_OP_THREADS=1, so that a machine with many cores is not
+ * done before the test has looked).
  */
 function largeTexts(seed: number): string[] {
   return Array.from({ length: 64 }, (_, i) =>
-    Array.from({ length: 60 + ((i * 37 + seed) % 190) }, (_, w) => WORDS[(w * 7 + i + seed) % WORDS.length]).join(" "),
+    Array.from({ length: 200 + ((i * 37 + seed) % 50) }, (_, w) => WORDS[(w * 7 + i + seed) % WORDS.length]).join(" "),
   );
 }
+const ONE_THREAD = { RUNTIME_INTRA_OP_THREADS: "1" };
 
 const withKey = { "x-api-key": API_KEY };
 
@@ -75,7 +77,7 @@ describe.skipIf(missing.length > 0)("a saturated embedded runtime", () => {
 
   beforeAll(async () => {
     proxy = await startProxy(
-      { API_KEY, GPU_MAX_CONCURRENT: "2", GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS), LOG_REQUESTS: "false", PORT: "0" },
+      { ...ONE_THREAD, API_KEY, GPU_MAX_CONCURRENT: "2", GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS), LOG_REQUESTS: "false", PORT: "0" },
       { wrapFetch: recordEndings(() => proxy, endings) },
     );
   });
@@ -147,7 +149,7 @@ describe.skipIf(missing.length > 0)("the upstream deadline on the embedded runti
 
   beforeAll(async () => {
     proxy = await startProxy(
-      { UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS), LOG_REQUESTS: "false", PORT: "0" },
+      { ...ONE_THREAD, UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS), LOG_REQUESTS: "false", PORT: "0" },
       { wrapFetch: recordEndings(() => proxy, endings) },
     );
   });
