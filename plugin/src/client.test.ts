@@ -64,14 +64,20 @@ describe("ProxyClient", () => {
     expect(JSON.parse(proxy.requests[0]?.body ?? "")).toEqual({ texts: ["a"] });
   });
 
-  it("keeps a path prefix of serviceUrl and drops credentials embedded in it", async () => {
-    const proxy = await serve((_req, res) => json(res, 200, { value: 1 }));
+  it("keeps a path prefix of serviceUrl, in requests and in messages, and drops credentials embedded in it", async () => {
+    const proxy = await serve((_req, res) => json(res, 500, { detail: "boom", code: "internal_error" }));
     const url = new URL(proxy.url);
-    const c = client(`http://user:pw@${url.host}/gpu`);
-    await c.get("/health", Body, { timeoutMs: 5000 });
-    expect(proxy.requests[0]?.path).toBe("/gpu/health");
+    const c = client(`http://user:pw@${url.host}/gpu/`);
+    const error = await c.get("/info", Body, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(proxy.requests[0]?.path).toBe("/gpu/info");
     expect(proxy.requests[0]?.headers.authorization).toBeUndefined();
-    expect(c.origin).toBe(proxy.url);
+    expect(c.serviceUrl).toBe(`${proxy.url}/gpu`);
+    expect((error as Error).message).toBe(
+      `GET /info on ${proxy.url}/gpu failed with 500 internal_error: boom. Check the proxy's log and its inference server`,
+    );
+    const down = client(`http://127.0.0.1:${await closedPort()}/gpu`);
+    const unreachable = await down.get("/health", Body, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect((unreachable as Error).message).toMatch(/^Cannot reach the GPU Bridge proxy at http:\/\/127\.0\.0\.1:\d+\/gpu \(ECONNREFUSED/);
   });
 
   it("retries a 503 after its Retry-After and then succeeds", async () => {

@@ -31,16 +31,24 @@ const DEFAULT_RETRY_AFTER_MS = 1000;
 const INPUT_ERROR_STATUSES = new Set([400, 413, 422]);
 
 export class ProxyClient {
-  readonly origin: string;
+  /** The proxy's base URL as messages name it: with its path prefix (`http://host/gpu`), without credentials. */
+  readonly serviceUrl: string;
   private readonly base: string;
 
   constructor(private readonly options: ClientOptions) {
     const url = new URL(options.serviceUrl);
-    this.origin = url.origin;
     // Keep a path prefix (proxy behind a reverse proxy at /gpu/); never send credentials embedded in the URL.
     url.username = "";
     url.password = "";
+    url.search = "";
+    url.hash = "";
     this.base = url.href.endsWith("/") ? url.href : `${url.href}/`;
+    this.serviceUrl = this.base.slice(0, -1);
+  }
+
+  /** Where a setting lives, for messages: `plugins.entries.gpu-bridge.config.apiKey`. */
+  setting(key: string): string {
+    return `${this.options.configPath}.${key}`;
   }
 
   get<T extends z.ZodType>(path: string, schema: T, options: CallOptions): Promise<z.output<T>> {
@@ -65,7 +73,7 @@ export class ProxyClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.options.apiKey) headers["x-api-key"] = this.options.apiKey;
-    const what = `${method} ${url.pathname}`;
+    const what = `${method} ${path}`;
 
     for (let attempt = 1; ; attempt++) {
       let response: Response;
@@ -108,7 +116,7 @@ export class ProxyClient {
       json = JSON.parse(text);
     } catch {
       throw new GpuBridgeError(
-        `${what} on ${this.origin} answered ${status} with a body that is not JSON (${snippet(text)}); ` +
+        `${what} on ${this.serviceUrl} answered ${status} with a body that is not JSON (${snippet(text)}); ` +
           `check that ${this.options.configPath}.serviceUrl points at a GPU Bridge proxy`,
         status,
       );
@@ -118,7 +126,7 @@ export class ProxyClient {
       const issue = parsed.error.issues[0];
       const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
       throw new GpuBridgeError(
-        `${what} on ${this.origin} answered an unexpected body (${issue?.message ?? "invalid"}${where}); ` +
+        `${what} on ${this.serviceUrl} answered an unexpected body (${issue?.message ?? "invalid"}${where}); ` +
           `check that ${this.options.configPath}.serviceUrl points at a GPU Bridge proxy of a matching version`,
         status,
       );
@@ -132,7 +140,7 @@ export class ProxyClient {
     const tag = code ? ` ${code}` : "";
     if (status === 401 || status === 403) {
       return new GpuBridgeError(
-        `The GPU Bridge proxy at ${this.origin} refused the request (${status}${tag})${said}. ` +
+        `The GPU Bridge proxy at ${this.serviceUrl} refused the request (${status}${tag})${said}. ` +
           `Set ${this.options.configPath}.apiKey to the proxy's API_KEY` +
           (this.options.apiKey ? " (the configured key was not accepted)" : " (none is configured)"),
         status,
@@ -141,7 +149,7 @@ export class ProxyClient {
     }
     if (status === 404 && code !== "unknown_model") {
       return new GpuBridgeError(
-        `${what} on ${this.origin} answered 404${said}; check that ${this.options.configPath}.serviceUrl is the ` +
+        `${what} on ${this.serviceUrl} answered 404${said}; check that ${this.options.configPath}.serviceUrl is the ` +
           `GPU Bridge proxy's base URL`,
         status,
         code,
@@ -152,14 +160,14 @@ export class ProxyClient {
     }
     if (status === 503) {
       return new GpuBridgeError(
-        `The GPU Bridge proxy at ${this.origin} is unavailable (503${tag})${said}${extra}. ` +
+        `The GPU Bridge proxy at ${this.serviceUrl} is unavailable (503${tag})${said}${extra}. ` +
           "Retry later, or raise GPU_MAX_CONCURRENT on the proxy if it is busy",
         status,
         code,
       );
     }
     return new GpuBridgeError(
-      `${what} on ${this.origin} failed with ${status}${tag}${said}. Check the proxy's log and its inference server`,
+      `${what} on ${this.serviceUrl} failed with ${status}${tag}${said}. Check the proxy's log and its inference server`,
       status,
       code,
     );
@@ -167,11 +175,11 @@ export class ProxyClient {
 
   private transportError(error: unknown, what: string, options: CallOptions, timeout: AbortSignal): Error {
     if (options.signal?.aborted) {
-      return new GpuBridgeError(`${what} on ${this.origin} was cancelled`, undefined, undefined, { cause: error });
+      return new GpuBridgeError(`${what} on ${this.serviceUrl} was cancelled`, undefined, undefined, { cause: error });
     }
     if (timeout.aborted) {
       return new GpuBridgeError(
-        `The GPU Bridge proxy at ${this.origin} did not answer ${what} within ${seconds(options.timeoutMs)} s. ` +
+        `The GPU Bridge proxy at ${this.serviceUrl} did not answer ${what} within ${seconds(options.timeoutMs)} s. ` +
           `Check that it is running and reachable, or raise ${this.options.configPath}.timeout`,
         undefined,
         undefined,
@@ -180,7 +188,7 @@ export class ProxyClient {
     }
     const reason = networkReason(error);
     return new GpuBridgeError(
-      `Cannot reach the GPU Bridge proxy at ${this.origin} (${reason}). Check that it is running and that ` +
+      `Cannot reach the GPU Bridge proxy at ${this.serviceUrl} (${reason}). Check that it is running and that ` +
         `${this.options.configPath}.serviceUrl is right`,
       undefined,
       undefined,

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { readPluginConfig } from "./config.js";
 
 describe("readPluginConfig", () => {
-  it("applies the documented defaults", () => {
+  it("applies the documented defaults: no models, so that the proxy's defaults apply", () => {
     expect(readPluginConfig({ serviceUrl: "http://gpu-box:8765" }, "gpu-bridge")).toEqual({
       ok: true,
       config: {
         serviceUrl: "http://gpu-box:8765",
         timeout: 45,
-        models: { embed: "all-MiniLM-L6-v2", bertscore: "roberta-large" },
+        models: {},
       },
     });
   });
@@ -24,7 +24,7 @@ describe("readPluginConfig", () => {
         serviceUrl: "https://gpu.example/bridge",
         apiKey: "k",
         timeout: 3,
-        models: { embed: "e5", bertscore: "roberta-large" },
+        models: { embed: "e5" },
       },
     });
   });

@@ -5,8 +5,6 @@
 import { z } from "zod";
 
 export const DEFAULT_TIMEOUT_SECONDS = 45;
-export const DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2";
-export const DEFAULT_BERTSCORE_MODEL = "roberta-large";
 
 export const PluginConfigSchema = z
   .object({
@@ -35,16 +33,16 @@ export const PluginConfigSchema = z
         embed: z
           .string()
           .min(1)
-          .default(DEFAULT_EMBED_MODEL)
-          .meta({ description: "Model gpu_embed uses when the call names none" }),
+          .optional()
+          .meta({ description: "Model gpu_embed asks for when the call names none; unset: the proxy's MODEL_EMBED" }),
         bertscore: z
           .string()
           .min(1)
-          .default(DEFAULT_BERTSCORE_MODEL)
-          .meta({ description: "Model gpu_bertscore uses when the call names none" }),
+          .optional()
+          .meta({ description: "Model gpu_bertscore asks for when the call names none; unset: the proxy's MODEL_BERTSCORE" }),
       })
       .strict()
-      .default({ embed: DEFAULT_EMBED_MODEL, bertscore: DEFAULT_BERTSCORE_MODEL }),
+      .default({}),
   })
   .strict();
 

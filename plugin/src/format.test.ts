@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatBertscore, formatEmbed, formatHealth, formatInfo, MAX_SCORE_ROWS } from "./format.js";
+import { summariseEmbeddings } from "./embedding-summary.js";
+import { formatBertscore, formatEmbed, formatHealth, formatInfo, formatStatus, MAX_SCORE_ROWS } from "./format.js";
 
 describe("formatBertscore", () => {
   it("prints a P/R/F1 table with four decimals and the mean", () => {
@@ -46,19 +47,72 @@ describe("formatBertscore", () => {
 });
 
 describe("formatEmbed", () => {
-  it("summarises and never prints the vectors", () => {
-    const text = formatEmbed({ embeddings: [[0.123456, -0.5], [0.25, 0.75]], model: "all-MiniLM-L6-v2", dimensions: 2 });
-    expect(text).toBe("2 embeddings × 2 dims (all-MiniLM-L6-v2); vectors in details.embeddings");
-    expect(text).not.toContain("0.123456");
+  const vectors = [
+    [0.6, 0.8, 0],
+    [0.8, 0.6, 0],
+    [0, 0, 1],
+  ];
+
+  it("prints the norms and the cosine matrix, and no vectors unless asked", () => {
+    const text = formatEmbed(summariseEmbeddings(vectors, 3), "all-MiniLM-L6-v2");
+    expect(text.split("\n")).toEqual([
+      "3 embeddings × 3 dims (all-MiniLM-L6-v2); L2 norm 1.0000",
+      "Cosine similarity of texts[i] and texts[j]:",
+      "| i/j | 0 | 1 | 2 |",
+      "|---|---|---|---|",
+      "| 0 | 1.0000 | 0.9600 | 0.0000 |",
+      "| 1 | 0.9600 | 1.0000 | 0.0000 |",
+      "| 2 | 0.0000 | 0.0000 | 1.0000 |",
+      "Vectors not included: call gpu_embed with include_vectors: true to get them.",
+    ]);
+  });
+
+  it("prints the vectors as float32 when asked", () => {
+    const text = formatEmbed(summariseEmbeddings([[Math.fround(0.1), 0.5]], 2), "m", [[Math.fround(0.1), 0.5]]);
+    expect(text.split("\n").slice(-2)).toEqual(["Vectors (float32), one per text:", "[[0.1,0.5]]"]);
+  });
+
+  it("lists the most similar pairs instead of the matrix for many texts", () => {
+    const many = Array.from({ length: 12 }, (_, i) => [Math.cos(i / 10), Math.sin(i / 10)]);
+    const text = formatEmbed(summariseEmbeddings(many, 2), "m");
+    expect(text).not.toContain("Cosine similarity of");
+    expect(text).toContain("Most similar pairs (of 66; each text's nearest in details.nearest):");
+    expect(text.split("\n").filter((line) => /^\| \d+ \| \d+ \| [0-9.]+ \|$/.test(line))).toHaveLength(10);
+  });
+
+  it("says so when there are no texts", () => {
+    expect(formatEmbed(summariseEmbeddings([], 0), "m")).toBe("No texts, no embeddings (m)");
+  });
+});
+
+describe("formatStatus", () => {
+  it("shows the queue and each job", () => {
+    const text = formatStatus({
+      queue: { max_concurrent: 2, in_flight: 1, available_slots: 1, waiting_estimate: 3 },
+      active_jobs: [{ id: "r-1", type: "embed", started_at: "2026-11-20T09:14:03.512Z", items: 32, model: "all-MiniLM-L6-v2", progress: 0 }],
+    });
+    expect(text.split("\n")).toEqual([
+      "Queue: 1 of 2 slots in use, 1 free, 3 waiting",
+      "- embed of 32 items with all-MiniLM-L6-v2, since 2026-11-20T09:14:03.512Z (0%, id r-1)",
+    ]);
+    expect(formatStatus({ queue: { max_concurrent: 2, in_flight: 0, available_slots: 2, waiting_estimate: 0 }, active_jobs: [] })).toContain(
+      "No jobs running",
+    );
   });
 });
 
 describe("formatHealth / formatInfo", () => {
-  it("says whether the proxy is ready", () => {
-    expect(formatHealth({ status: "ok", device: "cuda" }, "http://gpu:8000", 12)).toBe(
-      "GPU Bridge proxy at http://gpu:8000 is ready (device cuda, answered in 12 ms)",
+  it("says whether the proxy is ready and takes the key", () => {
+    const accepted = { state: "accepted" } as const;
+    expect(formatHealth({ status: "ok", device: "cuda" }, "http://gpu:8000/gpu", 12, accepted)).toBe(
+      "GPU Bridge proxy at http://gpu:8000/gpu is ready (device cuda, answered in 12 ms)",
     );
-    expect(formatHealth({ status: "error", device: "cpu" }, "http://gpu:8000", 3)).toContain("is NOT ready");
+    expect(formatHealth({ status: "error", device: "cpu" }, "http://gpu:8000", 3, accepted)).toContain("is NOT ready");
+    const rejected = { state: "rejected", status: 401, detail: "unauthorized", setting: "plugins.entries.gpu-bridge.config.apiKey" } as const;
+    expect(formatHealth({ status: "ok", device: "cpu" }, "http://gpu:8000", 3, rejected)).toBe(
+      "GPU Bridge proxy at http://gpu:8000 is ready (device cpu, answered in 3 ms), but it refuses the configured API key " +
+        "(401: unauthorized): set plugins.entries.gpu-bridge.config.apiKey to the proxy's API_KEY",
+    );
   });
 
   it("shows the GPU name, VRAM and models", () => {

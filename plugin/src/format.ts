@@ -1,13 +1,30 @@
-/** Short human text for each tool's `content`; the full data always goes to `details`. */
-import type { BertscoreResponse, EmbedResponse, HealthResponse } from "../../proxy/src/api/schemas.js";
+/** Short human text for each tool's `content` (what the model reads in OpenClaw's direct tool mode). */
+import type { BertscoreResponse, HealthResponse, StatusResponse } from "../../proxy/src/api/schemas.js";
+import type { EmbeddingSummary } from "./embedding-summary.js";
 import type { ProxyInfo } from "./tools.js";
 
 /** Table rows shown before "… N more"; every score stays in `details`. */
 export const MAX_SCORE_ROWS = 20;
 
-export function formatHealth(health: HealthResponse, origin: string, latencyMs: number): string {
+/** How the proxy took the API key on an authenticated route (its /health needs none). */
+export type KeyCheck =
+  | { state: "accepted" }
+  | { state: "rejected" | "missing"; status: number; detail: string; setting: string }
+  | { state: "unchecked"; reason: string };
+
+export function formatHealth(health: HealthResponse, serviceUrl: string, latencyMs: number, key: KeyCheck): string {
   const state = health.status === "ok" ? "ready" : "NOT ready";
-  return `GPU Bridge proxy at ${origin} is ${state} (device ${health.device}, answered in ${latencyMs} ms)`;
+  const line = `GPU Bridge proxy at ${serviceUrl} is ${state} (device ${health.device}, answered in ${latencyMs} ms)`;
+  switch (key.state) {
+    case "accepted":
+      return line;
+    case "unchecked":
+      return `${line}; API key not checked (${key.reason})`;
+    case "rejected":
+      return `${line}, but it refuses the configured API key (${key.status}: ${key.detail}): set ${key.setting} to the proxy's API_KEY`;
+    case "missing":
+      return `${line}, but it needs an API key (${key.status}: ${key.detail}): set ${key.setting} to the proxy's API_KEY`;
+  }
 }
 
 export function formatInfo(info: ProxyInfo): string {
@@ -46,9 +63,54 @@ export function formatBertscore(result: BertscoreResponse): string {
   return lines.join("\n");
 }
 
-export function formatEmbed(result: EmbedResponse): string {
-  const n = result.embeddings.length;
-  return `${n} embedding${n === 1 ? "" : "s"} × ${result.dimensions} dims (${result.model}); vectors in details.embeddings`;
+export function formatEmbed(summary: EmbeddingSummary, model: string, vectors?: readonly (readonly number[])[]): string {
+  const n = summary.count;
+  if (n === 0) return `No texts, no embeddings (${model})`;
+  const lines = [`${n} embedding${n === 1 ? "" : "s"} × ${summary.dimensions} dims (${model}); ${normsText(summary.norms)}`];
+  if (summary.similarity && n > 1) {
+    lines.push("Cosine similarity of texts[i] and texts[j]:", `| i/j | ${range(n).join(" | ")} |`, `|---|${"---|".repeat(n)}`);
+    summary.similarity.forEach((row, i) => lines.push(`| ${i} | ${row.map((v) => v.toFixed(4)).join(" | ")} |`));
+  }
+  if (summary.top_pairs) {
+    lines.push(`Most similar pairs (of ${(n * (n - 1)) / 2}; each text's nearest in details.nearest):`, "| i | j | cosine |", "|---|---|---|");
+    for (const [i, j, v] of summary.top_pairs) lines.push(`| ${i} | ${j} | ${v.toFixed(4)} |`);
+  }
+  if (vectors) {
+    lines.push("Vectors (float32), one per text:", JSON.stringify(vectors.map((v) => v.map(float32Text))));
+  } else {
+    lines.push("Vectors not included: call gpu_embed with include_vectors: true to get them.");
+  }
+  return lines.join("\n");
+}
+
+export function formatStatus(status: StatusResponse): string {
+  const { queue, active_jobs: jobs } = status;
+  const lines = [
+    `Queue: ${queue.in_flight} of ${queue.max_concurrent} slots in use, ${queue.available_slots} free, ${queue.waiting_estimate} waiting`,
+  ];
+  if (jobs.length === 0) lines.push("No jobs running");
+  for (const job of jobs) {
+    const progress = `${Math.round(job.progress * 100)}%`;
+    lines.push(`- ${job.type} of ${job.items} item${job.items === 1 ? "" : "s"} with ${job.model}, since ${job.started_at} (${progress}, id ${job.id})`);
+  }
+  return lines.join("\n");
+}
+
+function normsText(norms: readonly number[]): string {
+  if (norms.length === 0) return "no vectors";
+  const [min, max] = [Math.min(...norms), Math.max(...norms)];
+  return min === max ? `L2 norm ${min.toFixed(4)}` : `L2 norms ${min.toFixed(4)}–${max.toFixed(4)}`;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The shortest decimal that reads back as the same float32. */
+function float32Text(value: number): number {
+  for (let digits = 6; digits < 9; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === Math.fround(value)) return candidate;
+  }
+  return Number(value.toPrecision(9));
 }
 
 /** null: bert_score's NaN (idf over a single reference), shown as n/a. */

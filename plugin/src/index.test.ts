@@ -21,17 +21,17 @@ describe("plugin entry", () => {
     expect(entry.name).toBe("GPU Bridge");
   });
 
-  it("registers the four tools from api.pluginConfig, the same each time it is called", () => {
+  it("registers the five tools from api.pluginConfig, the same each time it is called", () => {
     const first = load({ serviceUrl: "http://127.0.0.1:1" });
     const second = load({ serviceUrl: "http://127.0.0.1:1" });
-    expect(first.tools.map((t) => t.name)).toEqual(["gpu_health", "gpu_info", "gpu_bertscore", "gpu_embed"]);
+    expect(first.tools.map((t) => t.name)).toEqual(["gpu_health", "gpu_info", "gpu_status", "gpu_bertscore", "gpu_embed"]);
     expect(second.tools.map((t) => t.name)).toEqual(first.tools.map((t) => t.name));
     expect(first.warnings).toEqual([]);
   });
 
   it("still registers the tools when unconfigured, warns, and each call says what to set", async () => {
     const { tools, warnings } = load(undefined);
-    expect(tools).toHaveLength(4);
+    expect(tools).toHaveLength(5);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("plugins.entries.gpu-bridge.config");
     for (const tool of tools) {

@@ -1,5 +1,6 @@
 /** openclaw.plugin.json, generated from the config schema and the tool list so the two cannot drift. */
 import { configJsonSchema } from "./config.js";
+import { LEGACY_PLUGIN_ID } from "./legacy-config.js";
 import { PLUGIN_DESCRIPTION, PLUGIN_ID, PLUGIN_NAME } from "./plugin-meta.js";
 import { TOOL_NAMES } from "./tools.js";
 
@@ -9,7 +10,8 @@ export function buildManifest(version: string): Record<string, unknown> {
     name: PLUGIN_NAME,
     description: PLUGIN_DESCRIPTION,
     version,
-    legacyPluginIds: ["openclaw-gpu-bridge"],
+    legacyPluginIds: [LEGACY_PLUGIN_ID],
+    doctorContract: { configRepair: true },
     activation: { onStartup: false },
     contracts: { tools: [...TOOL_NAMES] },
     configSchema: configJsonSchema(),

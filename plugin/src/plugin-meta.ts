@@ -2,5 +2,5 @@
 export const PLUGIN_ID = "gpu-bridge";
 export const PLUGIN_NAME = "GPU Bridge";
 export const PLUGIN_DESCRIPTION =
-  "BERTScore and text embeddings computed on a GPU box: gpu_health, gpu_info, gpu_bertscore, gpu_embed " +
-  "through a GPU Bridge proxy";
+  "BERTScore and text embeddings computed on a GPU box: gpu_health, gpu_info, gpu_status, gpu_bertscore, " +
+  "gpu_embed through a GPU Bridge proxy";

@@ -62,10 +62,31 @@ describe("tools against the real proxy", () => {
   const tools = () =>
     loadTools({ serviceUrl: proxy.url, apiKey, timeout: 30, models: { embed: EMBED_MODEL, bertscore: BERTSCORE_MODEL } });
 
-  it("gpu_health reports the proxy's own health", async () => {
+  it("gpu_health reports the proxy's own health and that the key was accepted", async () => {
     const result = await tool(tools(), "gpu_health").execute("1", {});
     expect((result.details as { health: unknown }).health).toEqual(await direct("/health"));
+    expect((result.details as { apiKey: string }).apiKey).toBe("ok");
     expect(result.content[0]?.text).toMatch(new RegExp(`^GPU Bridge proxy at ${proxy.url} is ready \\(device cpu, answered in \\d+ ms\\)$`));
+    expectNoReservedKeys(result);
+  });
+
+  it("gpu_health reports a wrong or missing key as an auth problem (the proxy's /health needs none)", async () => {
+    for (const [config, state, says] of [
+      [{ serviceUrl: proxy.url, apiKey: "wrong" }, "rejected", "refuses the configured API key (401: unauthorized)"],
+      [{ serviceUrl: proxy.url }, "missing", "needs an API key (401: unauthorized)"],
+    ] as const) {
+      const result = await tool(loadTools(config), "gpu_health").execute("1", {});
+      expect((result.details as { apiKey: string; health: { status: string } }).apiKey).toBe(state);
+      expect((result.details as { health: { status: string } }).health.status).toBe("ok");
+      expect(result.content[0]?.text).toContain(`is ready (device cpu`);
+      expect(result.content[0]?.text).toContain(`, but it ${says}: set plugins.entries.gpu-bridge.config.apiKey to the proxy's API_KEY`);
+    }
+  });
+
+  it("gpu_status returns the proxy's /status", async () => {
+    const result = await tool(tools(), "gpu_status").execute("1", {});
+    expect(result.details).toEqual(await direct("/status"));
+    expect(result.content[0]?.text).toBe("Queue: 0 of 2 slots in use, 2 free, 0 waiting\nNo jobs running");
     expectNoReservedKeys(result);
   });
 
@@ -78,25 +99,62 @@ describe("tools against the real proxy", () => {
     expectNoReservedKeys(result);
   });
 
-  it("gpu_embed uses models.embed and matches sentence-transformers' vectors", async () => {
+  const embedGoldens = () => {
     const golden = JSON.parse(readFileSync(new URL("embed.json", goldens), "utf8")) as {
       model_name: string;
       cases: { text: string; embedding: number[] }[];
     };
     expect(golden.model_name).toBe(EMBED_MODEL);
-    const cases = golden.cases.slice(0, 4);
+    return golden.cases.slice(0, 4);
+  };
+  const cosine = (a: number[], b: number[]) => {
+    const dot = (x: number[], y: number[]) => x.reduce((sum, v, k) => sum + v * (y[k] ?? NaN), 0);
+    return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+  };
+
+  it("gpu_embed uses models.embed and returns norms and the cosine similarities of sentence-transformers' vectors", async () => {
+    const cases = embedGoldens();
     const texts = cases.map((c) => c.text);
     const result = await tool(tools(), "gpu_embed").execute("1", { texts });
-    const details = result.details as { embeddings: number[][]; model: string; dimensions: number };
-    expect(details).toEqual(await direct("/embed", { texts, model: EMBED_MODEL }));
+    const details = result.details as { model: string; dimensions: number; count: number; norms: number[]; similarity: number[][]; embeddings?: unknown };
+    const proxied = (await direct("/embed", { texts, model: EMBED_MODEL })) as { dimensions: number };
     expect(details.model).toBe(EMBED_MODEL);
-    cases.forEach((c, i) => {
-      const got = details.embeddings[i] ?? [];
-      expect(got).toHaveLength(c.embedding.length);
-      got.forEach((value, j) => expect(Math.abs(value - (c.embedding[j] ?? NaN))).toBeLessThan(1e-4));
-    });
-    expect(result.content[0]?.text).toBe(`${texts.length} embeddings × ${details.dimensions} dims (${EMBED_MODEL}); vectors in details.embeddings`);
+    expect(details.dimensions).toBe(proxied.dimensions);
+    expect(details.count).toBe(texts.length);
+    expect(details.embeddings).toBeUndefined();
+    details.norms.forEach((norm) => expect(Math.abs(norm - 1)).toBeLessThan(1e-4));
+    cases.forEach((a, i) =>
+      cases.forEach((b, j) => expect(Math.abs((details.similarity[i]?.[j] ?? NaN) - cosine(a.embedding, b.embedding))).toBeLessThan(2e-4)),
+    );
+    const text = result.content[0]?.text ?? "";
+    expect(text.split("\n")[0]).toBe(`${texts.length} embeddings × ${details.dimensions} dims (${EMBED_MODEL}); L2 norm 1.0000`);
+    expect(text).toContain(`| 0 | 1.0000 | ${details.similarity[0]?.[1]?.toFixed(4)} |`);
+    expect(text).not.toMatch(/\d\.\d{6}/); // no vector components
     expectNoReservedKeys(result);
+  });
+
+  it("gpu_embed returns the vectors with include_vectors, as the proxy and sentence-transformers give them", async () => {
+    const cases = embedGoldens();
+    const texts = cases.map((c) => c.text);
+    const result = await tool(tools(), "gpu_embed").execute("1", { texts, include_vectors: true });
+    const details = result.details as { embeddings: number[][] };
+    expect(details.embeddings).toEqual(((await direct("/embed", { texts, model: EMBED_MODEL })) as { embeddings: number[][] }).embeddings);
+    cases.forEach((c, i) => c.embedding.forEach((value, j) => expect(Math.abs((details.embeddings[i]?.[j] ?? NaN) - value)).toBeLessThan(1e-4)));
+    const printed = JSON.parse(result.content[0]?.text.split("\n").at(-1) ?? "") as number[][];
+    printed.forEach((row, i) => row.forEach((value, j) => expect(Math.fround(value)).toBe(Math.fround(details.embeddings[i]?.[j] ?? NaN))));
+  });
+
+  it("gpu_embed of no texts answers no embeddings, as the original", async () => {
+    const result = await tool(tools(), "gpu_embed").execute("1", { texts: [] });
+    expect(result.details).toMatchObject({ model: EMBED_MODEL, count: 0, dimensions: 0, norms: [] });
+    expect(result.content[0]?.text).toBe(`No texts, no embeddings (${EMBED_MODEL})`);
+  });
+
+  it("asks the proxy for its default model when models are not configured", async () => {
+    const defaults = loadTools({ serviceUrl: proxy.url, apiKey });
+    const info = (await direct("/info")) as { embed_model: string };
+    const result = await tool(defaults, "gpu_embed").execute("1", { texts: ["a"] });
+    expect((result.details as { model: string }).model).toBe(info.embed_model);
   });
 
   it("gpu_bertscore uses models.bertscore and matches bert_score's scores", async () => {
@@ -125,6 +183,16 @@ describe("tools against the real proxy", () => {
       .catch((e: unknown) => e);
     expect((error as Error).name).toBe("ToolInputError");
     expect((error as Error).message).toMatch(/\(422 unknown_model\): model 'no-such-model' is not served/);
+  });
+
+  it("keeps the proxy's counts in its refusals", async () => {
+    const error = await tool(tools(), "gpu_embed")
+      .execute("1", { texts: Array.from({ length: 101 }, () => "a") })
+      .catch((e: unknown) => e);
+    expect((error as Error).name).toBe("ToolInputError");
+    expect((error as Error).message).toBe(
+      "The GPU Bridge proxy rejected the arguments (413 too_many_items): texts has 101 items; at most 100 per request",
+    );
   });
 
   it("explains a wrong API key", async () => {

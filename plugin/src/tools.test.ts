@@ -23,7 +23,7 @@ describe("tool parameters", () => {
   it("describe gpu_bertscore's arguments with the API's defaults", () => {
     const schema = byName("gpu_bertscore").parameters as { properties: Record<string, { default?: unknown }>; required: string[] };
     expect(Object.keys(schema.properties).sort()).toEqual(
-      ["candidates", "idf", "lang", "model_type", "references", "rescale_with_baseline", "use_fast_tokenizer"].sort(),
+      ["candidates", "idf", "lang", "model", "model_type", "references", "rescale_with_baseline", "use_fast_tokenizer"].sort(),
     );
     expect(schema.required.sort()).toEqual(["candidates", "references"]);
     expect(schema.properties.lang?.default).toBe("en");
@@ -32,8 +32,9 @@ describe("tool parameters", () => {
 
   it("describe gpu_embed's arguments", () => {
     const schema = byName("gpu_embed").parameters as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(schema.properties).sort()).toEqual(["model", "texts"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["include_vectors", "model", "texts"]);
     expect(schema.required).toEqual(["texts"]);
+    expect((schema.properties.include_vectors as { default?: unknown }).default).toBe(false);
   });
 });
 
@@ -50,10 +51,10 @@ describe("validate", () => {
   });
 
   it.each([
-    ["gpu_embed", EmbedParams, { texts: [] }, /texts: Too small/],
+    ["gpu_embed", EmbedParams, { texts: ["a"], include_vectors: "yes" }, /include_vectors: Invalid input: expected boolean/],
     ["gpu_embed", EmbedParams, { texts: "hello" }, /texts: Invalid input: expected array, received string/],
     ["gpu_embed", EmbedParams, { text: ["a"] }, /texts: .*expected array.*Unrecognized key: "text"/],
-    ["gpu_bertscore", BertscoreParams, { candidates: ["a", "b"], references: ["a"] }, /references: candidates and references must have the same length/],
+    ["gpu_bertscore", BertscoreParams, { candidates: ["a", "b"], references: ["a"] }, /references: candidates and references must have equal length \(2 vs 1\)/],
     ["gpu_bertscore", BertscoreParams, { candidates: ["a"], references: ["a"], idf: "yes" }, /idf: Invalid input: expected boolean/],
   ] as const)("%s rejects %j with a ToolInputError", (tool, schema, args, message) => {
     let error: unknown;
@@ -72,7 +73,7 @@ describe("validate", () => {
 
 describe("execute", () => {
   it("checks arguments before anything else, then reports a config problem", async () => {
-    await expect(byName("gpu_embed").execute("call-1", { texts: [] })).rejects.toMatchObject({ name: "ToolInputError" });
+    await expect(byName("gpu_embed").execute("call-1", { texts: [1] })).rejects.toMatchObject({ name: "ToolInputError" });
     await expect(byName("gpu_embed").execute("call-1", { texts: ["a"] })).rejects.toThrow("not configured");
     await expect(byName("gpu_health").execute("call-1", { extra: 1 })).rejects.toMatchObject({ name: "ToolInputError" });
   });

@@ -1,6 +1,10 @@
 /**
- * The four tools. Parameters are zod schemas built from the proxy's request schemas; OpenClaw gets their JSON
+ * The five tools. Parameters are zod schemas built from the proxy's request schemas; OpenClaw gets their JSON
  * Schema, and `execute` validates again because OpenClaw's HTTP /tools/invoke path passes arguments unchecked.
+ *
+ * What a result puts in front of the model: in OpenClaw's direct tool mode the `content` text; with its default Tool
+ * Search (`tool_call`) the whole result, `details` included, as indented JSON. So `details` stays small too: gpu_embed
+ * returns vectors only when asked (`include_vectors`).
  */
 import { z } from "zod";
 import {
@@ -10,14 +14,16 @@ import {
   EmbedResponseSchema,
   HealthResponseSchema,
   InfoResponseSchema,
+  StatusResponseSchema,
 } from "../../proxy/src/api/schemas.js";
 import type { ProxyClient } from "./client.js";
 import type { PluginConfig } from "./config.js";
+import { summariseEmbeddings, type EmbeddingSummary } from "./embedding-summary.js";
 import { GpuBridgeError, ToolInputError } from "./errors.js";
-import { formatBertscore, formatEmbed, formatHealth, formatInfo } from "./format.js";
+import { formatBertscore, formatEmbed, formatHealth, formatInfo, formatStatus, type KeyCheck } from "./format.js";
 import type { AgentTool, ToolResult } from "./openclaw-api.js";
 
-export const TOOL_NAMES = ["gpu_health", "gpu_info", "gpu_bertscore", "gpu_embed"] as const;
+export const TOOL_NAMES = ["gpu_health", "gpu_info", "gpu_status", "gpu_bertscore", "gpu_embed"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** gpu_health answers fast or not at all, whatever the configured timeout. */
@@ -29,21 +35,33 @@ export const BertscoreParams = z
   .object({
     ...BertscoreRequestSchema.shape,
     model_type: BertscoreRequestSchema.shape.model_type.meta({
-      description: "BERTScore model, e.g. roberta-large; default: the plugin's models.bertscore",
+      description: "BERTScore model (name or Hugging Face id, e.g. roberta-large); default: models.bertscore, else the proxy's",
     }),
+    model: z.string().optional().meta({ description: "Alias of model_type (the original plugin's)" }),
   })
   .strict()
-  .refine((args) => args.candidates.length === args.references.length, {
-    message: "candidates and references must have the same length (one reference, or list of references, per candidate)",
-    path: ["references"],
+  .superRefine((args, ctx) => {
+    if (args.candidates.length !== args.references.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["references"],
+        message:
+          `candidates and references must have equal length (${args.candidates.length} vs ${args.references.length}): ` +
+          "one reference, or list of references, per candidate",
+      });
+    }
   });
 
 export const EmbedParams = z
   .object({
     ...EmbedRequestSchema.shape,
     model: EmbedRequestSchema.shape.model.meta({
-      description: "Embedding model, e.g. all-MiniLM-L6-v2; default: the plugin's models.embed",
+      description: "Embedding model (name or Hugging Face id, e.g. all-MiniLM-L6-v2); default: models.embed, else the proxy's",
     }),
+    include_vectors: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Also return the vectors (large: dimensions × texts floats); default: only norms and similarities" }),
   })
   .strict();
 
@@ -58,6 +76,14 @@ export interface HealthDetails {
   latencyMs: number;
   /** The proxy's own answer; kept under a key because OpenClaw grades a top-level `status`. */
   health: z.output<typeof HealthResponseSchema>;
+  /** How the proxy took the API key on an authenticated route: `ok`, `rejected`, `missing` or `unchecked`. */
+  apiKey: "ok" | "rejected" | "missing" | "unchecked";
+}
+
+export interface EmbedDetails extends EmbeddingSummary {
+  model: string;
+  /** Only with `include_vectors: true`. */
+  embeddings?: number[][];
 }
 
 export interface ToolContext {
@@ -77,22 +103,23 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
     {
       name: "gpu_health",
       label: "GPU Bridge health",
-      description: "Check whether the GPU Bridge proxy and its inference server are up (answers within 5 s).",
+      description:
+        "Check whether the GPU Bridge proxy and its inference server are up and accept the configured API key " +
+        "(answers within 5 s).",
       parameters: jsonSchema(NoParams),
       async execute(_id, params, signal): Promise<ToolResult<HealthDetails>> {
         validate("gpu_health", NoParams, params);
-        const { client } = ready();
+        const { client, config } = ready();
+        const deadline = Math.min(HEALTH_DEADLINE_MS, timeoutMs());
         const started = performance.now();
-        const health = await client.get("/health", HealthResponseSchema, {
-          timeoutMs: Math.min(HEALTH_DEADLINE_MS, timeoutMs()),
-          signal,
-          retryBusy: false,
-          acceptStatuses: [503],
-        });
+        const [health, key] = await Promise.all([
+          client.get("/health", HealthResponseSchema, { timeoutMs: deadline, signal, retryBusy: false, acceptStatuses: [503] }),
+          checkKey(client, config, deadline, signal),
+        ]);
         const latencyMs = Math.round(performance.now() - started);
         return {
-          content: [{ type: "text", text: formatHealth(health, client.origin, latencyMs) }],
-          details: { serviceUrl: client.origin, latencyMs, health },
+          content: [{ type: "text", text: formatHealth(health, client.serviceUrl, latencyMs, key) }],
+          details: { serviceUrl: client.serviceUrl, latencyMs, health, apiKey: key.state === "accepted" ? "ok" : key.state },
         };
       },
     },
@@ -108,6 +135,17 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
       },
     },
     {
+      name: "gpu_status",
+      label: "GPU Bridge queue",
+      description: "Show the GPU Bridge proxy's queue: slots in use and free, requests waiting, and the jobs running now.",
+      parameters: jsonSchema(NoParams),
+      async execute(_id, params, signal): Promise<ToolResult<z.output<typeof StatusResponseSchema>>> {
+        validate("gpu_status", NoParams, params);
+        const status = await ready().client.get("/status", StatusResponseSchema, { timeoutMs: timeoutMs(), signal });
+        return { content: [{ type: "text", text: formatStatus(status) }], details: status };
+      },
+    },
+    {
       name: "gpu_bertscore",
       label: "BERTScore on GPU",
       description:
@@ -115,9 +153,10 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
         "(bert_score semantics). Pass one reference (or a list of references) per candidate.",
       parameters: jsonSchema(BertscoreParams),
       async execute(_id, params, signal): Promise<ToolResult<z.output<typeof BertscoreResponseSchema>>> {
-        const args = validate("gpu_bertscore", BertscoreParams, params);
+        const { model, model_type, ...args } = validate("gpu_bertscore", BertscoreParams, params);
         const { client, config } = ready();
-        const body = { ...args, model_type: args.model_type ?? config.models.bertscore };
+        const named = model_type || model || config.models.bertscore;
+        const body = { ...args, ...(named ? { model_type: named } : {}) };
         const result = await client.post("/bertscore", body, BertscoreResponseSchema, { timeoutMs: timeoutMs(), signal });
         return { content: [{ type: "text", text: formatBertscore(result) }], details: result };
       },
@@ -126,17 +165,43 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
       name: "gpu_embed",
       label: "Embeddings on GPU",
       description:
-        "Embed texts with a sentence-transformers model on the GPU box; returns one L2-normalised vector per text.",
+        "Embed texts with a sentence-transformers model on the GPU box. Returns the dimensions, each vector's L2 norm " +
+        "and the cosine similarities of the texts; the vectors themselves only with include_vectors: true.",
       parameters: jsonSchema(EmbedParams),
-      async execute(_id, params, signal): Promise<ToolResult<z.output<typeof EmbedResponseSchema>>> {
-        const args = validate("gpu_embed", EmbedParams, params);
+      async execute(_id, params, signal): Promise<ToolResult<EmbedDetails>> {
+        const { include_vectors: includeVectors, model, texts } = validate("gpu_embed", EmbedParams, params);
         const { client, config } = ready();
-        const body = { ...args, model: args.model ?? config.models.embed };
+        const named = model || config.models.embed;
+        const body = { texts, ...(named ? { model: named } : {}) };
         const result = await client.post("/embed", body, EmbedResponseSchema, { timeoutMs: timeoutMs(), signal });
-        return { content: [{ type: "text", text: formatEmbed(result) }], details: result };
+        const summary = summariseEmbeddings(result.embeddings, result.dimensions);
+        const details: EmbedDetails = { model: result.model, ...summary, ...(includeVectors ? { embeddings: result.embeddings } : {}) };
+        const text = formatEmbed(summary, result.model, includeVectors ? result.embeddings : undefined);
+        return { content: [{ type: "text", text }], details };
       },
     },
   ];
+}
+
+/** /health needs no key, so the key is tried on GET /status (authenticated, answered without the inference server). */
+async function checkKey(client: ProxyClient, config: PluginConfig, timeoutMs: number, signal?: AbortSignal): Promise<KeyCheck> {
+  try {
+    await client.get("/status", StatusResponseSchema, { timeoutMs, signal, retryBusy: false });
+    return { state: "accepted" };
+  } catch (error) {
+    if (!(error instanceof GpuBridgeError)) return { state: "unchecked", reason: String(error) };
+    const status = error.httpStatus;
+    if (status === 401 || status === 403) {
+      return {
+        state: config.apiKey ? "rejected" : "missing",
+        status,
+        detail: error.code ?? "refused",
+        setting: client.setting("apiKey"),
+      };
+    }
+    if (status === 404) return { state: "unchecked", reason: "the proxy has no GET /status: an older version" };
+    return { state: "unchecked", reason: error.message };
+  }
 }
 
 /** Parses tool arguments; a mismatch is a ToolInputError naming each problem. */

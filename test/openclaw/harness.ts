@@ -84,12 +84,15 @@ export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe()}`);
 }
 
-/** The real proxy (`proxy/src/node/main.ts`) serving the test models with the embedded runtime. */
-export async function startProxy(apiKey: string): Promise<{ url: string; child: ChildProcess; log: () => string }> {
+/** The real proxy (`proxy/src/node/main.ts`) serving the test models (or `repository`) with the embedded runtime. */
+export async function startProxy(
+  apiKey: string,
+  repository = join(repoRoot, "test/fixtures/model-repository"),
+): Promise<{ url: string; child: ChildProcess; log: () => string }> {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    MODEL_REPOSITORY: join(repoRoot, "test/fixtures/model-repository"),
+    MODEL_REPOSITORY: repository,
     HOST: "127.0.0.1",
     PORT: "0",
     API_KEY: apiKey,
@@ -155,9 +158,9 @@ export class OpenClawHome {
     };
   }
 
-  /** Runs `openclaw <args>`; fails the test with its output when it exits non-zero. */
-  async cli(args: string[], timeoutMs = 60_000): Promise<CommandResult> {
-    const result = await run(this.node, [this.entry, ...args], { env: this.env, timeoutMs });
+  /** Runs `openclaw <args>` (with `env` added); fails the test with its output when it exits non-zero. */
+  async cli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+    const result = await run(this.node, [this.entry, ...args], { env: { ...this.env, ...env }, timeoutMs });
     if (result.code !== 0) {
       throw new Error(`openclaw ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     }

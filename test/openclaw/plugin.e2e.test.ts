@@ -1,7 +1,9 @@
 /**
  * The plugin inside real OpenClaw: `openclaw plugins install -l`, config, enable, `plugins inspect --runtime`,
  * `openclaw gateway run`, every tool through POST /tools/invoke checked against the proxy's own answers, bad
- * arguments, the proxy going down; and the `npm pack` tarball installed with `npm-pack:`. Run via run.sh.
+ * arguments, a wrong key, a serviceUrl with a path, real agent turns (mock model on loopback) that show what reaches
+ * the model's context, the proxy going down; the original plugin's config moved by `openclaw doctor --fix`; and the
+ * `npm pack` tarball installed with `npm-pack:`. Run via run.sh.
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
@@ -9,10 +11,12 @@ import { randomUUID } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { agentTurn, mockModelConfig } from "./agent-turn.js";
 import { OpenClawHome, repoRoot, run, startProxy, stop, waitFor } from "./harness.js";
+import { startMockModel, type MockModel } from "./mock-model.js";
 
 const PLUGIN_ID = "gpu-bridge";
-const TOOLS = ["gpu_health", "gpu_info", "gpu_bertscore", "gpu_embed"];
+const TOOLS = ["gpu_health", "gpu_info", "gpu_status", "gpu_bertscore", "gpu_embed"];
 const EMBED_MODEL = "tiny-bert";
 const BERTSCORE_MODEL = "tiny-roberta";
 const RESERVED_DETAIL_KEYS = ["status", "ok", "success", "error", "timedOut", "exitCode"];
@@ -22,10 +26,24 @@ interface InspectReport {
   diagnostics: unknown[];
 }
 
+const pluginConfig = (proxyUrl: string, apiKey: string) => ({
+  serviceUrl: proxyUrl,
+  apiKey,
+  timeout: 30,
+  models: { embed: EMBED_MODEL, bertscore: BERTSCORE_MODEL },
+});
+
 async function configure(home: OpenClawHome, proxyUrl: string, apiKey: string): Promise<void> {
-  const config = { serviceUrl: proxyUrl, apiKey, timeout: 30, models: { embed: EMBED_MODEL, bertscore: BERTSCORE_MODEL } };
-  await home.cli(["config", "set", `plugins.entries.${PLUGIN_ID}.config`, JSON.stringify(config), "--strict-json"]);
+  await home.cli(["config", "set", `plugins.entries.${PLUGIN_ID}.config`, JSON.stringify(pluginConfig(proxyUrl, apiKey)), "--strict-json"]);
   await home.cli(["plugins", "enable", PLUGIN_ID]);
+}
+
+const setConfig = (home: OpenClawHome, path: string, value: unknown) =>
+  home.cli(["config", "set", path, JSON.stringify(value), "--strict-json"]);
+
+function cosine(a: number[], b: number[]): number {
+  const dot = (x: number[], y: number[]) => x.reduce((sum, v, k) => sum + v * (y[k] ?? NaN), 0);
+  return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
 }
 
 async function inspect(home: OpenClawHome): Promise<InspectReport> {
@@ -47,6 +65,7 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
   const home = new OpenClawHome();
   let proxy: { url: string; child: ChildProcess; log: () => string } | undefined;
   let gateway: { url: string; child: ChildProcess; log: () => string } | undefined;
+  let mock: MockModel | undefined;
 
   async function invoke(tool: string, args?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     assert.ok(gateway);
@@ -80,8 +99,10 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
 
   before(async () => {
     proxy = await startProxy(apiKey);
+    mock = await startMockModel();
     // OpenClaw's memory search embeds through the proxy's OpenAI-compatible /v1/embeddings (README setup).
     home.writeSeedConfig({
+      ...mockModelConfig(mock),
       memory: {
         search: { provider: "openai-compatible", model: EMBED_MODEL, remote: { baseUrl: `${proxy.url}/v1/`, apiKey } },
       },
@@ -94,10 +115,25 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
   after(async () => {
     await stop(gateway?.child);
     await stop(proxy?.child);
+    await mock?.close();
     home.remove();
   });
 
-  it("loads with its four tools (plugins inspect --runtime)", async () => {
+  /** Retries `invoke` until `check` holds: the Gateway picks up config changes a moment after they are written. */
+  async function invokeUntil(tool: string, args: unknown, check: (r: { status: number; body: Record<string, unknown> }) => boolean) {
+    let last: { status: number; body: Record<string, unknown> } | undefined;
+    await waitFor(
+      async () => {
+        last = await invoke(tool, args);
+        return check(last);
+      },
+      30_000,
+      () => `${tool} to answer as expected after a config change; last: ${JSON.stringify(last)}`,
+    );
+    return last as { status: number; body: Record<string, unknown> };
+  }
+
+  it("loads with its five tools (plugins inspect --runtime)", async () => {
     const config = home.readConfig() as { plugins: { entries: Record<string, { enabled: boolean; config: unknown }> } };
     assert.equal(config.plugins.entries[PLUGIN_ID]?.enabled, true);
     const report = await inspect(home);
@@ -144,14 +180,38 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       assert.ok(value.content[0]?.text.startsWith(`${info.device_name} (cpu)`), value.content[0]?.text);
     });
 
-    await t.test("gpu_embed", async () => {
-      const texts = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."];
+    await t.test("gpu_status", async () => {
+      const { status, body } = await invoke("gpu_status", {});
+      assert.equal(status, 200);
+      const value = result(body);
+      assert.deepEqual(value.details, await fromProxy("/status"));
+      assert.equal(value.content[0]?.text, "Queue: 0 of 2 slots in use, 2 free, 0 waiting\nNo jobs running");
+    });
+
+    const texts = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."];
+
+    await t.test("gpu_embed: norms and cosine similarities of the proxy's vectors, no vectors", async () => {
       const { status, body } = await invoke("gpu_embed", { texts });
       assert.equal(status, 200);
       const value = result(body);
-      assert.deepEqual(value.details, await fromProxy("/embed", { texts, model: EMBED_MODEL }));
-      const dims = value.details.dimensions as number;
-      assert.equal(value.content[0]?.text, `3 embeddings × ${dims} dims (${EMBED_MODEL}); vectors in details.embeddings`);
+      const proxied = (await fromProxy("/embed", { texts, model: EMBED_MODEL })) as { embeddings: number[][]; dimensions: number };
+      const details = value.details as { model: string; dimensions: number; count: number; norms: number[]; similarity: number[][] };
+      assert.equal(details.model, EMBED_MODEL);
+      assert.equal(details.dimensions, proxied.dimensions);
+      assert.equal(details.count, 3);
+      assert.equal("embeddings" in details, false);
+      proxied.embeddings.forEach((a, i) => {
+        assert.ok(Math.abs((details.norms[i] ?? NaN) - Math.hypot(...a)) < 1e-4);
+        proxied.embeddings.forEach((b, j) => assert.ok(Math.abs((details.similarity[i]?.[j] ?? NaN) - cosine(a, b)) < 1e-4, `${i},${j}`));
+      });
+      assert.match(value.content[0]?.text ?? "", new RegExp(`^3 embeddings × ${proxied.dimensions} dims \\(${EMBED_MODEL}\\); L2 norm 1\\.0000\nCosine similarity`));
+    });
+
+    await t.test("gpu_embed with include_vectors: the proxy's vectors", async () => {
+      const { status, body } = await invoke("gpu_embed", { texts, include_vectors: true });
+      assert.equal(status, 200);
+      const proxied = (await fromProxy("/embed", { texts, model: EMBED_MODEL })) as { embeddings: number[][] };
+      assert.deepEqual(result(body).details.embeddings, proxied.embeddings);
     });
 
     await t.test("gpu_bertscore", async () => {
@@ -164,18 +224,86 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       assert.match(value.content[0]?.text ?? "", new RegExp(`\\| 2 \\| [0-9.]+ \\| [0-9.]+ \\| ${expected.f1[1]?.toFixed(4)} \\|`));
     });
 
-    await t.test("bad arguments answer 400 with the ToolInputError message", async () => {
+    await t.test("edge inputs as the original: no texts, an empty lang", async () => {
       const empty = await invoke("gpu_embed", { texts: [] });
-      assert.equal(empty.status, 400);
-      assert.match(String((empty.body.error as { message: string }).message), /^Invalid arguments for gpu_embed: texts: Too small/);
+      assert.equal(empty.status, 200);
+      assert.equal(result(empty.body).content[0]?.text, `No texts, no embeddings (${EMBED_MODEL})`);
+      const lang = await invoke("gpu_bertscore", { candidates: ["a"], references: ["b"], lang: "" });
+      assert.equal(lang.status, 200);
+    });
+
+    await t.test("bad arguments answer 400 with the ToolInputError message, the proxy's counts and the export command", async () => {
+      const wrongType = await invoke("gpu_embed", { texts: [1] });
+      assert.equal(wrongType.status, 400);
+      assert.match(String((wrongType.body.error as { message: string }).message), /^Invalid arguments for gpu_embed: texts\.0: /);
 
       const mismatch = await invoke("gpu_bertscore", { candidates: ["a", "b"], references: ["a"] });
       assert.equal(mismatch.status, 400);
-      assert.match(String((mismatch.body.error as { message: string }).message), /candidates and references must have the same length/);
+      assert.match(String((mismatch.body.error as { message: string }).message), /candidates and references must have equal length \(2 vs 1\)/);
 
-      const unknownModel = await invoke("gpu_embed", { texts: ["a"], model: "no-such-model" });
+      const tooMany = await invoke("gpu_embed", { texts: Array.from({ length: 101 }, () => "a") });
+      assert.equal(tooMany.status, 400);
+      assert.match(String((tooMany.body.error as { message: string }).message), /\(413 too_many_items\): texts has 101 items; at most 100 per request/);
+
+      const unknownModel = await invoke("gpu_embed", { texts: ["a"], model: "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" });
       assert.equal(unknownModel.status, 400);
-      assert.match(String((unknownModel.body.error as { message: string }).message), /422 unknown_model\): model 'no-such-model' is not served/);
+      const message = String((unknownModel.body.error as { message: string }).message);
+      assert.match(message, /422 unknown_model\): model 'sentence-transformers\/paraphrase-multilingual-MiniLM-L12-v2' is not served/);
+      assert.match(message, /gpu-bridge-export export sentence-transformers\/paraphrase-multilingual-MiniLM-L12-v2/);
+    });
+
+    await t.test("the model's context gets small results by default (real agent turns, Tool Search)", async () => {
+      assert.ok(mock);
+      const few = await agentTurn(home, { url: gateway?.url ?? "", token }, mock, { tool: "gpu_embed", args: { texts } });
+      assert.equal(few.via, "tool_call");
+      assert.ok(few.toolMessage.length < 1500, `${few.toolMessage.length} characters: ${few.toolMessage}`);
+      const { result: seen } = JSON.parse(few.toolMessage) as { result: { details: Record<string, unknown> } };
+      assert.equal(seen.details.count, 3);
+      assert.equal("embeddings" in seen.details, false);
+
+      const many = Array.from({ length: 64 }, (_, i) => `Sentence ${i} about ${["cats", "rain", "GPUs", "mangoes"][i % 4]}.`);
+      const large = await agentTurn(home, { url: gateway?.url ?? "", token }, mock, { tool: "gpu_embed", args: { texts: many } });
+      assert.ok(large.toolMessage.length < 6000, `${large.toolMessage.length} characters for 64 texts`);
+
+      const vectors = await agentTurn(home, { url: gateway?.url ?? "", token }, mock, {
+        tool: "gpu_embed",
+        args: { texts: texts.slice(0, 1), include_vectors: true },
+      });
+      const proxied = (await fromProxy("/embed", { texts: texts.slice(0, 1), model: EMBED_MODEL })) as { embeddings: number[][] };
+      const { result: withVectors } = JSON.parse(vectors.toolMessage) as { result: { details: { embeddings: number[][] } } };
+      assert.deepEqual(withVectors.details.embeddings, proxied.embeddings);
+    });
+
+    await t.test("the model reads the content text in direct tool mode (tools.toolSearch false)", async () => {
+      assert.ok(mock);
+      await setConfig(home, "tools.toolSearch", false);
+      const { body } = await invoke("gpu_embed", { texts });
+      const turn = await agentTurn(home, { url: gateway?.url ?? "", token }, mock, { tool: "gpu_embed", args: { texts } });
+      assert.equal(turn.via, "direct");
+      assert.equal(turn.toolMessage, result(body).content[0]?.text);
+      await home.cli(["config", "unset", "tools.toolSearch"]);
+    });
+
+    await t.test("gpu_health reports a wrong API key as an auth problem", async () => {
+      await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.apiKey`, "not-the-key");
+      const wrong = await invokeUntil("gpu_health", {}, (r) => r.status === 200 && JSON.stringify(r.body).includes("refuses"));
+      const value = result(wrong.body);
+      assert.equal(value.details.apiKey, "rejected");
+      assert.match(
+        value.content[0]?.text ?? "",
+        new RegExp(`is ready \\(device cpu, answered in \\d+ ms\\), but it refuses the configured API key \\(401: unauthorized\\): set plugins\\.entries\\.gpu-bridge\\.config\\.apiKey`),
+      );
+      await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.apiKey`, apiKey);
+      await invokeUntil("gpu_health", {}, (r) => r.status === 200 && (r.body.result as { details: { apiKey: string } }).details.apiKey === "ok");
+    });
+
+    await t.test("messages keep the path of serviceUrl", async () => {
+      const prefixed = `${proxy?.url}/gpu`;
+      await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.serviceUrl`, prefixed);
+      const expected = `GET /info on ${prefixed} answered 404: no route GET /gpu/info; check that plugins.entries.gpu-bridge.config.serviceUrl`;
+      await invokeUntil("gpu_info", {}, (r) => r.status === 500 && (gateway?.log() ?? "").includes(expected));
+      await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.serviceUrl`, proxy?.url);
+      await invokeUntil("gpu_info", {}, (r) => r.status === 200);
     });
 
     await t.test("with the proxy down, the call fails and the Gateway logs which host and what to check", async () => {
@@ -188,6 +316,35 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       // the Gateway writes its log asynchronously, after it has answered
       await waitFor(async () => expected.test(gateway?.log() ?? ""), 10_000, () => `${expected} in the Gateway log`);
     });
+  });
+
+  it("moves the original plugin's config (openclaw-gpu-bridge, v0.2.1 shape) on openclaw doctor --fix", async () => {
+    const legacy = new OpenClawHome();
+    try {
+      const v021 = {
+        hosts: [{ name: "box-1", url: proxy?.url, apiKey }, { name: "box-2", url: "http://127.0.0.1:9" }],
+        loadBalancing: "least-busy",
+        healthCheckIntervalSeconds: 30,
+        timeout: 30,
+        models: { embed: EMBED_MODEL, bertscore: BERTSCORE_MODEL },
+      };
+      legacy.writeSeedConfig({ plugins: { entries: { "openclaw-gpu-bridge": { enabled: true, config: v021 } } } });
+      await legacy.cli(["plugins", "install", "-l", join(repoRoot, "plugin"), "--force", "--accept-capabilities"]);
+      const entries = () => (legacy.readConfig() as { plugins: { entries: Record<string, { enabled?: boolean; config?: unknown }> } }).plugins.entries;
+      // OpenClaw 2026.9 runs plugin config repairs on doctor, not on install: the new entry is still unconfigured here.
+      assert.equal(entries()[PLUGIN_ID]?.config, undefined);
+
+      const doctor = await legacy.cli(["doctor", "--fix", "--non-interactive"], 240_000);
+      assert.match(doctor.stdout.replace(/[│\s]+/g, " "), /Moved plugins\.entries\.openclaw-gpu-bridge \(the original GPU Bridge plugin\) to plugins\.entries\.gpu-bridge; not carried over: hosts\[1\.\.1\]/);
+      assert.deepEqual(entries()[PLUGIN_ID], {
+        enabled: true,
+        config: { serviceUrl: proxy?.url, apiKey, timeout: 30, models: { embed: EMBED_MODEL, bertscore: BERTSCORE_MODEL } },
+      });
+      assert.equal(entries()["openclaw-gpu-bridge"]?.enabled, false);
+      assertLoaded(await inspect(legacy));
+    } finally {
+      legacy.remove();
+    }
   });
 
   it("installs and loads from the npm pack tarball (npm-pack:)", async () => {
@@ -204,6 +361,7 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       const listing = await run("tar", ["-tzf", join(packed.dir, tarball)], { env: packed.env, timeoutMs: 10_000 });
       assert.deepEqual(listing.stdout.trim().split("\n").sort(), [
         "package/README.md",
+        "package/dist/doctor-contract-api.js",
         "package/dist/index.js",
         "package/openclaw.plugin.json",
         "package/package.json",

@@ -17,7 +17,7 @@ function bad(path: string, body: unknown, codes: string[], extra: Partial<LoadRe
 export function badRequests(models: ServedModels): LoadRequest[] {
   const embedModel = models.embed[0]?.publicName;
   return [
-    bad("/embed", { texts: [] }, ["validation_error"]),
+    bad("/bertscore", { candidates: [], references: [] }, ["validation_error"]),
     bad("/embed", { texts: "not a list" }, ["validation_error"]),
     bad("/embed", { texts: [1, 2, 3] }, ["validation_error"]),
     bad("/bertscore", { candidates: ["a", "b"], references: ["a"] }, ["length_mismatch"]),

@@ -22,6 +22,7 @@ const PUBLIC_ROUTES = ["GET /health"];
 /** Every other route of the API, documented or not. */
 const GUARDED_ROUTES = [
   "GET /info",
+  "GET /status",
   "POST /embed",
   "POST /bertscore",
   "POST /v1/embeddings",
@@ -55,6 +56,10 @@ const HOSTILE_MODEL_NAMES = [
   "tiny-bert/../embed",
   "ｅｍｂｅｄ",
   "/",
+  // a prefix before the last `/` other than the model's hub id (issue: "http://evil/all-MiniLM-L6-v2" → 200)
+  "http://evil/tiny-bert",
+  "evil/tiny-bert",
+  "sentence-transformers/tiny-bert",
 ];
 
 interface Answer {
@@ -133,6 +138,20 @@ describe.each(RUNTIMES)("security on %s", (runtime) => {
         const route = `${method.toUpperCase()} ${path}`;
         expect([...PUBLIC_ROUTES, ...GUARDED_ROUTES], `${route} is neither public nor guarded`).toContain(route);
       }
+    }
+  });
+
+  it.skipIf(skip)("an unknown model name is quoted in at most 100 characters", async () => {
+    const name = `evil/${"x".repeat(MAX_BODY_BYTES - 200)}`;
+    for (const [path, payload] of [
+      ["/embed", { texts: ["a"], model: name }],
+      ["/bertscore", { candidates: ["a"], references: ["b"], model_type: name }],
+      ["/v1/embeddings", { input: "a", model: name }],
+    ] as const) {
+      const answer = await post(path, payload);
+      expect(answer.status, path).toBe(422);
+      expect(answer.text.length, path).toBeLessThan(1000);
+      expect((answer.body as { detail: string }).detail, path).toContain(`'evil/${"x".repeat(95)}…' (${name.length} characters)`);
     }
   });
 

@@ -90,7 +90,14 @@ def encoder_config(
     )
 
 
-def embed_config(name: str, *, model_name: str, encoder_model: str, hidden_size: int, max_length: int) -> ModelConfig:
+def _hub_id(hub_id: str) -> dict[str, str]:
+    """The Hugging Face id the model came from; the proxy accepts it (and its short form) as a model name."""
+    return {"hub_id": hub_id} if hub_id else {}
+
+
+def embed_config(
+    name: str, *, model_name: str, encoder_model: str, hidden_size: int, max_length: int, hub_id: str = ""
+) -> ModelConfig:
     return ModelConfig(
         name=name,
         backend="python",
@@ -103,6 +110,7 @@ def embed_config(name: str, *, model_name: str, encoder_model: str, hidden_size:
             "model_name": model_name,
             "encoder_model": encoder_model,
             "max_length": str(max_length),
+            **_hub_id(hub_id),
         },
     )
 
@@ -116,6 +124,7 @@ def bertscore_config(
     tokenizer_type: str,
     max_length: int = 512,
     baseline_lang: str = "",
+    hub_id: str = "",
 ) -> ModelConfig:
     return ModelConfig(
         name=name,
@@ -142,6 +151,7 @@ def bertscore_config(
             "num_layers": str(num_layers),
             "tokenizer_type": tokenizer_type,
             "baseline_lang": baseline_lang,
+            **_hub_id(hub_id),
         },
     )
 

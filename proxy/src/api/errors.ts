@@ -50,7 +50,9 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   text_too_long: "a text longer than GPU_MAX_TEXT_LENGTH characters (Unicode code points)",
   unsupported_media_type: "the body is not application/json, or has a Content-Encoding other than gzip or deflate",
   validation_error: "the body does not match the request schema; `issues` lists the first problems (at most 10)",
-  unknown_model: "the requested model is not served upstream; `served_models` lists those that are",
+  unknown_model:
+    "the named model is not served upstream (never replaced by another); `served_models` lists those that are, " +
+    "`export_command` how to add it",
   upstream_rejected: "the inference server rejected the input (its message, shortened, is in `detail`)",
   internal_error: "an unexpected error in the proxy",
   config_error: "the proxy is misconfigured (e.g. TRITON_URL missing on Workers)",
@@ -73,6 +75,10 @@ export const ErrorBodySchema = z
       .optional()
       .meta({ description: `validation_error: the failing fields, the first ${MAX_ISSUES}` }),
     served_models: z.array(z.string()).optional().meta({ description: "unknown_model: the models that are served" }),
+    export_command: z
+      .string()
+      .optional()
+      .meta({ description: "unknown_model: the command that adds the model to the repository on the GPU box" }),
   })
   .meta({
     id: "Error",

@@ -50,6 +50,49 @@ export const InfoResponseSchema = z
     },
   });
 
+export const StatusResponseSchema = z
+  .object({
+    queue: z
+      .object({
+        max_concurrent: z.number().int().meta({ description: "GPU_MAX_CONCURRENT: upstream calls at once" }),
+        in_flight: z.number().int().meta({ description: "Slots taken now" }),
+        available_slots: z.number().int().meta({ description: "`max_concurrent - in_flight`" }),
+        waiting_estimate: z
+          .number()
+          .int()
+          .meta({ description: "Requests waiting for a slot (at most GPU_QUEUE_TIMEOUT_MS, then 503)" }),
+      })
+      .meta({ description: "Admission of this proxy process (of this isolate on Workers)" }),
+    active_jobs: z
+      .array(
+        z.object({
+          id: z.string().meta({ description: "The request's X-Request-Id" }),
+          type: z.enum(["embed", "bertscore"]),
+          started_at: z.string().meta({ description: "When it got its slot, ISO 8601 UTC" }),
+          items: z.number().int().meta({ description: "Texts to embed, or candidates to score" }),
+          model: z.string().meta({ description: "The model as the response will name it" }),
+          progress: z.number().meta({ description: "0 until the inference server answers, then 1" }),
+        }),
+      )
+      .meta({ description: "Requests holding a slot, oldest first" }),
+  })
+  .meta({
+    id: "StatusResponse",
+    example: {
+      queue: { max_concurrent: 2, in_flight: 1, available_slots: 1, waiting_estimate: 0 },
+      active_jobs: [
+        {
+          id: "4f1c2a9e-8d3b-4c55-9a7e-2b1d0c6e5f10",
+          type: "embed",
+          started_at: "2026-11-20T09:14:03.512Z",
+          items: 32,
+          model: "all-MiniLM-L6-v2",
+          progress: 0,
+        },
+      ],
+    },
+  });
+
 /**
  * Size limits of one request, from the proxy's configuration (GPU_MAX_BATCH_SIZE, GPU_MAX_TEXT_LENGTH). Schemas
  * built with them refuse a list that is too long before looking at its elements, so a huge body costs no more than
@@ -95,9 +138,12 @@ function textSchema(limits: RequestLimits | undefined) {
     .meta({ maxLength: max });
 }
 
-/** A list of texts; its length is checked before its elements, so a list of millions is refused at once. */
-function textList(limits: RequestLimits | undefined) {
-  const list = z.array(textSchema(limits)).min(1);
+/**
+ * A list of texts; its length is checked before its elements, so a list of millions is refused at once. At least
+ * one text unless `allowEmpty` (/embed answers `texts: []` as the original service).
+ */
+function textList(limits: RequestLimits | undefined, { allowEmpty = false } = {}) {
+  const list = allowEmpty ? z.array(textSchema(limits)) : z.array(textSchema(limits)).min(1);
   if (!limits) return list;
   const max = limits.maxItems;
   return list.max(max, { error: (issue) => `${(issue.input as unknown[]).length} items; at most ${max} per request` });
@@ -129,8 +175,11 @@ export function bertscoreRequestSchema(limits?: RequestLimits) {
       references: referencesSchema(limits).meta({
         description: "One reference per candidate, or a list of references per candidate (best one counts)",
       }),
-      lang: z.string().min(1).default("en").meta({ description: "Language (for the rescale baseline)" }),
-      model_type: z.string().min(1).optional().meta({ description: "BERTScore model; default MODEL_BERTSCORE" }),
+      lang: z.string().default("en").meta({ description: "Language (for the rescale baseline); empty means `en`" }),
+      model_type: z
+        .string()
+        .optional()
+        .meta({ description: "BERTScore model (name or Hugging Face id); absent or empty: MODEL_BERTSCORE" }),
       idf: z.boolean().default(false).meta({ description: "Weight tokens by idf over the references" }),
       rescale_with_baseline: z.boolean().default(false).meta({ description: "Rescale with bert_score's baseline" }),
       use_fast_tokenizer: z.boolean().default(false).meta({
@@ -157,7 +206,7 @@ export const BertscoreResponseSchema = z
       .meta({ description: `${NAN_NOTE}, so P is null when every candidate token occurs in that reference` }),
     recall: z.array(z.number().nullable()).meta({ description: `${NAN_NOTE}, so R is null` }),
     f1: z.array(z.number()).meta({ description: "0 where precision or recall is null, as in bert_score" }),
-    model: z.string().meta({ description: "The model that scored" }),
+    model: z.string().meta({ description: "The model that scored, as the request named it, else the default's name" }),
     hash: z.string().meta({ description: "bert_score's hash of the scoring settings" }),
   })
   .meta({
@@ -174,8 +223,13 @@ export const BertscoreResponseSchema = z
 export function embedRequestSchema(limits?: RequestLimits) {
   return z
     .object({
-      texts: textList(limits).meta({ description: "Texts to embed" }),
-      model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+      texts: textList(limits, { allowEmpty: true }).meta({
+        description: "Texts to embed; none: no embeddings and `dimensions` 0, as the original service",
+      }),
+      model: z
+        .string()
+        .optional()
+        .meta({ description: "Embedding model (name or Hugging Face id); absent or empty: MODEL_EMBED" }),
     })
     .meta({ id: "EmbedRequest", example: { texts: ["hello world"] } });
 }
@@ -185,7 +239,7 @@ export const EmbedRequestSchema = embedRequestSchema();
 export const EmbedResponseSchema = z
   .object({
     embeddings: z.array(z.array(z.number())).meta({ description: "One L2-normalised vector per text" }),
-    model: z.string(),
+    model: z.string().meta({ description: "The model as the request named it, else the default's name" }),
     dimensions: z.number().int(),
   })
   .meta({ id: "EmbedResponse", example: { embeddings: [[0.0123, -0.0456, 0.0789]], model: "all-MiniLM-L6-v2", dimensions: 384 } });
@@ -234,6 +288,7 @@ export const OpenAIEmbeddingsResponseSchema = z
 
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 export type InfoResponse = z.infer<typeof InfoResponseSchema>;
+export type StatusResponse = z.infer<typeof StatusResponseSchema>;
 export type BertscoreRequest = z.input<typeof BertscoreRequestSchema>;
 export type BertscoreResponse = z.infer<typeof BertscoreResponseSchema>;
 export type EmbedRequest = z.input<typeof EmbedRequestSchema>;

@@ -10,6 +10,7 @@ import { apiKeyAuth } from "./auth.js";
 import type { Config } from "./config.js";
 import { errorResponse, toApiError, validationFailure } from "./error-response.js";
 import { hostCheck } from "./host-check.js";
+import { ActiveJobs } from "./jobs.js";
 import { jsonBody } from "./json-body.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import { observe } from "./observe.js";
@@ -20,6 +21,7 @@ import { registerHealth } from "./routes/health.js";
 import { registerInfo } from "./routes/info.js";
 import { registerMetrics } from "./routes/metrics.js";
 import { registerOpenAIEmbeddings } from "./routes/openai-embeddings.js";
+import { registerStatus } from "./routes/status.js";
 import type { Backend, Services } from "./services.js";
 import type { AppEnv, LogSink, Metrics } from "./types.js";
 import { UpstreamPool } from "./upstream/pool.js";
@@ -66,6 +68,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
     config,
     pool,
     limiter: new ConcurrencyLimiter(config.GPU_MAX_CONCURRENT, config.GPU_QUEUE_TIMEOUT_MS),
+    jobs: new ActiveJobs(),
     backend: options.backend,
     metrics: options.metrics,
     log,
@@ -90,6 +93,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
 
   registerHealth(app, services);
   registerInfo(app, services);
+  registerStatus(app, services);
   registerEmbed(app, services);
   registerBertscore(app, services);
   registerOpenAIEmbeddings(app, services);

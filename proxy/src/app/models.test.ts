@@ -78,11 +78,11 @@ describe("model routing", () => {
     expect(upstream.accessLog.slice(before)).toEqual([]);
   });
 
-  it("routes served names to their model: tiny-bert for BERTScore goes to bertscore-tiny-bert", async () => {
+  it("routes served names to their model (tiny-bert for BERTScore goes to bertscore-tiny-bert) and echoes the name", async () => {
     const before = upstream.accessLog.length;
     const res = await fetch(`${proxy.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type: "TINY-BERT" }));
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { model: string }).model).toBe("tiny-bert");
+    expect(((await res.json()) as { model: string }).model).toBe("TINY-BERT");
     expect(upstream.accessLog.slice(before)).toContain("POST /v2/models/bertscore-tiny-bert/infer");
   });
 });
@@ -96,11 +96,28 @@ describe("default models", () => {
       expect(info.notes).toEqual(["bertscore model roberta-large is not served; using tiny-roberta"]);
       for (const body of [
         { candidates: ["a"], references: ["b"] },
-        { candidates: ["a"], references: ["b"], model_type: "roberta-large" },
+        { candidates: ["a"], references: ["b"], model_type: "" },
       ]) {
         const res = await fetch(`${fallback.url}/bertscore`, postJson(body));
         expect(res.status).toBe(200);
         expect(((await res.json()) as { model: string }).model).toBe("tiny-roberta");
+      }
+    } finally {
+      await fallback.close();
+    }
+  });
+
+  it("never lets another model stand in for one the request names, even the configured default", async () => {
+    const fallback = await startProxy({ ...FIXTURE_ENV, MODEL_BERTSCORE: "roberta-large", TRITON_URL: upstream.url, PORT: "0" });
+    try {
+      for (const model_type of ["roberta-large", "FacebookAI/roberta-large"]) {
+        const res = await fetch(`${fallback.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type }));
+        expect(res.status).toBe(422);
+        expect(await res.json()).toMatchObject({
+          code: "unknown_model",
+          served_models: ["tiny-roberta", "tiny-bert"],
+          export_command: `gpu-bridge-export export ${model_type}`,
+        });
       }
     } finally {
       await fallback.close();

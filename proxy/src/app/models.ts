@@ -1,9 +1,12 @@
 /**
- * Picks the served model for a request: the one named (by its public name, optionally with an org prefix), else
- * the configured default; when the default is not served, another model of the task (reported in /info).
+ * Picks the served model for a request. A model the request names must be served under that name (public name, hub
+ * id or short name; app/model-names.ts), else 422 `unknown_model`: it is never replaced by another. Only when no
+ * model is named does the configured default apply, and when that is not served another model of the task stands in
+ * (reported in /info).
  */
 import { ApiError } from "../api/errors.js";
 import type { Task } from "../kserve/model-contract.js";
+import { EXPORT_COMMAND, isHubId, quoteName } from "./model-names.js";
 import type { Catalog, ServedModel } from "./upstream/catalog.js";
 import type { Upstream } from "./upstream/pool.js";
 
@@ -27,12 +30,15 @@ export function defaultModel(catalog: Catalog, task: Task, configured: string): 
   };
 }
 
-function sameName(a: string, b: string): boolean {
-  const base = (s: string) => {
-    const t = s.trim().toLowerCase();
-    return t.slice(t.lastIndexOf("/") + 1);
-  };
-  return base(a) === base(b);
+export interface ModelChoice {
+  model: ServedModel;
+  /** What responses call it: the name the request used (as the original service echoed it), else its public name. */
+  name: string;
+}
+
+/** An absent or empty name means the default, as the original's `req.model or DEFAULT_MODEL`. */
+export function namedModel(requested: string | undefined): string | undefined {
+  return requested === undefined || requested === "" ? undefined : requested;
 }
 
 export async function resolveModel(
@@ -40,24 +46,35 @@ export async function resolveModel(
   task: Task,
   requested: string | undefined,
   configured: string,
-): Promise<ServedModel> {
+): Promise<ModelChoice> {
   let catalog = await upstream.catalog.get();
-  if (requested !== undefined && !sameName(requested, configured)) {
-    let hit = catalog.find(task, requested);
+  const named = namedModel(requested);
+  if (named !== undefined) {
+    let hit = catalog.find(task, named);
     if (!hit && upstream.catalog.ageMs() > MISS_RELOAD_MS) {
       upstream.catalog.invalidate();
       catalog = await upstream.catalog.get();
-      hit = catalog.find(task, requested);
+      hit = catalog.find(task, named);
     }
-    if (hit) return hit;
-    const served = catalog.publicNames(task);
-    throw new ApiError(
-      "unknown_model",
-      `model '${requested}' is not served; served ${task} models: ${served.join(", ") || "none"}`,
-      { served_models: served },
-    );
+    if (hit) return { model: hit, name: named };
+    throw unknownModel(task, named, catalog.publicNames(task));
   }
   const { model } = defaultModel(catalog, task, configured);
   if (!model) throw new ApiError("upstream_unavailable", `no ${task} model is served`);
-  return model;
+  return { model, name: model.publicName };
+}
+
+function unknownModel(task: Task, requested: string, served: string[]): ApiError {
+  const listed = `served ${task} models: ${served.join(", ") || "none"}`;
+  if (!isHubId(requested)) {
+    return new ApiError("unknown_model", `model ${quoteName(requested)} is not served and is not a Hugging Face model id; ${listed}`, {
+      served_models: served,
+    });
+  }
+  const command = `${EXPORT_COMMAND} ${requested}`;
+  return new ApiError(
+    "unknown_model",
+    `model ${quoteName(requested)} is not served; ${listed}. To serve it, export it into the model repository on the GPU box: ${command}`,
+    { served_models: served, export_command: command },
+  );
 }

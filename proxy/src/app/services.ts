@@ -2,6 +2,7 @@
 import { ApiError } from "../api/errors.js";
 import { UpstreamError } from "../kserve/client.js";
 import type { Config } from "./config.js";
+import type { ActiveJobs, Job, JobStart } from "./jobs.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import type { Upstream, UpstreamPool } from "./upstream/pool.js";
 import type { LogSink, Metrics } from "./types.js";
@@ -12,6 +13,8 @@ export interface Services {
   config: Config;
   pool: UpstreamPool;
   limiter: ConcurrencyLimiter;
+  /** The requests holding a slot (GET /status). */
+  jobs: ActiveJobs;
   backend: Backend;
   metrics: Metrics | undefined;
   log: LogSink | undefined;
@@ -21,13 +24,15 @@ export interface Services {
 export const RETRY_AFTER_SECONDS = "5";
 
 /**
- * Runs an inference on an upstream inside a concurrency slot. The slot is released however the call ends
- * (answer, upstream error, deadline, client disconnect), since `finally` runs on every path.
+ * Runs an inference on an upstream inside a concurrency slot, listed in /status as `job` while it holds the slot.
+ * The slot is released however the call ends (answer, upstream error, deadline, client disconnect), since
+ * `finally` runs on every path.
  */
 export async function withUpstreamSlot<T>(
   services: Services,
   signal: AbortSignal,
-  call: (upstream: Upstream) => Promise<T>,
+  job: JobStart,
+  call: (upstream: Upstream, job: Job) => Promise<T>,
 ): Promise<T> {
   const { limiter, metrics } = services;
   const release = await limiter.acquire(signal);
@@ -36,8 +41,11 @@ export async function withUpstreamSlot<T>(
     throw new ApiError("busy", "GPU busy — retry later", {}, { "Retry-After": RETRY_AFTER_SECONDS });
   }
   metrics?.slotsInUse(limiter.inFlight);
+  const active = services.jobs.start(job);
   try {
-    return await services.pool.run(call);
+    const result = await services.pool.run((upstream) => call(upstream, active.job));
+    active.job.progress = 1;
+    return result;
   } catch (err) {
     if (err instanceof UpstreamError) {
       metrics?.upstreamError(err.kind);
@@ -45,6 +53,7 @@ export async function withUpstreamSlot<T>(
     }
     throw err;
   } finally {
+    active.finish();
     release();
     metrics?.slotsInUse(limiter.inFlight);
   }

@@ -20,6 +20,8 @@ export const MODELS = {
 export const CONFIG_PARAMETERS = {
   task: "task",
   modelName: "model_name",
+  /** The Hugging Face id the model was exported from (`FacebookAI/roberta-large`); requests may name it. */
+  hubId: "hub_id",
   encoderModel: "encoder_model",
   maxLength: "max_length",
   numLayers: "num_layers",

@@ -73,7 +73,7 @@ describe("early answers on a keep-alive pool", () => {
   it("keeps the connection open after answers whose body was read, refusals included", async () => {
     const before = connections;
     const ok = await followUp();
-    const invalid = await post("/embed", { "content-type": "application/json", ...AUTH }, JSON.stringify({ texts: [] }));
+    const invalid = await post("/embed", { "content-type": "application/json", ...AUTH }, JSON.stringify({ texts: [1] }));
     const again = await followUp();
     expect([ok.status, invalid.status, again.status]).toEqual([200, 422, 200]);
     expect([ok.connection, invalid.connection, again.connection]).toEqual(["keep-alive", "keep-alive", "keep-alive"]);

@@ -100,7 +100,7 @@ describe("proxy on Node over real HTTP, embedded runtime", () => {
 
   it("exposes Prometheus metrics by route and status", async () => {
     await request("/embed", postJson({ texts: ["metrics"] }));
-    await request("/embed", postJson({ texts: [] }));
+    await request("/embed", postJson({ texts: [1] }));
     const res = await request("/metrics");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");

@@ -17,6 +17,8 @@ export interface ApiSuiteContext {
 }
 
 import { FIXTURE_MODELS } from "./fixture-env.js";
+import { defineOriginalServiceSuite } from "./original-service.suite.js";
+import { defineStatusSuite } from "./status.suite.js";
 
 export { FIXTURE_ENV, FIXTURE_MODELS } from "./fixture-env.js";
 
@@ -41,6 +43,9 @@ function expectClose(actual: number[], expected: number[], tolerance = TOLERANCE
 
 export function defineApiSuite(ctx: () => ApiSuiteContext): void {
   const request = (path: string, init?: RequestInit) => ctx().request(path, init);
+
+  defineOriginalServiceSuite(request);
+  defineStatusSuite(request);
 
   describe("service routes", () => {
     it("GET /health answers the original shape", async () => {
@@ -93,7 +98,7 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
         components: { schemas: Record<string, { description?: string }> };
       };
       expect(spec.openapi).toBe("3.1.0");
-      expect(Object.keys(spec.paths).sort()).toEqual(["/bertscore", "/embed", "/health", "/info", "/v1/embeddings"]);
+      expect(Object.keys(spec.paths).sort()).toEqual(["/bertscore", "/embed", "/health", "/info", "/status", "/v1/embeddings"]);
       expect(spec.components.schemas).toHaveProperty("EmbedRequest");
       expect(spec.components.schemas.Error?.description).toContain("`busy` (503)");
       const docs = await request("/docs");
@@ -132,10 +137,39 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       }
     });
 
-    it("accepts an organisation prefix on the model name", async () => {
-      const res = await request("/embed", postJson({ texts: ["hi"], model: `sentence-transformers/${FIXTURE_MODELS.embed}` }));
+    it("accepts the model's Hugging Face id and names the model as the request did", async () => {
+      for (const model of [FIXTURE_MODELS.embedHubId, FIXTURE_MODELS.embedHubId.toUpperCase(), FIXTURE_MODELS.embed]) {
+        const res = await request("/embed", postJson({ texts: ["hi"], model }));
+        expect(res.status, model).toBe(200);
+        expect(((await res.json()) as { model: string }).model).toBe(model);
+      }
+    });
+
+    it("refuses any other prefix before the model's name", async () => {
+      for (const model of [`http://evil/${FIXTURE_MODELS.embed}`, `sentence-transformers/${FIXTURE_MODELS.embed}`, `/${FIXTURE_MODELS.embed}`]) {
+        const res = await request("/embed", postJson({ texts: ["hi"], model }));
+        expect(res.status, model).toBe(422);
+        expect(await res.json()).toMatchObject({ code: "unknown_model", served_models: [FIXTURE_MODELS.embed] });
+      }
+    });
+
+    it("quotes at most 100 characters of an unknown model name, and offers no export for a non-hub name", async () => {
+      const model = `evil/${"x".repeat(60_000)}`;
+      const res = await request("/embed", postJson({ texts: ["hi"], model }));
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { code: string; detail: string; export_command?: string };
+      expect(body.code).toBe("unknown_model");
+      expect(body.detail).toContain("(60005 characters)");
+      expect(body.detail.length).toBeLessThan(400);
+      expect(body.export_command).toBeUndefined();
+    });
+
+    it("answers no texts with no embeddings, dimensions 0 and the model, as the original v0.2.1", async () => {
+      const res = await request("/embed", postJson({ texts: [] }));
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { model: string }).model).toBe(FIXTURE_MODELS.embed);
+      expect(await res.json()).toEqual({ embeddings: [], model: FIXTURE_MODELS.embed, dimensions: 0 });
+      const unknown = await request("/embed", postJson({ texts: [], model: "no-such-model" }));
+      expect(unknown.status).toBe(422);
     });
 
     it("refuses a model that is not served (the README's model override) and lists those that are", async () => {
@@ -144,10 +178,12 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
         postJson({ texts: ["hello world"], model: "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" }),
       );
       expect(res.status).toBe(422);
-      const body = (await res.json()) as { code: string; served_models: string[]; detail: string };
+      const body = (await res.json()) as { code: string; served_models: string[]; detail: string; export_command: string };
       expect(body.code).toBe("unknown_model");
       expect(body.served_models).toEqual([FIXTURE_MODELS.embed]);
       expect(body.detail).toContain("paraphrase-multilingual-MiniLM-L12-v2");
+      expect(body.export_command).toBe("gpu-bridge-export export sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2");
+      expect(body.detail).toContain(body.export_command);
     });
   });
 
@@ -264,6 +300,20 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       expect([...body.served_models].sort()).toEqual([FIXTURE_MODELS.bertscoreBert, FIXTURE_MODELS.bertscore].sort());
     });
 
+    it("reads an empty lang as en, as the original (the rescale baseline is the en one)", async () => {
+      const scores = async (lang: string) => {
+        const res = await request(
+          "/bertscore",
+          postJson({ candidates: ["the cat sat"], references: ["a cat sat down"], lang, rescale_with_baseline: true }),
+        );
+        expect(res.status, lang).toBe(200);
+        return (await res.json()) as { f1: number[]; hash: string };
+      };
+      const [empty, en] = [await scores(""), await scores("en")];
+      expect(empty).toEqual(en);
+      expect(empty.hash).toMatch(/-rescaled$/);
+    });
+
     it("refuses candidates and references of different length with 400, as the original", async () => {
       const res = await request("/bertscore", postJson({ candidates: ["a", "b"], references: ["c"] }));
       expect(res.status).toBe(400);
@@ -334,7 +384,6 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       ["charset utf-16", "/embed", typed("application/json; charset=utf-16", { texts: ["a"] }), 415, "unsupported_media_type"],
       ["unknown charset", "/v1/embeddings", typed("application/json; charset=klingon", { input: "a" }), 415, "unsupported_media_type"],
       ["no content type", "/bertscore", { method: "POST", body: new Uint8Array([123, 125]) }, 415, "unsupported_media_type"],
-      ["empty texts", "/embed", postJson({ texts: [] }), 422, "validation_error"],
       ["non-string texts", "/embed", postJson({ texts: ["a", 3] }), 422, "validation_error"],
       ["texts missing", "/embed", postJson({ text: ["a"] }), 422, "validation_error"],
       ["body is an array", "/embed", postJson([["a"]]), 422, "validation_error"],

@@ -4,7 +4,8 @@ import { ApiError } from "../../api/errors.js";
 import { bertscoreRequestSchema, BertscoreResponseSchema, type RequestLimits } from "../../api/schemas.js";
 import { scoreBertscore } from "../inference/bertscore.js";
 import { requestLimits } from "../limits.js";
-import { resolveModel } from "../models.js";
+import { namedModel, resolveModel } from "../models.js";
+import { DEFAULT_LANG } from "../../kserve/model-contract.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
@@ -37,24 +38,31 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
       );
     }
     const signal = c.req.raw.signal;
-    const { served, scores } = await withUpstreamSlot(services, signal, async (upstream) => {
-      const served = await resolveModel(upstream, "bertscore", body.model_type, config.MODEL_BERTSCORE);
+    const job = {
+      id: c.get("requestId"),
+      type: "bertscore" as const,
+      items: body.candidates.length,
+      model: namedModel(body.model_type) ?? config.MODEL_BERTSCORE,
+    };
+    const { choice, scores } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
+      const choice = await resolveModel(upstream, "bertscore", body.model_type, config.MODEL_BERTSCORE);
+      active.model = choice.name;
       const scores = await scoreBertscore(
         upstream.client,
-        served.served,
+        choice.model.served,
         {
           candidates: body.candidates,
           references,
-          lang: body.lang,
+          lang: body.lang || DEFAULT_LANG,
           idf: body.idf,
           rescaleWithBaseline: body.rescale_with_baseline,
           useFastTokenizer: body.use_fast_tokenizer,
         },
-        { binary: config.UPSTREAM_BINARY, signal, maxBatchSize: served.maxBatchSize },
+        { binary: config.UPSTREAM_BINARY, signal, maxBatchSize: choice.model.maxBatchSize },
       );
-      return { served, scores };
+      return { choice, scores };
     });
     const { precision, recall, f1, hash } = scores;
-    return c.json({ precision, recall, f1, model: served.publicName, hash }, 200);
+    return c.json({ precision, recall, f1, model: choice.name, hash }, 200);
   });
 }

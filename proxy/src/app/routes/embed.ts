@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "../../api/schemas.js";
 import { embedTexts, row } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
-import { resolveModel } from "../models.js";
+import { namedModel, resolveModel } from "../models.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
@@ -14,7 +14,9 @@ const embedRoute = (limits: RequestLimits) =>
     path: "/embed",
     tags: ["inference"],
     summary: "Sentence embeddings",
-    description: "L2-normalised sentence embeddings (sentence-transformers `encode`).",
+    description:
+      "L2-normalised sentence embeddings (sentence-transformers `encode`). No texts: no embeddings and `dimensions` 0, " +
+      "without an inference call (the named model is still checked).",
     security: SECURITY,
     request: jsonRequest(embedRequestSchema(limits)),
     responses: {
@@ -27,21 +29,26 @@ export function registerEmbed(app: OpenAPIHono<AppEnv>, services: Services): voi
   const { config } = services;
   app.openapi(embedRoute(requestLimits(config)), async (c) => {
     const { texts, model } = c.req.valid("json");
+    if (texts.length === 0) {
+      const choice = await services.pool.run((upstream) => resolveModel(upstream, "embed", model, config.MODEL_EMBED));
+      return c.json({ embeddings: [], model: choice.name, dimensions: 0 }, 200);
+    }
     const signal = c.req.raw.signal;
-    const result = await withUpstreamSlot(services, signal, async (upstream) => {
-      const served = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
-      const embeddings = await embedTexts(upstream.client, served.served, texts, {
+    const job = { id: c.get("requestId"), type: "embed" as const, items: texts.length, model: namedModel(model) ?? config.MODEL_EMBED };
+    const { choice, embeddings } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
+      const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
+      active.model = choice.name;
+      const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
         binary: config.UPSTREAM_BINARY,
         signal,
-        maxBatchSize: served.maxBatchSize,
+        maxBatchSize: choice.model.maxBatchSize,
       });
-      return { served, embeddings };
+      return { choice, embeddings };
     });
-    const { embeddings, served } = result;
     return c.json(
       {
         embeddings: Array.from({ length: embeddings.rows }, (_, i) => row(embeddings, i)),
-        model: served.publicName,
+        model: choice.name,
         dimensions: embeddings.dimensions,
       },
       200,

@@ -33,19 +33,21 @@ export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Ser
     const body = c.req.valid("json");
     const texts = typeof body.input === "string" ? [body.input] : body.input;
     const signal = c.req.raw.signal;
-    const { served, embeddings } = await withUpstreamSlot(services, signal, async (upstream) => {
-      const served = await resolveModel(upstream, "embed", body.model, config.MODEL_EMBED);
-      const embeddings = await embedTexts(upstream.client, served.served, texts, {
+    const job = { id: c.get("requestId"), type: "embed" as const, items: texts.length, model: body.model ?? config.MODEL_EMBED };
+    const { choice, embeddings } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
+      const choice = await resolveModel(upstream, "embed", body.model, config.MODEL_EMBED);
+      active.model = choice.name;
+      const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
         binary: config.UPSTREAM_BINARY,
         signal,
-        maxBatchSize: served.maxBatchSize,
+        maxBatchSize: choice.model.maxBatchSize,
       });
-      return { served, embeddings };
+      return { choice, embeddings };
     });
     if (body.dimensions !== undefined && body.dimensions !== embeddings.dimensions) {
       throw new ApiError(
         "validation_error",
-        `dimensions ${body.dimensions} is not supported: ${served.publicName} has ${embeddings.dimensions}`,
+        `dimensions ${body.dimensions} is not supported: ${choice.model.publicName} has ${embeddings.dimensions}`,
         { issues: [{ path: "dimensions", message: `must be ${embeddings.dimensions}` }] },
       );
     }
@@ -58,7 +60,7 @@ export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Ser
           index,
           embedding: base64 ? rowBase64(embeddings, index) : row(embeddings, index),
         })),
-        model: served.publicName,
+        model: choice.name,
         usage: { prompt_tokens: 0, total_tokens: 0 },
       },
       200,

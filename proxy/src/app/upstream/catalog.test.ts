@@ -2,25 +2,55 @@ import { describe, expect, it } from "vitest";
 import { KServeClient } from "../../kserve/client.js";
 import { Cached, Catalog, catalogFromIndex, readyModelNames, type ServedModel } from "./catalog.js";
 
-const model = (served: string, task: ServedModel["task"], publicName: string): ServedModel => ({
+const model = (served: string, task: ServedModel["task"], publicName: string, hubId?: string): ServedModel => ({
   served,
   task,
   publicName,
-  parameters: {},
+  parameters: hubId ? { hub_id: hubId } : {},
   maxBatchSize: 64,
 });
 
 describe("Catalog.find", () => {
   const catalog = new Catalog([
-    model("embed", "embed", "all-MiniLM-L6-v2"),
-    model("bertscore", "bertscore", "roberta-large"),
-    model("bertscore-all-MiniLM-L6-v2", "bertscore", "all-MiniLM-L6-v2"),
+    model("embed", "embed", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"),
+    model("bertscore", "bertscore", "roberta-large", "FacebookAI/roberta-large"),
+    model("bertscore-all-MiniLM-L6-v2", "bertscore", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"),
+    model("bertscore-deberta", "bertscore", "microsoft/deberta-xlarge-mnli"),
   ]);
 
-  it("matches public names per task, case-insensitively, with an optional organisation prefix", () => {
+  it("matches public names, hub ids and their short forms per task, case-insensitively", () => {
     expect(catalog.find("embed", "sentence-transformers/all-MiniLM-L6-v2")?.served).toBe("embed");
+    expect(catalog.find("embed", "all-MiniLM-L6-v2")?.served).toBe("embed");
     expect(catalog.find("bertscore", "ALL-minilm-l6-v2")?.served).toBe("bertscore-all-MiniLM-L6-v2");
     expect(catalog.find("bertscore", "FacebookAI/roberta-large")?.served).toBe("bertscore");
+    expect(catalog.find("bertscore", "facebookai/ROBERTA-LARGE")?.served).toBe("bertscore");
+    expect(catalog.find("bertscore", "microsoft/deberta-xlarge-mnli")?.served).toBe("bertscore-deberta");
+    expect(catalog.find("bertscore", "deberta-xlarge-mnli")?.served).toBe("bertscore-deberta");
+  });
+
+  it("matches no other organisation, URL or path prefix", () => {
+    for (const name of [
+      "http://evil/all-MiniLM-L6-v2",
+      "evil/all-MiniLM-L6-v2",
+      "FacebookAI/all-MiniLM-L6-v2",
+      "sentence-transformers/roberta-large",
+      "/roberta-large",
+      "a/b/roberta-large",
+      " roberta-large",
+      "roberta-large ",
+    ]) {
+      expect(catalog.find("embed", name), name).toBeUndefined();
+      expect(catalog.find("bertscore", name), name).toBeUndefined();
+    }
+  });
+
+  it("lets a public name win over another model's short form", () => {
+    const shadowed = new Catalog([
+      model("a", "embed", "org/e5-small"),
+      model("b", "embed", "e5-small"),
+    ]);
+    expect(shadowed.find("embed", "e5-small")?.served).toBe("b");
+    expect(shadowed.find("embed", "org/e5-small")?.served).toBe("a");
   });
 
   it("never matches served names, other tasks or path tricks", () => {
@@ -40,7 +70,7 @@ describe("Catalog index", () => {
     ]);
     expect(catalog.ofTask("embed").map((m) => m.served)).toEqual(["a-embed", "c-embed", "d-embed"]);
     expect(catalog.ofTask("device_info")).toEqual([]);
-    expect(catalog.find("embed", "org/SAME-name")?.served).toBe("a-embed");
+    expect(catalog.find("embed", "SAME-name")?.served).toBe("a-embed");
     expect(catalog.find("bertscore", "same-name")?.served).toBe("b-bertscore");
     expect(catalog.publicNames("embed")).toEqual(["Same-Name", "same-name", "other"]);
   });

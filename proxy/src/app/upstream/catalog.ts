@@ -7,6 +7,7 @@
 import { UpstreamError, type CallOptions, type KServeClient } from "../../kserve/client.js";
 import { CONFIG_PARAMETERS, TASKS, type Task } from "../../kserve/model-contract.js";
 import type { ModelConfig, RepositoryIndexEntry } from "../../kserve/types.js";
+import { acceptedNames, lookupKey } from "../model-names.js";
 
 export interface ServedModel {
   /** The model's name in the repository (goes into URLs). */
@@ -31,15 +32,8 @@ function isTask(value: string | undefined): value is Task {
   return value !== undefined && (TASKS as readonly string[]).includes(value);
 }
 
-/** Lower-cased public name, and its last path segment (`sentence-transformers/all-MiniLM-L6-v2` → `all-minilm-l6-v2`). */
-function nameKeys(name: string): string[] {
-  const lower = name.trim().toLowerCase();
-  const base = lower.slice(lower.lastIndexOf("/") + 1);
-  return base === lower ? [lower] : [lower, base];
-}
-
-/** Map key of a task's model by lower-cased public name. */
-const nameKey = (task: Task, lowerName: string) => `${task}\n${lowerName}`;
+/** Map key of a task's model by one of the names it answers to (app/model-names.ts). */
+const nameKey = (task: Task, name: string) => `${task}\n${name}`;
 
 /** Indexed once when loaded: lookups on the request path are map reads. */
 export class Catalog {
@@ -54,26 +48,29 @@ export class Catalog {
     readonly models: readonly ServedModel[],
     readonly readyNames: ReadonlySet<string> = new Set(models.map((m) => m.served)),
   ) {
-    for (const model of models) {
+    const names = models.map((model) => acceptedNames(model.publicName, model.parameters[CONFIG_PARAMETERS.hubId]));
+    const index = (model: ServedModel, name: string) => {
+      const key = nameKey(model.task, name);
+      if (!this.byName.has(key)) this.byName.set(key, model);
+    };
+    models.forEach((model, i) => {
       const list = this.byTask.get(model.task);
       if (list) list.push(model);
       else this.byTask.set(model.task, [model]);
-      const key = nameKey(model.task, model.publicName.toLowerCase());
-      if (!this.byName.has(key)) this.byName.set(key, model);
-    }
+      for (const name of names[i]?.exact ?? []) index(model, name);
+    });
+    models.forEach((model, i) => {
+      for (const name of names[i]?.short ?? []) index(model, name);
+    });
   }
 
   ofTask(task: Task): readonly ServedModel[] {
     return this.byTask.get(task) ?? [];
   }
 
-  /** The served model of `task` whose public name matches `requested` (case-insensitive, org prefix optional). */
+  /** The served model of `task` that answers to `requested` (public name, hub id, or the short form of either). */
   find(task: Task, requested: string): ServedModel | undefined {
-    for (const key of nameKeys(requested)) {
-      const hit = this.byName.get(nameKey(task, key));
-      if (hit) return hit;
-    }
-    return undefined;
+    return this.byName.get(nameKey(task, lookupKey(requested)));
   }
 
   publicNames(task: Task): string[] {

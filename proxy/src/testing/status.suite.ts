@@ -1,0 +1,17 @@
+/** GET /status on both hosts: the original v0.2.1 shape of an idle proxy (requests in flight: app/routes/status.test.ts). */
+import { describe, expect, it } from "vitest";
+import { StatusResponseSchema } from "../api/schemas.js";
+
+export function defineStatusSuite(request: (path: string, init?: RequestInit) => Promise<Response>): void {
+  describe("GET /status", () => {
+    it("reports the slots of GPU_MAX_CONCURRENT (default 2) and no jobs when idle", async () => {
+      const res = await request("/status");
+      expect(res.status).toBe(200);
+      const body = StatusResponseSchema.parse(await res.json());
+      expect(body).toEqual({
+        queue: { max_concurrent: 2, in_flight: 0, available_slots: 2, waiting_estimate: 0 },
+        active_jobs: [],
+      });
+    });
+  });
+}
