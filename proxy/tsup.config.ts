@@ -1,8 +1,11 @@
 import { defineConfig } from "tsup";
 
-/** `npm run build`: the Node entry as plain ESM for `node dist/node/main.js` (dependencies stay external). */
+/**
+ * `npm run build`: the Node entry as plain ESM for `node dist/node/main.js` (dependencies stay external), and the
+ * embedded runtime's worker thread beside it, where worker-pool.ts looks for it.
+ */
 export default defineConfig({
-  entry: ["src/node/main.ts"],
+  entry: { main: "src/node/main.ts", "inference-worker": "src/runtime/inference-worker.ts" },
   format: "esm",
   target: "node20",
   outDir: "dist/node",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./config.js";
+import { ConfigError, parseConfig, parseRuntimeConfig } from "./config.js";
 
 describe("parseConfig", () => {
   it("applies the original service's defaults", () => {
@@ -79,5 +79,32 @@ describe("parseConfig", () => {
   it("accepts Worker bindings that are not strings", () => {
     expect(parseConfig({ GPU_MAX_CONCURRENT: 4, UPSTREAM_BINARY: false }).GPU_MAX_CONCURRENT).toBe(4);
     expect(parseConfig({ UPSTREAM_BINARY: "false" }).UPSTREAM_BINARY).toBe(false);
+  });
+
+  it("reads the embedded runtime's settings, and refuses bad ones by name instead of ignoring them", () => {
+    expect(parseConfig({})).toMatchObject({ RUNTIME_EXECUTION_PROVIDER: "cpu", RUNTIME_WORKERS: 1 });
+    expect(parseConfig({}).RUNTIME_INTRA_OP_THREADS).toBeUndefined();
+    expect(parseConfig({ RUNTIME_EXECUTION_PROVIDER: " CUDA ", RUNTIME_WORKERS: "2", RUNTIME_INTRA_OP_THREADS: "3" })).toMatchObject({
+      RUNTIME_EXECUTION_PROVIDER: "cuda",
+      RUNTIME_WORKERS: 2,
+      RUNTIME_INTRA_OP_THREADS: 3,
+    });
+    const bad: [string, string][] = [
+      ["RUNTIME_EXECUTION_PROVIDER", "gpu"],
+      ["RUNTIME_WORKERS", "0"],
+      ["RUNTIME_WORKERS", "two"],
+      ["RUNTIME_INTRA_OP_THREADS", "0"],
+      ["RUNTIME_INTRA_OP_THREADS", "1.5"],
+    ];
+    for (const [name, value] of bad) {
+      expect(() => parseConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name}: `));
+      expect(() => parseRuntimeConfig({ [name]: value }), `${name}=${value}`).toThrow(ConfigError);
+    }
+    // the standalone runtime server reads only its own settings
+    expect(parseRuntimeConfig({ GPU_MAX_CONCURRENT: "0", MODEL_REPOSITORY: "/models" })).toEqual({
+      MODEL_REPOSITORY: "/models",
+      RUNTIME_EXECUTION_PROVIDER: "cpu",
+      RUNTIME_WORKERS: 1,
+    });
   });
 });

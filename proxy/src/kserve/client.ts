@@ -260,7 +260,10 @@ export class KServeClient {
 
 /** Settles with `work` or rejects when `signal` aborts, whichever comes first (some fetch shims ignore signals). */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    work.catch(() => {}); // its failure, if it fails, comes after the caller has gone
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener("abort", onAbort, { once: true });

@@ -1,5 +1,7 @@
-/** The embedded runtime (onnxruntime-node) as an in-process upstream, for Node without TRITON_URL. */
+/** The embedded runtime (onnxruntime-node in worker threads) as an in-process upstream, for Node without TRITON_URL. */
+import type { RuntimeConfig } from "../app/config.js";
 import type { FetchFn } from "../kserve/client.js";
+import type { InferenceWorkers } from "../runtime/index.js";
 import { handlerFetch } from "./upstream-fetch.js";
 
 /** Address the in-process upstream is known by; never resolved, the runtime's handler answers it. */
@@ -7,12 +9,18 @@ export const EMBEDDED_URL = "http://embedded-runtime.invalid";
 
 export interface EmbeddedUpstream {
   fetch: FetchFn;
+  workers: InferenceWorkers;
   close(): Promise<void>;
 }
 
 /** Loaded on demand so that a proxy with TRITON_URL never loads onnxruntime-node. */
-export async function startEmbedded(repository: string | undefined): Promise<EmbeddedUpstream> {
-  const { createRuntimeFetch } = await import("../runtime/index.js");
-  const handle = await createRuntimeFetch(repository ? { repository } : {});
-  return { fetch: handlerFetch(handle.fetch), close: () => handle.close() };
+export async function startEmbedded(config: RuntimeConfig): Promise<EmbeddedUpstream> {
+  const { createWorkerRuntime } = await import("../runtime/index.js");
+  const handle = await createWorkerRuntime({
+    ...(config.MODEL_REPOSITORY ? { repository: config.MODEL_REPOSITORY } : {}),
+    executionProvider: config.RUNTIME_EXECUTION_PROVIDER,
+    workers: config.RUNTIME_WORKERS,
+    ...(config.RUNTIME_INTRA_OP_THREADS ? { intraOpThreads: config.RUNTIME_INTRA_OP_THREADS } : {}),
+  });
+  return { fetch: handlerFetch(handle.fetch), workers: handle.workers, close: () => handle.close() };
 }

@@ -1,6 +1,7 @@
 /** Prometheus metrics on Node with prom-client (kept out of the Workers bundle). */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Metrics } from "../app/types.js";
+import type { WorkerStats } from "../runtime/index.js";
 
 export function createPromMetrics(): Metrics & { registry: Registry } {
   const registry = new Registry();
@@ -45,4 +46,52 @@ export function createPromMetrics(): Metrics & { registry: Registry } {
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
   };
+}
+
+/** The embedded runtime's workers, read from `stats` at each scrape. */
+export function registerRuntimeMetrics(registry: Registry, stats: () => WorkerStats): void {
+  new Gauge({
+    name: "gpu_bridge_runtime_workers",
+    help: "Embedded runtime: inference worker threads by state (idle, busy, starting)",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    collect() {
+      for (const [state, count] of Object.entries(stats().workers)) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: "gpu_bridge_runtime_queued_jobs",
+    help: "Embedded runtime: inferences waiting for a worker",
+    registers: [registry],
+    collect() {
+      this.set(stats().queued);
+    },
+  });
+  new Gauge({
+    name: "gpu_bridge_runtime_abandoned_jobs",
+    help: "Embedded runtime: inferences held by a worker whose caller has gone (deadline or disconnect); each ends before it starts or at its next encoder run",
+    registers: [registry],
+    collect() {
+      this.set(stats().abandoned);
+    },
+  });
+  new Counter({
+    name: "gpu_bridge_runtime_jobs_total",
+    help: "Embedded runtime: inferences by outcome (done, dropped before start, cancelled while running, finishedUnwanted, crashed)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, count] of Object.entries(stats().jobs)) this.inc({ outcome }, count);
+    },
+  });
+  new Counter({
+    name: "gpu_bridge_runtime_worker_restarts_total",
+    help: "Embedded runtime: inference workers started again after one exited",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(stats().restarts);
+    },
+  });
 }

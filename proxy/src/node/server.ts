@@ -8,7 +8,8 @@ import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "../kserve/client.js";
 import { closeWhenBodyUnread } from "./close-unread.js";
 import { EMBEDDED_URL, startEmbedded } from "./embedded.js";
-import { createPromMetrics } from "./metrics.js";
+import type { InferenceWorkers } from "../runtime/index.js";
+import { createPromMetrics, registerRuntimeMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
 
 export interface NodeAppOptions {
@@ -20,28 +21,31 @@ export interface NodeAppOptions {
 
 export interface NodeApp extends GpuBridgeApp {
   fetch: (request: Request) => Promise<Response>;
+  /** The embedded runtime's inference workers; absent with TRITON_URL. */
+  runtime: InferenceWorkers | undefined;
   close(): Promise<void>;
 }
 
 export async function createNodeApp(env: Record<string, string | undefined>, options: NodeAppOptions = {}): Promise<NodeApp> {
   const config = parseConfig(env);
-  const embedded = config.TRITON_URL.length === 0;
-  const upstream = embedded
-    ? await startEmbedded(config.MODEL_REPOSITORY)
-    : keepAliveFetch(Math.max(config.GPU_MAX_CONCURRENT * 2, 8));
+  const embedded = config.TRITON_URL.length === 0 ? await startEmbedded(config) : undefined;
+  const upstream = embedded ?? keepAliveFetch(Math.max(config.GPU_MAX_CONCURRENT * 2, 8));
   const fetch = options.wrapFetch ? options.wrapFetch(upstream.fetch) : upstream.fetch;
+  const metrics = createPromMetrics();
+  if (embedded) registerRuntimeMetrics(metrics.registry, () => embedded.workers.stats());
   const gpuBridge = createApp({
     config,
     upstreamUrls: embedded ? [EMBEDDED_URL] : config.TRITON_URL,
     fetch,
     backend: embedded ? "embedded" : "triton",
-    metrics: createPromMetrics(),
+    metrics,
     localHostsWithoutKey: true,
     ...(options.log ? { log: options.log } : {}),
   });
   return {
     ...gpuBridge,
     fetch: async (request) => gpuBridge.app.fetch(request),
+    runtime: embedded?.workers,
     close: () => upstream.close(),
   };
 }

@@ -1,11 +1,13 @@
 /**
  * Standalone runtime server, a Triton stand-in on loopback:
- *   npm run runtime -w proxy -- --port 8000 --model-repository DIR [--host 127.0.0.1] [--cuda] [--threads N]
+ *   npm run runtime -w proxy -- --port 8000 --model-repository DIR [--host 127.0.0.1] [--cuda] [--workers N] [--threads N]
+ * Flags override the runtime's settings from the environment (MODEL_REPOSITORY, RUNTIME_*; README.md).
  */
 import { parseArgs } from "node:util";
-import { MissingModelFilesError, startRuntimeServer } from "./index.js";
+import { ConfigError, parseRuntimeConfig } from "../app/config.js";
+import { MissingModelFilesError, createWorkerRuntime, startRuntimeServer } from "./index.js";
 
-const USAGE = `usage: runtime [--port 8000] [--host 127.0.0.1] [--model-repository DIR] [--cuda] [--threads N]`;
+const USAGE = `usage: runtime [--port 8000] [--host 127.0.0.1] [--model-repository DIR] [--cuda] [--workers N] [--threads N]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
       host: { type: "string", default: "127.0.0.1" },
       "model-repository": { type: "string" },
       cuda: { type: "boolean", default: false },
+      workers: { type: "string" },
       threads: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -23,26 +26,37 @@ async function main(): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}\n${USAGE}`);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) throw new Error(`invalid --threads ${values.threads}`);
-  const server = await startRuntimeServer({
-    host: values.host,
-    port,
-    ...(values["model-repository"] ? { repository: values["model-repository"] } : {}),
-    ...(values.cuda ? { executionProvider: "cuda" as const } : {}),
-    ...(threads ? { intraOpThreads: threads } : {}),
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid --port ${values.port}\n${USAGE}`);
+  // the flags go through the same checks as the environment variables they stand for
+  const settings = parseRuntimeConfig({
+    ...process.env,
+    ...(values["model-repository"] ? { MODEL_REPOSITORY: values["model-repository"] } : {}),
+    ...(values.cuda ? { RUNTIME_EXECUTION_PROVIDER: "cuda" } : {}),
+    ...(values.workers !== undefined ? { RUNTIME_WORKERS: values.workers } : {}),
+    ...(values.threads !== undefined ? { RUNTIME_INTRA_OP_THREADS: values.threads } : {}),
   });
-  const models = [...server.handle.repository.models.keys()].join(", ");
+  const handle = await createWorkerRuntime({
+    ...(settings.MODEL_REPOSITORY ? { repository: settings.MODEL_REPOSITORY } : {}),
+    executionProvider: settings.RUNTIME_EXECUTION_PROVIDER,
+    workers: settings.RUNTIME_WORKERS,
+    ...(settings.RUNTIME_INTRA_OP_THREADS ? { intraOpThreads: settings.RUNTIME_INTRA_OP_THREADS } : {}),
+  });
+  const server = await startRuntimeServer({ host: values.host, port, handle });
+  const models = [...handle.repository.models.keys()].join(", ");
   console.log(`runtime listening on ${server.url} (KServe v2) serving ${models}`);
   const stop = () => {
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => handle.close())
+      .then(() => process.exit(0));
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof MissingModelFilesError ? err.message : (err as Error)?.stack ?? String(err));
+  // a worker's MissingModelFilesError arrives as an Error of that name
+  const known = err instanceof ConfigError || (err as Error)?.name === MissingModelFilesError.name;
+  console.error(known ? (err as Error).message : ((err as Error)?.stack ?? String(err)));
   process.exit(1);
 });

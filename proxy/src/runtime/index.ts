@@ -1,14 +1,19 @@
 /**
- * The embedded runtime: serves a Triton model repository over KServe v2 with onnxruntime-node, in process
- * (`createRuntimeFetch`) or on a loopback port (`startRuntimeServer`). Node only.
+ * The embedded runtime: serves a Triton model repository over KServe v2 with onnxruntime-node. Inference runs in
+ * worker threads (`createWorkerRuntime`, what the proxy and the standalone server use) or on the calling thread
+ * (`createRuntimeFetch`, for tests that read the runtime's answers in process); `startRuntimeServer` serves either
+ * on a loopback port. Node only.
  */
 import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { createKServeApp, type KServeServerOptions } from "./kserve-server.js";
 import { loadRepository, type LoadedRepository, type RepositoryOptions } from "./repository.js";
+import { InferenceWorkers } from "./worker-pool.js";
+import { workerRepository } from "./worker-repository.js";
 
 export { MissingModelFilesError, loadRepository, type LoadedRepository } from "./repository.js";
+export { InferenceWorkers, type WorkerStats } from "./worker-pool.js";
 
 /** The repository's triton-models/, resolved from this package (same depth from src/runtime and dist/runtime). */
 export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL("../../../triton-models", import.meta.url));
@@ -24,25 +29,46 @@ export interface RuntimeHandle {
   close(): Promise<void>;
 }
 
-export function runtimeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeOptions {
-  const provider = env.RUNTIME_EXECUTION_PROVIDER?.toLowerCase();
-  const threads = Number(env.RUNTIME_INTRA_OP_THREADS ?? 0);
-  return {
-    ...(env.MODEL_REPOSITORY ? { repository: env.MODEL_REPOSITORY } : {}),
-    ...(provider === "cuda" || provider === "cpu" ? { executionProvider: provider } : {}),
-    ...(Number.isInteger(threads) && threads > 0 ? { intraOpThreads: threads } : {}),
-  };
-}
-
-/** Loads the repository (sessions created once, here) and answers KServe v2 requests in process. */
+/** Loads the repository (sessions created once, here) and answers KServe v2 requests on this thread. */
 export async function createRuntimeFetch(options: RuntimeOptions = {}): Promise<RuntimeHandle> {
-  const merged = { ...runtimeOptionsFromEnv(), ...options };
-  const repository = await loadRepository(merged.repository ?? DEFAULT_MODEL_REPOSITORY, merged);
-  const app = createKServeApp(repository, merged);
+  const repository = await loadRepository(options.repository ?? DEFAULT_MODEL_REPOSITORY, options);
+  const app = createKServeApp(repository, options);
   return {
     fetch: async (request: Request) => app.fetch(request),
     repository,
     close: () => repository.close(),
+  };
+}
+
+export interface WorkerRuntimeOptions extends RuntimeOptions {
+  /** Worker threads, each with its own sessions (default 1). */
+  workers?: number;
+}
+
+export interface WorkerRuntimeHandle extends RuntimeHandle {
+  workers: InferenceWorkers;
+}
+
+/**
+ * Answers KServe v2 requests on this thread and runs their inference in worker threads, so that this thread's
+ * event loop stays free (worker-pool.ts).
+ */
+export async function createWorkerRuntime(options: WorkerRuntimeOptions = {}): Promise<WorkerRuntimeHandle> {
+  const directory = options.repository ?? DEFAULT_MODEL_REPOSITORY;
+  const workers = await InferenceWorkers.start({
+    repository: directory,
+    ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.executionProvider ? { executionProvider: options.executionProvider } : {}),
+    ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const repository = workerRepository(directory, workers);
+  const app = createKServeApp(repository, options);
+  return {
+    fetch: async (request: Request) => app.fetch(request),
+    repository,
+    workers,
+    close: () => workers.close(),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from "../kserve/binary.js";
 import { KServeError, invalidArgument, notFound, toKServeError } from "../kserve/errors.js";
 import type { RepositoryIndexEntry, ServerMetadata } from "../kserve/types.js";
+import { cancellable } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
 import { checkInputs, type ServedModel } from "./served-model.js";
 
@@ -24,9 +25,10 @@ export interface KServeServerOptions {
   log?: (message: string) => void;
 }
 
-function errorResponse(err: unknown, log: (m: string) => void): Response {
+function errorResponse(err: unknown, log: (m: string) => void, signal: AbortSignal): Response {
   const error = toKServeError(err);
-  if (!(err instanceof KServeError)) log(`[runtime] internal error: ${(err as Error)?.stack ?? String(err)}`);
+  // a cancelled inference ends with its abort reason; nobody is left to read the answer
+  if (!(err instanceof KServeError) && !signal.aborted) log(`[runtime] internal error: ${(err as Error)?.stack ?? String(err)}`);
   return error.toResponse();
 }
 
@@ -45,7 +47,7 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
     return found;
   };
 
-  app.onError((err) => errorResponse(err, log));
+  app.onError((err, c) => errorResponse(err, log, c.req.raw.signal));
   app.notFound(() => notFound("Not Found").toResponse());
 
   app.get("/v2", (c) => c.json({ name: SERVER_NAME, version: proxyPackage.version, extensions: EXTENSIONS } satisfies ServerMetadata));
@@ -72,7 +74,8 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
       const headerLength = parseHeaderLength(c.req.raw.headers, body.byteLength);
       const request = decodeInferRequest(body, headerLength);
       const inputs = checkInputs(served, request);
-      const outputs = await served.infer(inputs, request.parameters ?? {});
+      // A caller that goes away (client closed, deadline passed) stops the inference before its next encoder run.
+      const outputs = await cancellable(c.req.raw.signal, () => served.infer(inputs, request.parameters ?? {}));
       const wanted = request.outputs?.length ? new Set(request.outputs.map((o) => o.name)) : undefined;
       const selected = wanted ? outputs.filter((t) => wanted.has(t.name)) : outputs;
       const encoded = encodeInferResponse(
