@@ -106,8 +106,8 @@ function runtimeBenchMetrics(report: Json): Metric[] {
 }
 
 const ADAPTERS: Record<string, { bench: string; metrics: (report: Json) => Metric[] }> = {
-  "proxy-latest.json": { bench: "proxy (proxy/bench)", metrics: proxyBenchMetrics },
-  "runtime.json": { bench: "runtime (proxy/src/runtime/bench)", metrics: runtimeBenchMetrics },
+  "proxy-latest.json": { bench: "proxy (bench/proxy-bench.ts)", metrics: proxyBenchMetrics },
+  "runtime.json": { bench: "runtime (bench/runtime)", metrics: runtimeBenchMetrics },
 };
 
 async function main() {

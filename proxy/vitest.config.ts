@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { FIXTURE_ENV } from "./src/testing/fixture-env.js";
+import { FIXTURE_ENV } from "./test/support/fixture-env.js";
 
 export default defineConfig({
   test: {
@@ -9,8 +9,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["src/**/*.test.ts", "scripts/**/*.test.ts"],
-          exclude: ["src/workers/**"],
+          include: ["src/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -26,8 +25,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          include: ["src/workers/**/*.test.ts"],
-          globalSetup: ["./src/workers/upstream.global-setup.ts"],
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["./test/workers/upstream.global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -19,10 +19,10 @@ run_bench() {
   fi
 }
 
-# The embedded runtime vs @huggingface/transformers and sentence-transformers (proxy/src/runtime/bench), proxied vs direct
-# and binary vs JSON tensors (proxy/bench), BERTScore end to end through the proxy (bench/).
-run_bench runtime npm run --silent bench:runtime -w proxy
-run_bench proxy npm run --silent bench:proxy -w proxy
+# The embedded runtime vs @huggingface/transformers and sentence-transformers (bench/runtime), proxied vs direct
+# and binary vs JSON tensors (bench/proxy-bench.ts), BERTScore end to end through the proxy.
+run_bench runtime npx tsx bench/runtime/bench.ts
+run_bench proxy npx tsx bench/proxy-bench.ts
 run_bench bertscore-through-proxy npx tsx bench/bertscore-through-proxy.ts
 
 echo >&2

@@ -6,9 +6,9 @@
  * can assert on what reached it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answerWith, readBody, writeAnswer, type Answer, type FetchHandler } from "../../proxy/src/testing/node-to-fetch.js";
-import { startRestartableServer } from "../../proxy/src/testing/restartable-server.js";
-import { seededRandom } from "../../proxy/src/testing/seeded-random.js";
+import { answerWith, readBody, writeAnswer, type Answer, type FetchHandler } from "../../proxy/test/support/node-to-fetch.js";
+import { startRestartableServer } from "../../proxy/test/support/restartable-server.js";
+import { seededRandom } from "../../proxy/test/support/seeded-random.js";
 
 export type KServeFetch = FetchHandler;
 

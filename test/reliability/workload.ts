@@ -14,7 +14,7 @@ import { parseTritonJson } from "../../proxy/src/kserve/triton-json.js";
 import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
 import type { KServeFetch } from "./fault-upstream.js";
 import type { LoadRequest } from "./load-driver.js";
-import { seededRandom } from "../../proxy/src/testing/seeded-random.js";
+import { seededRandom } from "../../proxy/test/support/seeded-random.js";
 
 export interface ServedModel {
   /** The KServe model name (e.g. `embed`). */

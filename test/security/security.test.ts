@@ -8,8 +8,8 @@ import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_DETAIL_LENGTH } from "../../proxy/src/api/errors.js";
-import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "../../proxy/src/testing/hostile-upstream.js";
-import { waitFor } from "../../proxy/src/testing/wait.js";
+import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "../../proxy/test/support/hostile-upstream.js";
+import { waitFor } from "../../proxy/test/support/wait.js";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
 import { REPO_ROOT } from "../reliability/proxy-process.js";
 import { checkDocumentedShape } from "../reliability/response-shapes.js";
@@ -280,7 +280,7 @@ function escapeRegExp(text: string): string {
 /**
  * The findings of the adversarial review (issue 12), reproduced against each runtime as the quick start runs it:
  * no API_KEY, the default MAX_BODY_BYTES (8 MiB), an upstream access token in UPSTREAM_HEADERS, and an upstream
- * that lies (proxy/src/testing/hostile-upstream.ts) in front of the embedded runtime.
+ * that lies (proxy/test/support/hostile-upstream.ts) in front of the embedded runtime.
  */
 describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime) => {
   const skip = unavailable(runtime);

@@ -1,8 +1,8 @@
 /** API_KEY over real HTTP: every route but /health needs X-API-Key or a Bearer token. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../node/server.js";
-import { FIXTURE_ENV, postJson } from "../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
+import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 
 const KEY = "s3cret-key-9f8e7d";
 

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeApp, type NodeApp } from "../node/server.js";
-import { FIXTURE_ENV } from "../testing/api.suite.js";
+import { FIXTURE_ENV } from "../../test/support/api.suite.js";
 import { contentTypeProblem } from "./json-body.js";
 
 describe("contentTypeProblem", () => {

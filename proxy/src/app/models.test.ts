@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../runtime/index.js";
-import { FIXTURE_ENV, postJson } from "../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../testing/gated-upstream.js";
+import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
 
 let runtime: RuntimeHandle;
 let upstream: GatedUpstream;

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keepAliveFetch, type KeepAliveFetch } from "../node/upstream-fetch.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "../runtime/index.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../testing/gated-upstream.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
 import { KServeClient, UpstreamError } from "./client.js";
 
 let handle: RuntimeHandle;

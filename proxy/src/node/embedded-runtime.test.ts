@@ -8,9 +8,9 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FetchFn } from "../kserve/client.js";
 import { DEFAULT_MODEL_REPOSITORY } from "../runtime/index.js";
-import { FIXTURE_ENV, postJson } from "../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { metricValue, waitFor } from "../testing/wait.js";
+import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { metricValue, waitFor } from "../../test/support/wait.js";
 import { startProxy, type RunningProxy } from "./server.js";
 
 const MINILM_FILES = [`${DEFAULT_MODEL_REPOSITORY}/all-MiniLM-L6-v2/1/model.onnx`, `${DEFAULT_MODEL_REPOSITORY}/embed/config.pbtxt`];

@@ -1,10 +1,10 @@
 /** The proxy on Node (undici pool) in front of an upstream that lies: see testing/hostile-upstream.suite.ts. */
 import { afterAll, beforeAll, describe } from "vitest";
 import { createRuntimeFetch, type RuntimeHandle } from "../runtime/index.js";
-import { FIXTURE_ENV } from "../testing/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { startHostileUpstream, type HostileUpstream } from "../testing/hostile-upstream.js";
-import { defineHostileUpstreamSuite } from "../testing/hostile-upstream.suite.js";
+import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { startHostileUpstream, type HostileUpstream } from "../../test/support/hostile-upstream.js";
+import { defineHostileUpstreamSuite } from "../../test/support/hostile-upstream.suite.js";
 import { createNodeApp, type NodeApp } from "./server.js";
 
 let handle: RuntimeHandle;

@@ -1,8 +1,8 @@
 /** Hostile requests on Node (the app in process, as @hono/node-server hands it requests): request-limits.suite.ts. */
 import { afterAll, describe } from "vitest";
-import { FIXTURE_ENV } from "../testing/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { defineRequestLimitsSuite } from "../testing/request-limits.suite.js";
+import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { defineRequestLimitsSuite } from "../../test/support/request-limits.suite.js";
 import { createNodeApp, type NodeApp } from "./server.js";
 
 const ORIGIN = "http://127.0.0.1:8765";

@@ -2,8 +2,8 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineApiSuite, FIXTURE_ENV, postJson } from "../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
+import { defineApiSuite, FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { startProxy, type RunningProxy } from "./server.js";
 
 let proxy: RunningProxy;

@@ -5,9 +5,9 @@
  */
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { FIXTURE_ENV } from "../testing/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { waitFor } from "../testing/wait.js";
+import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { waitFor } from "../../test/support/wait.js";
 import { startProxy, type RunningProxy } from "./server.js";
 
 let proxy: RunningProxy | undefined;

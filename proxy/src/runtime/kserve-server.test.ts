@@ -5,9 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeInferRequest } from "../kserve/binary.js";
-import { ERROR_CASES, sendErrorCase } from "../testing/error-cases.js";
+import { ERROR_CASES, sendErrorCase } from "../../test/support/error-cases.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "./testing/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "../../test/support/kserve-test-client.js";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;

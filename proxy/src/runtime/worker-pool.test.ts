@@ -9,10 +9,10 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KServeError } from "../kserve/errors.js";
 import type { RepositoryIndexEntry, Tensor } from "../kserve/types.js";
-import { waitFor } from "../testing/wait.js";
+import { waitFor } from "../../test/support/wait.js";
 import { createWorkerRuntime, type WorkerRuntimeHandle } from "./index.js";
 import { InferenceWorkers } from "./worker-pool.js";
-import { FIXTURE_REPOSITORY, bytes, floats, infer } from "./testing/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bytes, floats, infer } from "../../test/support/kserve-test-client.js";
 
 /** Texts of many lengths: the encoder runs them in several length-sorted sub-batches, one onnxruntime run each. */
 const MANY_LENGTHS = Array.from({ length: 40 }, (_, i) => "word ".repeat(1 + i * 3).trim());

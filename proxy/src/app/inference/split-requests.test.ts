@@ -8,8 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeApp, type NodeApp } from "../../node/server.js";
-import { FIXTURE_ENV, postJson } from "../../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../testing/fixtures.js";
+import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 
 let folder: string;
 let app: NodeApp;

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusResponseSchema } from "../../api/schemas.js";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
-import { FIXTURE_ENV, FIXTURE_MODELS, postJson } from "../../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../testing/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../testing/gated-upstream.js";
-import { waitFor } from "../../testing/wait.js";
+import { FIXTURE_ENV, FIXTURE_MODELS, postJson } from "../../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";
+import { waitFor } from "../../../test/support/wait.js";
 
 const KEY = { "x-api-key": "status-key" };
 

@@ -9,8 +9,8 @@ import type { RepositoryIndexEntry } from "../../kserve/types.js";
 import { handlerFetch } from "../../node/upstream-fetch.js";
 import { createNodeApp, type NodeApp } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
-import { FIXTURE_ENV, postJson } from "../../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../testing/fixtures.js";
+import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 
 let runtime: RuntimeHandle;
 let app: NodeApp;

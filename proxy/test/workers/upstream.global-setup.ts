@@ -3,9 +3,9 @@
  * hostile upstream in front of it.
  */
 import type { TestProject } from "vitest/node";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { forwardTo, startHostileUpstream } from "../testing/hostile-upstream.js";
-import { startRuntimeProcess } from "../testing/runtime-process.js";
+import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { forwardTo, startHostileUpstream } from "../support/hostile-upstream.js";
+import { startRuntimeProcess } from "../support/runtime-process.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -5,8 +5,8 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { defineApiSuite, postJson } from "../testing/api.suite.js";
-import worker from "./index.js";
+import { defineApiSuite, postJson } from "../support/api.suite.js";
+import worker from "../../src/workers/index.js";
 
 const BASE = "https://proxy.example";
 

@@ -3,8 +3,8 @@
  * KServe v2 server to it: the embedded runtime and the real Triton (the Python suite sends the same cases over gRPC).
  */
 import document from "../../../test/contract/errors.json" with { type: "json" };
-import { elementCount, encodeInferRequest } from "../kserve/binary.js";
-import type { Parameters, Tensor } from "../kserve/types.js";
+import { elementCount, encodeInferRequest } from "../../src/kserve/binary.js";
+import type { Parameters, Tensor } from "../../src/kserve/types.js";
 
 /** Which served model a case goes to: the embed model, a bertscore model without a rescale baseline, one that failed to load. */
 export type ErrorCaseRole = "embed" | "bertscore" | "unavailable";

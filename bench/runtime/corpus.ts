@@ -1,4 +1,4 @@
-import { seededRandom } from "../../testing/seeded-random.js";
+import { seededRandom } from "../../proxy/test/support/seeded-random.js";
 
 /** A deterministic corpus of English-like sentences of varied length for the benchmarks. */
 const WORDS = (

@@ -2,8 +2,8 @@
 /** Hostile requests to the Worker in real workerd: see testing/request-limits.suite.ts. */
 import { env } from "cloudflare:test";
 import { describe } from "vitest";
-import { defineRequestLimitsSuite } from "../testing/request-limits.suite.js";
-import worker from "./index.js";
+import { defineRequestLimitsSuite } from "../support/request-limits.suite.js";
+import worker from "../../src/workers/index.js";
 
 const ORIGIN = "https://proxy.example";
 

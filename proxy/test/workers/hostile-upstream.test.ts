@@ -2,9 +2,9 @@
 /** The Worker in real workerd (plain fetch) in front of an upstream that lies: see testing/hostile-upstream.suite.ts. */
 import { env } from "cloudflare:test";
 import { describe, inject } from "vitest";
-import type { HostileRecord } from "../testing/hostile-upstream.js";
-import { defineHostileUpstreamSuite } from "../testing/hostile-upstream.suite.js";
-import worker from "./index.js";
+import type { HostileRecord } from "../support/hostile-upstream.js";
+import { defineHostileUpstreamSuite } from "../support/hostile-upstream.suite.js";
+import worker from "../../src/workers/index.js";
 
 const BASE = "https://proxy.example";
 

@@ -3,7 +3,7 @@
  * the proxy itself sends) and through the proxy with binary and with JSON upstream tensors, in one run.
  * Throughput with autocannon (loopback, bounded duration); latency with a sequential keep-alive loop (sub-ms).
  *
- *   npm run bench:proxy -w proxy        env: BENCH_DURATION_S (5), BENCH_CONNECTIONS (4), BENCH_REPOSITORY
+ *   npx tsx bench/proxy-bench.ts        env: BENCH_DURATION_S (5), BENCH_CONNECTIONS (4), BENCH_REPOSITORY
  */
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
@@ -11,11 +11,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
-import { encodeInferRequest } from "../src/kserve/binary.js";
-import { startRuntimeProcess } from "../src/testing/runtime-process.js";
+import { encodeInferRequest } from "../proxy/src/kserve/binary.js";
+import { startRuntimeProcess } from "../proxy/test/support/runtime-process.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = fileURLToPath(new URL("../src/node/main.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const MAIN = fileURLToPath(new URL("../proxy/src/node/main.ts", import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);

@@ -1,6 +1,6 @@
 /**
  * Peers the benchmark compares against, installed on demand outside package.json: @huggingface/transformers
- * (into proxy/.cache/bench-peers) and sentence-transformers (the project's Python environment).
+ * (into .cache/bench-peers) and sentence-transformers (the project's Python environment).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,10 +9,10 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { VENV_PYTHON } from "../testing/python.js";
+import { VENV_PYTHON } from "../../proxy/test/support/python.js";
 import { LineWorker } from "./line-worker.js";
 
-const PEERS_DIR = fileURLToPath(new URL("../../../.cache/bench-peers/", import.meta.url));
+const PEERS_DIR = fileURLToPath(new URL("../../.cache/bench-peers/", import.meta.url));
 const TRANSFORMERS_JS = "@huggingface/transformers@3";
 
 interface FeatureExtractor {

@@ -1,5 +1,5 @@
 /**
- * Runtime benchmark (`npm run bench -w proxy`): embeddings/s of the runtime on the real all-MiniLM-L6-v2 ONNX
+ * Runtime benchmark (`npx tsx bench/runtime/bench.ts`, part of `npm run bench`): embeddings/s of the runtime on the real all-MiniLM-L6-v2 ONNX
  * against transformers.js (same ONNX file) and sentence-transformers (torch CPU), same texts and thread count,
  * measured in this run; BERTScore pairs/s on MiniLM and on a random-weight roberta-large L17, with the share of
  * time spent outside the encoder. Writes bench-results/runtime.json at the repository root.
@@ -12,10 +12,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFil
 import os from "node:os";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
-import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "../index.js";
-import type { BertScoreModel } from "../text-models.js";
-import { bertScoreInputs, bytes, floats, infer } from "../testing/kserve-test-client.js";
-import { REPO_ROOT } from "../testing/python.js";
+import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "../../proxy/src/runtime/index.js";
+import type { BertScoreModel } from "../../proxy/src/runtime/text-models.js";
+import { bertScoreInputs, bytes, floats, infer } from "../../proxy/test/support/kserve-test-client.js";
+import { REPO_ROOT } from "../../proxy/test/support/python.js";
 import { benchCorpus } from "./corpus.js";
 import { startSentenceTransformers, startTransformersJs, type Peer } from "./peers.js";
 
