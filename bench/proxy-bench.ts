@@ -7,12 +7,13 @@
  */
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import { encodeInferRequest } from "../proxy/src/kserve/binary.js";
 import { startRuntimeProcess } from "../proxy/test/support/runtime-process.js";
+import { writeBenchResult, type BenchMetric as Metric } from "./results.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../proxy/src/node/main.ts", import.meta.url));
@@ -172,19 +173,42 @@ async function main(): Promise<void> {
         });
       }
     }
-    const outDir = `${ROOT}bench-results`;
-    mkdirSync(outDir, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-    const report = { date: new Date().toISOString(), cpus: cpus().length, loadavg_1m_at_end: loadavg()[0], repository: REPOSITORY, model, connections: CONNECTIONS, duration_s: DURATION_S, rows };
-    writeFileSync(`${outDir}/proxy-${stamp}.json`, JSON.stringify(report, null, 2));
-    writeFileSync(`${outDir}/proxy-latest.json`, JSON.stringify(report, null, 2));
+    const report = { cpus: cpus().length, loadavg_1m_at_end: loadavg()[0], repository: REPOSITORY, model, connections: CONNECTIONS, duration_s: DURATION_S, rows };
     console.table(rows);
-    console.log(`written to bench-results/proxy-${stamp}.json`);
+    console.log(`written to ${await writeBenchResult("proxy", proxyBenchMetrics(report), { report })}`);
   } finally {
     await binaryProxy.stop();
     await jsonProxy.stop();
     await runtime.stop();
   }
+}
+
+type Json = Record<string, unknown>;
+const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+
+/** The proxy bench: rows per target (direct, proxy with binary or JSON upstream tensors) and batch size. */
+function proxyBenchMetrics(report: Json): Metric[] {
+  const rows = (Array.isArray(report.rows) ? report.rows : []) as Json[];
+  const row = (kind: RegExp, batch: number) => rows.find((r) => kind.test(String(r.target)) && r.batch === batch);
+  const metrics: Metric[] = [];
+  for (const batch of [...new Set(rows.map((r) => r.batch))].filter((b): b is number => typeof b === "number")) {
+    const binary = row(/binary upstream/, batch);
+    const json = row(/JSON upstream/, batch);
+    const ratio = num(binary?.rps_vs_direct);
+    if (ratio !== undefined) {
+      metrics.push({ key: "proxy_overhead_throughput_ratio", label: `proxied / direct throughput, /embed batch ${batch}`, value: ratio, unit: "ratio", target: ">= 0.5" });
+    }
+    const added = num(binary?.added_seq_p50_ms);
+    if (added !== undefined) {
+      metrics.push({ key: "proxy_added_p50_ms", label: `added p50 latency, /embed batch ${batch} (sequential)`, value: added, unit: "ms", target: "<= 1" });
+    }
+    const binaryRps = num(binary?.rps);
+    const jsonRps = num(json?.rps);
+    if (binaryRps !== undefined && jsonRps) {
+      metrics.push({ key: "json_vs_binary_throughput_ratio", label: `binary / JSON upstream tensors, /embed batch ${batch}`, value: binaryRps / jsonRps, unit: "ratio" });
+    }
+  }
+  return metrics;
 }
 
 await main();

@@ -2,13 +2,13 @@
  * Runtime benchmark (`npx tsx bench/runtime/bench.ts`, part of `npm run bench`): embeddings/s of the runtime on the real all-MiniLM-L6-v2 ONNX
  * against transformers.js (same ONNX file) and sentence-transformers (torch CPU), same texts and thread count,
  * measured in this run; BERTScore pairs/s on MiniLM and on a random-weight roberta-large L17, with the share of
- * time spent outside the encoder. Writes bench-results/runtime.json at the repository root.
+ * time spent outside the encoder. Writes bench-results/runtime.json (bench/results.ts).
  *   env: BENCH_THREADS (default: all cores), BENCH_TEXTS (256), BENCH_REPEATS (3), MODEL_REPOSITORY,
  *        BENCH_ROBERTA_ENCODER (an encoder folder with 1/model.onnx + 1/tokenizer.json; default
  *        .cache/bench-models/roberta-large); `--export-roberta` makes it with gpu-bridge-export first.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
@@ -17,6 +17,7 @@ import type { BertScoreModel } from "../../proxy/src/runtime/text-models.js";
 import { bertScoreInputs, bytes, floats, infer } from "../../proxy/test/support/kserve-test-client.js";
 import { REPO_ROOT } from "../../proxy/test/support/python.js";
 import { benchCorpus } from "./corpus.js";
+import { writeBenchResult, type BenchMetric as Metric } from "../results.js";
 import { startSentenceTransformers, startTransformersJs, type Peer } from "./peers.js";
 
 const threads = Number(process.env.BENCH_THREADS) || os.availableParallelism();
@@ -179,10 +180,32 @@ async function main(): Promise<void> {
   }
   results.bertscore = bertscore;
 
-  const outDir = path.join(REPO_ROOT, "bench-results");
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, "runtime.json"), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`wrote ${path.join(outDir, "runtime.json")}`);
+  console.log(`wrote ${await writeBenchResult("runtime", runtimeBenchMetrics(results), { report: results })}`);
+}
+
+type Json = Record<string, unknown>;
+const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+
+/** The runtime bench: embedding throughput against transformers.js and sentence-transformers, BERTScore pairs/s. */
+function runtimeBenchMetrics(report: Json): Metric[] {
+  const metrics: Metric[] = [];
+  const embed = (report.embed ?? {}) as Json;
+  const vsJs = num(embed.ratio_vs_transformers_js);
+  if (vsJs !== undefined) {
+    metrics.push({ key: "runtime_vs_transformers_js_ratio", label: "embedded runtime / @huggingface/transformers, embeddings/s", value: vsJs, unit: "ratio", target: ">= 1.5" });
+  }
+  const vsSt = num(embed.ratio_vs_sentence_transformers);
+  if (vsSt !== undefined) {
+    metrics.push({ key: "runtime_vs_sentence_transformers_ratio", label: "embedded runtime / sentence-transformers (torch), embeddings/s", value: vsSt, unit: "ratio" });
+  }
+  for (const entry of (Array.isArray(report.bertscore) ? report.bertscore : []) as Json[]) {
+    const pairs = num(entry.pairs_per_second);
+    if (pairs !== undefined) {
+      const what = typeof entry.encoder === "string" ? `${String(entry.model)}, ${entry.encoder}` : String(entry.model);
+      metrics.push({ key: "bertscore_pairs_per_s", label: `BERTScore pairs/s in process (${what})`, value: pairs, unit: "pairs/s" });
+    }
+  }
+  return metrics;
 }
 
 main().catch((err: unknown) => {
