@@ -110,8 +110,8 @@ def test_fixture_text_models_follow_the_contract(name):
 
 
 def test_every_row_of_the_errors_table_is_a_case_the_suites_run():
-    """test/contract/errors.json is what the real Triton and the runtime are held to; it must be this table."""
-    cases = json.loads((ROOT / "test" / "contract" / "errors.json").read_text())["cases"]
+    """test/contract/cases.json is what the real Triton and the runtime are held to; it must be this table."""
+    cases = json.loads((ROOT / "test" / "contract" / "cases.json").read_text())["cases"]
     rows = CONTRACT["errors"]
     assert [r["when"] for r in rows] == [c["when"] for c in cases]
     for row, case in zip(rows, cases):

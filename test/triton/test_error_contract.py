@@ -1,4 +1,4 @@
-"""The Errors table of triton-models/README.md (its cases: test/contract/errors.json) against the real Triton, over
+"""The Errors table of triton-models/README.md (its cases: test/contract/cases.json) against the real Triton, over
 HTTP and gRPC with tritonclient: each case's status and message."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tritonclient.grpc as grpcclient
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 
-CASES = json.loads((Path(__file__).resolve().parents[1] / "contract" / "errors.json").read_text())["cases"]
+CASES = json.loads((Path(__file__).resolve().parents[1] / "contract" / "cases.json").read_text())["cases"]
 # triton-models/ as shipped, roberta-large not exported: bertscore cannot load
 MODELS = {"embed": "embed", "bertscore": "bertscore-all-MiniLM-L6-v2", "unavailable": "bertscore"}
 DTYPES = {"BYTES": np.object_, "INT32": np.int32}

@@ -161,7 +161,7 @@ describe("errors are Triton-style, never a crash", () => {
     await expectError(await post("/v2/models/embed/infer", badLength, { "Inference-Header-Content-Length": String(lying.length) }), 400, /incomplete string data/);
   });
 
-  describe("the Errors table of triton-models/README.md (test/contract/errors.json), as the real Triton answers it", () => {
+  describe("the Errors table of triton-models/README.md (test/contract/cases.json), as the real Triton answers it", () => {
     const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large" };
     let withUnavailable: RuntimeHandle;
     let folder: string;

@@ -1,8 +1,8 @@
 /**
- * The Errors table of triton-models/README.md as requests (test/contract/errors.json), for the suites that hold a
+ * The Errors table of triton-models/README.md as requests (test/contract/cases.json), for the suites that hold a
  * KServe v2 server to it: the embedded runtime and the real Triton (the Python suite sends the same cases over gRPC).
  */
-import document from "../../../test/contract/errors.json" with { type: "json" };
+import document from "../../../test/contract/cases.json" with { type: "json" };
 import { elementCount, encodeInferRequest } from "../../src/kserve/binary.js";
 import type { Parameters, Tensor } from "../../src/kserve/types.js";
 
