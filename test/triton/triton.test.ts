@@ -16,7 +16,7 @@ import unicodeCorpusGoldens from "../fixtures/goldens/bertscore-unicode-corpus.j
 import { startProxy, type RunningProxy } from "../../proxy/src/node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../proxy/src/runtime/index.js";
 import { defineApiSuite, FIXTURE_ENV, postJson } from "../../proxy/test/support/api.suite.js";
-import { ERROR_CASES, sendErrorCase } from "../../proxy/test/support/error-cases.js";
+import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "../../proxy/test/support/error-cases.js";
 import { runChaos } from "../reliability/chaos-run.js";
 import { buildTestRepository, FIXTURE_REPOSITORY, rootFiles } from "./test-repository.js";
 import { startTritonServer, type TritonServer } from "./tritonserver.js";
@@ -84,8 +84,8 @@ describe("readiness per model", () => {
   });
 });
 
-describe("the Errors table of triton-models/README.md: Triton and the embedded runtime answer alike", () => {
-  const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large" };
+describe("the model contract of triton-models/README.md (test/contract/cases.json): Triton and the embedded runtime answer alike", () => {
+  const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large", [SAME_OUTPUTS_ROLE]: "bertscore" };
   for (const errorCase of ERROR_CASES) {
     it(`${errorCase.when}: ${errorCase.status}, "${errorCase.message}"`, async () => {
       for (const binary of errorCase.json ? [true, false] : [true]) {
@@ -96,6 +96,16 @@ describe("the Errors table of triton-models/README.md: Triton and the embedded r
         expect(server.error).toContain(errorCase.message);
         expect(embedded.status, `runtime, ${how}: ${embedded.error}`).toBe(errorCase.status);
         expect(embedded.error).toContain(errorCase.message);
+      }
+    });
+  }
+
+  for (const sameCase of SAME_OUTPUTS_CASES) {
+    it(`${sameCase.when}: every spelling, the same outputs`, async () => {
+      for (const [who, fetchFn, base] of [["Triton", fetch, triton.httpUrl], ["runtime", runtime.fetch, "http://runtime.invalid"]] as const) {
+        const answers = await sendSameOutputsCase(fetchFn, base, models[SAME_OUTPUTS_ROLE], sameCase);
+        for (const answer of answers.slice(1)) expect(answer, who).toEqual(answers[0]);
+        for (const [name, expected] of Object.entries(sameCase.expect)) expect(answers[0]?.[name], who).toEqual(expected);
       }
     });
   }

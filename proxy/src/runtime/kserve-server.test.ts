@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeInferRequest } from "../kserve/binary.js";
-import { ERROR_CASES, sendErrorCase } from "../../test/support/error-cases.js";
+import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "../../test/support/error-cases.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "../../test/support/kserve-test-client.js";
 
@@ -161,8 +161,8 @@ describe("errors are Triton-style, never a crash", () => {
     await expectError(await post("/v2/models/embed/infer", badLength, { "Inference-Header-Content-Length": String(lying.length) }), 400, /incomplete string data/);
   });
 
-  describe("the Errors table of triton-models/README.md (test/contract/cases.json), as the real Triton answers it", () => {
-    const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large" };
+  describe("the model contract of triton-models/README.md (test/contract/cases.json), as the real Triton answers it", () => {
+    const models = { embed: "embed", bertscore: "bertscore-tiny-bert", unavailable: "roberta-large", [SAME_OUTPUTS_ROLE]: "bertscore" };
     let withUnavailable: RuntimeHandle;
     let folder: string;
     beforeAll(async () => {
@@ -185,6 +185,16 @@ describe("errors are Triton-style, never a crash", () => {
           const { status, error } = await sendErrorCase(withUnavailable.fetch, BASE, models, errorCase, binary);
           expect(status, `${binary ? "binary" : "JSON"}: ${error}`).toBe(errorCase.status);
           expect(error).toContain(errorCase.message);
+        }
+      });
+    }
+
+    for (const sameCase of SAME_OUTPUTS_CASES) {
+      it(`${sameCase.when}: every spelling, the same outputs`, async () => {
+        for (const [who, fetchFn, base] of [["runtime", withUnavailable.fetch, BASE]] as const) {
+          const answers = await sendSameOutputsCase(fetchFn, base, models[SAME_OUTPUTS_ROLE], sameCase);
+          for (const answer of answers.slice(1)) expect(answer, who).toEqual(answers[0]);
+          for (const [name, expected] of Object.entries(sameCase.expect)) expect(answers[0]?.[name], who).toEqual(expected);
         }
       });
     }

@@ -1,13 +1,17 @@
 /**
- * The Errors table of triton-models/README.md as requests (test/contract/cases.json), for the suites that hold a
- * KServe v2 server to it: the embedded runtime and the real Triton (the Python suite sends the same cases over gRPC).
+ * The model contract of triton-models/README.md as requests (test/contract/cases.json), for the suites that hold a
+ * KServe v2 server to it: the embedded runtime and the real Triton (the Python suites send the same cases over gRPC
+ * and through the pb_utils harness). `cases`: the Errors table; `same_outputs`: spellings of one request that must
+ * all give the same outputs.
  */
 import document from "../../../test/contract/cases.json" with { type: "json" };
-import { elementCount, encodeInferRequest } from "../../src/kserve/binary.js";
+import { decodeInferResponse, elementCount, encodeInferRequest, parseHeaderLength } from "../../src/kserve/binary.js";
 import type { Parameters, Tensor } from "../../src/kserve/types.js";
 
 /** Which served model a case goes to: the embed model, a bertscore model without a rescale baseline, one that failed to load. */
 export type ErrorCaseRole = "embed" | "bertscore" | "unavailable";
+/** The role of the `same_outputs` cases: a bertscore model with an `en` rescale baseline. */
+export const SAME_OUTPUTS_ROLE = "bertscore_rescaled";
 
 export interface ErrorCase {
   when: string;
@@ -89,4 +93,51 @@ export async function sendErrorCase(
     // not JSON: the text itself
   }
   return { status: res.status, error };
+}
+
+export interface SameOutputsCase {
+  when: string;
+  inputs: Tensor[];
+  outputs: string[];
+  spellings: Parameters[];
+  /** Outputs every spelling must give, BYTES elements as strings. */
+  expect: Record<string, string[]>;
+}
+
+export const SAME_OUTPUTS_CASES: readonly SameOutputsCase[] = document.same_outputs.map((c) => ({
+  when: c.when,
+  inputs: (c.inputs as CaseInput[]).map(tensor),
+  outputs: c.outputs,
+  spellings: c.spellings as Parameters[],
+  expect: c.expect as Record<string, string[]>,
+}));
+
+/**
+ * Sends each spelling of a case to `model`; the outputs of each as JSON-comparable values (numbers, and BYTES as
+ * strings), or throws with the status and body of a refusal.
+ */
+export async function sendSameOutputsCase(
+  fetchFn: (request: Request) => Promise<Response>,
+  baseUrl: string,
+  model: string,
+  sameCase: SameOutputsCase,
+): Promise<Record<string, unknown[]>[]> {
+  const decoder = new TextDecoder();
+  const answers: Record<string, unknown[]>[] = [];
+  for (const parameters of sameCase.spellings) {
+    const { body, headers } = encodeInferRequest(
+      { inputs: sameCase.inputs, outputs: sameCase.outputs.map((name) => ({ name })), parameters },
+      { binaryOutputs: true },
+    );
+    const res = await fetchFn(new Request(`${baseUrl}/v2/models/${encodeURIComponent(model)}/infer`, { method: "POST", body, headers }));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`${JSON.stringify(parameters)}: ${res.status} ${decoder.decode(bytes)}`);
+    const { outputs } = decodeInferResponse(bytes, parseHeaderLength(res.headers, bytes.byteLength));
+    answers.push(
+      Object.fromEntries(
+        outputs.map((t) => [t.name, Array.from(t.data as ArrayLike<unknown>, (v) => (v instanceof Uint8Array ? decoder.decode(v) : v))]),
+      ),
+    );
+  }
+  return answers;
 }
