@@ -22,12 +22,12 @@ from bert_score_tokenizer import ReferenceFileError, load_reference
 from text_model_common import (
     BASELINE_FILE,
     RequestError,
+    answer_each,
     bool_parameter,
     call_encoder,
     config_parameters,
     decode,
     encoder_folder,
-    error_response,
     input_array,
     length_sorted_chunks,
     load_tokenizer,
@@ -217,34 +217,22 @@ class TritonPythonModel:
 
     def execute(self, requests):
         texts: dict[tuple[str, bool], int] = {}
-        works: list[_Work | Exception] = []
-        for request in requests:
-            try:
-                works.append(self._parse(request, texts))
-            except RequestError as error:
-                works.append(error)
-            except (ValueError, TypeError, KeyError, IndexError) as error:  # malformed tensors: still this request's mistake
-                works.append(RequestError(f"bad request: {error}"))
+        return answer_each(
+            requests,
+            lambda request: self._parse(request, texts),
+            lambda works: self._score_all(works, list(texts)),
+            self._response,
+        )
 
-        valid = [w for w in works if isinstance(w, _Work)]
-        try:
-            scores = iter(self._score_all(valid, list(texts)) if valid else [])
-        except Exception as error:  # noqa: BLE001 -- an encoder failure fails the batch, never the server
-            return [error_response(error) for _ in requests]
-        responses = []
-        for work in works:
-            if not isinstance(work, _Work):
-                responses.append(error_response(work))
-                continue
-            values = next(scores).cpu().numpy().astype(np.float32)
-            outputs = [
-                pb_utils.Tensor("PRECISION", values[:, 0:1].copy()),
-                pb_utils.Tensor("RECALL", values[:, 1:2].copy()),
-                pb_utils.Tensor("F1", values[:, 2:3].copy()),
-                pb_utils.Tensor("HASH", np.array([[self._hash(work).encode()]] * len(values), dtype=np.object_)),
-            ]
-            responses.append(pb_utils.InferenceResponse(output_tensors=outputs))
-        return responses
+    def _response(self, work: _Work, scores: torch.Tensor):
+        values = scores.cpu().numpy().astype(np.float32)
+        outputs = [
+            pb_utils.Tensor("PRECISION", values[:, 0:1].copy()),
+            pb_utils.Tensor("RECALL", values[:, 1:2].copy()),
+            pb_utils.Tensor("F1", values[:, 2:3].copy()),
+            pb_utils.Tensor("HASH", np.array([[self._hash(work).encode()]] * len(values), dtype=np.object_)),
+        ]
+        return pb_utils.InferenceResponse(output_tensors=outputs)
 
     def _score_all(self, works: list[_Work], texts: list[tuple[str, bool]]) -> list[torch.Tensor]:
         token_ids = [self.tokenizers[use_fast].encode(text) for text, use_fast in texts]

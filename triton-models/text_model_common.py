@@ -1,5 +1,5 @@
-"""What the text models (embed, bertscore*) share: request errors and their Triton codes, text inputs and request
-parameters, the encoder's files and tokenizers, and BLS calls to the encoder in length-sorted, padded batches.
+"""What the text models (embed, bertscore*) share: request errors and their Triton codes, one execute loop that
+answers each request of a batch, text inputs and request parameters, the encoder's files and tokenizers, and BLS calls to the encoder in length-sorted, padded batches.
 
 A plain file at the repository root (Triton ignores files there; a folder would be taken for a model). Each
 model.py puts the root on `sys.path` to import it. Contract: triton-models/README.md.
@@ -8,14 +8,18 @@ model.py puts the root on `sys.path` to import it. Contract: triton-models/READM
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
 import triton_python_backend_utils as pb_utils
 from bert_score_tokenizer import BertScoreTokenizer
 from tokenizers import Tokenizer
+
+Parsed = TypeVar("Parsed")
+Result = TypeVar("Result")
 
 # The encoders' max_batch_size in the contract: a BLS call never sends more rows.
 ENCODER_MAX_BATCH = 64
@@ -31,6 +35,31 @@ def error_response(error: Exception) -> pb_utils.InferenceResponse:
     """The response of a request that failed: client mistakes INVALID_ARG, anything else INTERNAL."""
     code = pb_utils.TritonError.INVALID_ARG if isinstance(error, RequestError) else pb_utils.TritonError.INTERNAL
     return pb_utils.InferenceResponse(error=pb_utils.TritonError(str(error), code))
+
+
+def answer_each(
+    requests: Sequence,
+    parse: Callable[[object], Parsed],
+    compute: Callable[[list[Parsed]], Sequence[Result]],
+    respond: Callable[[Parsed, Result], pb_utils.InferenceResponse],
+) -> list[pb_utils.InferenceResponse]:
+    """A batch of requests answered one response each: a request's own mistake (found by `parse`) answers it alone;
+    `compute` gets every parsed request at once and returns one result per request; a failure there (the encoder)
+    fails the batch, never the server."""
+    parsed: list[Parsed | RequestError] = []
+    for request in requests:
+        try:
+            parsed.append(parse(request))
+        except RequestError as error:
+            parsed.append(error)
+        except (ValueError, TypeError, KeyError, IndexError) as error:  # malformed tensors: still this request's mistake
+            parsed.append(RequestError(f"bad request: {error}"))
+    valid = [p for p in parsed if not isinstance(p, RequestError)]
+    try:
+        results = iter(compute(valid) if valid else [])
+    except Exception as error:  # noqa: BLE001 -- an encoder failure fails the batch, never the server
+        return [error_response(error) for _ in requests]
+    return [error_response(p) if isinstance(p, RequestError) else respond(p, next(results)) for p in parsed]
 
 
 # ---- inputs and parameters --------------------------------------------------------------------------------------

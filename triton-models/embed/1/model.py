@@ -15,15 +15,15 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 sys.path.append(str(Path(__file__).parents[2]))
 
+import numpy as np
 import torch
 import triton_python_backend_utils as pb_utils
 from text_model_common import (
-    RequestError,
+    answer_each,
     call_encoder,
     config_parameters,
     decode,
     encoder_folder,
-    error_response,
     input_array,
     length_sorted_chunks,
     load_tokenizer,
@@ -55,31 +55,16 @@ class TritonPythonModel:
         return result
 
     def execute(self, requests):
-        parsed: list[list[str] | RequestError] = []
-        for request in requests:
-            try:
-                parsed.append(self._parse(request))
-            except RequestError as error:
-                parsed.append(error)
+        return answer_each(requests, self._parse, self._embed_each, _response)
 
-        texts = [t for rows in parsed if isinstance(rows, list) for t in rows]
-        embeddings = None
-        if texts:
-            try:
-                embeddings = self._embed(texts).cpu().numpy()
-            except Exception as error:  # noqa: BLE001 -- an encoder failure fails the batch, never the server
-                return [error_response(error) for _ in requests]
-
-        responses = []
-        offset = 0
-        for rows in parsed:
-            if not isinstance(rows, list):
-                responses.append(error_response(rows))
-                continue
-            block = embeddings[offset : offset + len(rows)]
-            offset += len(rows)
-            responses.append(pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("EMBEDDING", block.copy())]))
-        return responses
+    def _embed_each(self, parsed: list[list[str]]) -> list[np.ndarray]:
+        embeddings = self._embed([t for texts in parsed for t in texts]).cpu().numpy()
+        ends = np.cumsum([len(texts) for texts in parsed])
+        return [embeddings[end - len(texts) : end] for texts, end in zip(parsed, ends)]
 
     def finalize(self):
         self.tokenizer = None
+
+
+def _response(_texts: list[str], embeddings: np.ndarray):
+    return pb_utils.InferenceResponse(output_tensors=[pb_utils.Tensor("EMBEDDING", embeddings.copy())])
