@@ -11,6 +11,7 @@ export default defineConfig({
   outDir: "dist/node",
   sourcemap: true,
   clean: true,
-  // esbuild drops `with { type: "json" }` on external imports; inline package.json files instead
-  noExternal: [/\/package\.json$/],
+  // esbuild drops `with { type: "json" }` on external imports; inline package.json files instead. The workspace
+  // packages (@gpu-bridge/contract) export TypeScript sources: inline them too.
+  noExternal: [/\/package\.json$/, /^@gpu-bridge\//],
 });

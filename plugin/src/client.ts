@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
-import { ErrorBodySchema } from "../../proxy/src/api/schemas.js";
+import { ErrorBodySchema } from "@gpu-bridge/contract/schemas";
 import { GpuBridgeError, ToolInputError } from "./errors.js";
 
 export interface ClientOptions {

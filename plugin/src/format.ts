@@ -1,5 +1,5 @@
 /** Short human text for each tool's `content` (what the model reads in OpenClaw's direct tool mode). */
-import type { BertscoreResponse, HealthResponse, StatusResponse } from "../../proxy/src/api/schemas.js";
+import type { BertscoreResponse, HealthResponse, StatusResponse } from "@gpu-bridge/contract/schemas";
 import type { EmbeddingSummary } from "./embedding-summary.js";
 import type { ProxyInfo } from "./tools.js";
 

@@ -15,7 +15,7 @@ import {
   HealthResponseSchema,
   InfoResponseSchema,
   StatusResponseSchema,
-} from "../../proxy/src/api/schemas.js";
+} from "@gpu-bridge/contract/schemas";
 import type { ProxyClient } from "./client.js";
 import type { PluginConfig } from "./config.js";
 import { summariseEmbeddings, type EmbeddingSummary } from "./embedding-summary.js";

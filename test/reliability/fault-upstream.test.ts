@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KServeClient, UpstreamError, type UpstreamErrorKind } from "../../proxy/src/kserve/client.js";
-import { EMBED_TENSORS } from "../../proxy/src/kserve/model-contract.js";
+import { EMBED_TENSORS } from "@gpu-bridge/contract/model-contract";
 import type { Tensor } from "../../proxy/src/kserve/types.js";
 import { startFaultUpstream, type FaultKind, type FaultUpstream } from "./fault-upstream.js";
 import { createRuntimeBackend, type RuntimeBackend } from "./runtime-backend.js";

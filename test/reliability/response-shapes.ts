@@ -8,7 +8,7 @@ import {
   HealthResponseSchema,
   InfoResponseSchema,
   OpenAIEmbeddingsResponseSchema,
-} from "../../proxy/src/api/schemas.js";
+} from "@gpu-bridge/contract/schemas";
 import type { ShapeCheck } from "./load-driver.js";
 
 /** The first problem zod found, on one line. */

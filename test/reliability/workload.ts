@@ -3,13 +3,13 @@
  * serves, each with the answer the runtime itself gives for the same inputs (asked directly over KServe v2, not
  * through the proxy).
  */
-import type { BertscoreRequest, EmbedRequest } from "../../proxy/src/api/schemas.js";
+import type { BertscoreRequest, EmbedRequest } from "@gpu-bridge/contract/schemas";
 import {
   BERTSCORE_PARAMETERS,
   BERTSCORE_TENSORS,
   CONFIG_PARAMETERS,
   EMBED_TENSORS,
-} from "../../proxy/src/kserve/model-contract.js";
+} from "@gpu-bridge/contract/model-contract";
 import { parseTritonJson } from "../../proxy/src/kserve/triton-json.js";
 import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
 import type { KServeFetch } from "./fault-upstream.js";

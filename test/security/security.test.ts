@@ -7,7 +7,7 @@
 import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_DETAIL_LENGTH } from "../../proxy/src/api/errors.js";
+import { MAX_DETAIL_LENGTH } from "@gpu-bridge/contract/errors";
 import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "../../proxy/test/support/hostile-upstream.js";
 import { waitFor } from "../../proxy/test/support/wait.js";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";

@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
-import { ApiError } from "../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import type { FetchFn } from "../kserve/client.js";
 import { apiKeyAuth } from "./auth.js";
 import type { Config } from "./config.js";

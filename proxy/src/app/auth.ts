@@ -4,7 +4,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "hono/utils/buffer";
-import { ApiError } from "../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import type { AppEnv } from "./types.js";
 
 export const PUBLIC_PATHS = new Set(["/health"]);

@@ -1,8 +1,8 @@
 /** What clients see for errors thrown by hono's own checks and by anything unexpected. */
 import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
-import { ApiError, MAX_DETAIL_LENGTH, MAX_ISSUES } from "../api/errors.js";
-import { embedRequestSchema, openAIEmbeddingsRequestSchema } from "../api/schemas.js";
+import { ApiError, MAX_DETAIL_LENGTH, MAX_ISSUES } from "@gpu-bridge/contract/errors";
+import { embedRequestSchema, openAIEmbeddingsRequestSchema } from "@gpu-bridge/contract/schemas";
 import { UpstreamError } from "../kserve/client.js";
 import { toApiError, validationFailure } from "./error-response.js";
 

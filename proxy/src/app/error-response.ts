@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { ApiError, MAX_ISSUES } from "../api/errors.js";
+import { ApiError, MAX_ISSUES } from "@gpu-bridge/contract/errors";
 import { UpstreamError } from "../kserve/client.js";
 import type { AppEnv } from "./types.js";
 

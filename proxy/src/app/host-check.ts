@@ -5,7 +5,7 @@
  * refused (403); ALLOWED_HOSTS names more. Web-standard only.
  */
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import type { AppEnv } from "./types.js";
 
 /** ALLOWED_HOSTS entries (`*`, `name`, `.domain`), or "local": IP addresses and localhost only. */

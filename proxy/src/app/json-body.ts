@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { safeParse } from "fast-content-type-parse";
-import { ApiError } from "../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import { readAtMost } from "../streams/read-at-most.js";
 import { oversizedContainer, type ShapeProblem } from "./json-shape.js";
 import type { AppEnv } from "./types.js";

@@ -1,5 +1,5 @@
 /** The request limits of the configuration, in the form the request schemas (api/schemas.ts) take. */
-import type { RequestLimits } from "../api/schemas.js";
+import type { RequestLimits } from "@gpu-bridge/contract/schemas";
 import type { Config } from "./config.js";
 
 export function requestLimits(config: Config): RequestLimits {

@@ -4,8 +4,8 @@
  * model is named does the configured default apply, and when that is not served another model of the task stands in
  * (reported in /info).
  */
-import { ApiError } from "../api/errors.js";
-import type { Task } from "../kserve/model-contract.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
+import type { Task } from "@gpu-bridge/contract/model-contract";
 import { EXPORT_COMMAND, isHubId, quoteName } from "./model-names.js";
 import type { Catalog, ServedModel } from "./upstream/catalog.js";
 import type { Upstream } from "./upstream/pool.js";

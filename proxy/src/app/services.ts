@@ -1,5 +1,5 @@
 /** What the routes share: configuration, upstreams, the concurrency limiter and the hooks of the host. */
-import { ApiError } from "../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import { UpstreamError } from "../kserve/client.js";
 import type { Config } from "./config.js";
 import type { ActiveJobs, Job, JobStart } from "./jobs.js";

@@ -3,7 +3,7 @@
  * onnxruntime-node, with length-sorted padding-aware batching.
  */
 import ort from "onnxruntime-node";
-import { ENCODER_TENSORS } from "../kserve/model-contract.js";
+import { ENCODER_TENSORS } from "@gpu-bridge/contract/model-contract";
 import { DEFAULT_BATCH_LIMITS, lengthSortedBatches, type BatchLimits } from "./batching.js";
 import { beforeEncoderRun } from "./cancellation.js";
 

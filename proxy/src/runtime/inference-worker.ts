@@ -4,7 +4,7 @@
  * is dropped if it has not started, or stopped before its next encoder run.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { CONFIG_PARAMETERS } from "../kserve/model-contract.js";
+import { CONFIG_PARAMETERS } from "@gpu-bridge/contract/model-contract";
 import { KServeError, notFound } from "../kserve/errors.js";
 import { cancellable } from "./cancellation.js";
 import { configParameter } from "./model-config.js";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
-import { CONFIG_PARAMETERS, ENCODER_FILES, type TokenizerType } from "../kserve/model-contract.js";
+import { CONFIG_PARAMETERS, ENCODER_FILES, type TokenizerType } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig } from "../kserve/types.js";
 import { bertScoreReference } from "./bert-score-reference.js";
 import { parseBaseline } from "./bertscore.js";

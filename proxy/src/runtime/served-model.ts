@@ -2,7 +2,7 @@
  * A model the runtime serves, and the checks Triton's core makes on a request before a model sees it.
  */
 import { invalidArgument } from "../kserve/errors.js";
-import { CONTRACT_ERRORS } from "../kserve/model-contract.js";
+import { CONTRACT_ERRORS } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/types.js";
 import { elementCount, type DecodedInferRequest } from "../kserve/binary.js";
 import { configTensors, type ConfigTensor } from "./model-config.js";

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { TokenizerType } from "../kserve/model-contract.js";
+import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import { createSlowTokenizer } from "./slow-tokenizers.js";
 import { FAST_BERT_DIFFERENCES } from "../../test/support/fast-tokenizer-differences.js";
 import { FIXTURES } from "../../test/support/kserve-test-client.js";

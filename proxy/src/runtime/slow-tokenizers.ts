@@ -7,7 +7,7 @@
  * - roberta: `" " + text`, split on the special tokens (`<mask>` eats the spaces on its left), GPT-2's pattern with
  *   the tables' letters, numbers and White_Space, byte-level BPE.
  */
-import type { TokenizerType } from "../kserve/model-contract.js";
+import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import type { TextTokenizer, TokenizerJson } from "./text-tokenizer.js";
 import { unicodeTables, type CodePointRange, type UnicodeTables } from "./unicode-tables.js";
 

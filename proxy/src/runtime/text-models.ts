@@ -13,7 +13,7 @@ import {
   EMBED_TENSORS,
   ENCODER_TENSORS,
   bertScoreHash,
-} from "../kserve/model-contract.js";
+} from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/types.js";
 import {
   idfWeights,

@@ -5,7 +5,7 @@
  * including the two specials, no fixed padding. bert_score's default, the slow tokenizers: slow-tokenizers.ts.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
-import type { TokenizerType } from "../kserve/model-contract.js";
+import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import { createBertNormalizer, type BertNormalizerOptions } from "./bert-normalizer.js";
 import { pyStrip } from "./py-strip.js";
 

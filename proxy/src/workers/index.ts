@@ -2,7 +2,7 @@
  * The proxy on Cloudflare Workers: the shared app over plain fetch to TRITON_URL (HTTPS on 443, e.g. a tunnel,
  * since Workers reach neither custom ports nor gRPC). No embedded runtime and no /metrics here.
  */
-import { ApiError } from "../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import { createApp, type GpuBridgeApp } from "../app/app.js";
 import { ConfigError, parseConfig } from "../app/config.js";
 

@@ -4,7 +4,7 @@
  * with goldens computed by sentence-transformers and bert_score (test/fixtures/goldens), never by our code.
  */
 import { describe, expect, it } from "vitest";
-import { BertscoreResponseSchema } from "../../src/api/schemas.js";
+import { BertscoreResponseSchema } from "@gpu-bridge/contract/schemas";
 import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import bertscoreBertGoldens from "../../../test/fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
 import embedGoldens from "../../../test/fixtures/goldens/embed.json" with { type: "json" };

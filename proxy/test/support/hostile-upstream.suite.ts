@@ -4,7 +4,7 @@
  * a leak of UPSTREAM_HEADERS, an unbounded read or an unbounded message.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_DETAIL_LENGTH } from "../../src/api/errors.js";
+import { MAX_DETAIL_LENGTH } from "@gpu-bridge/contract/errors";
 import { FIXTURE_MODELS } from "./fixture-env.js";
 import type { HostileRecord, HostileScenario } from "./hostile-upstream.js";
 import { waitFor } from "./wait.js";

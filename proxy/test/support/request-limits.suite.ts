@@ -4,7 +4,7 @@
  * headers. Each is answered at once with a short error of a documented code, or decoded and served.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_DETAIL_LENGTH, MAX_ISSUES } from "../../src/api/errors.js";
+import { MAX_DETAIL_LENGTH, MAX_ISSUES } from "@gpu-bridge/contract/errors";
 
 export interface RequestLimitsContext {
   /**

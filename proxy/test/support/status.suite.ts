@@ -1,6 +1,6 @@
 /** GET /status on both hosts: the original v0.2.1 shape of an idle proxy (requests in flight: app/routes/status.test.ts). */
 import { describe, expect, it } from "vitest";
-import { StatusResponseSchema } from "../../src/api/schemas.js";
+import { StatusResponseSchema } from "@gpu-bridge/contract/schemas";
 
 export function defineStatusSuite(request: (path: string, init?: RequestInit) => Promise<Response>): void {
   describe("GET /status", () => {

@@ -2,9 +2,9 @@
  * `bertscore` models: CANDIDATE [n,1], REFERENCE [n,w] padded rows, REFERENCE_COUNT [n,1] when rows differ in
  * width → PRECISION, RECALL, F1 [n,1] FP32 and HASH [n,1] BYTES (triton-models/README.md).
  */
-import { ApiError } from "../../api/errors.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
 import type { KServeClient } from "../../kserve/client.js";
-import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS } from "../../kserve/model-contract.js";
+import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS } from "@gpu-bridge/contract/model-contract";
 import type { Tensor } from "../../kserve/types.js";
 import { inRowBatches } from "./batches.js";
 import { bertscoreResponseBytes, checkScores } from "./expected-output.js";

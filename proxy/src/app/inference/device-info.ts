@@ -1,6 +1,6 @@
 /** The `device_info` model: device, VRAM and versions of the box that serves the models. */
 import type { KServeClient } from "../../kserve/client.js";
-import { DEVICE_INFO_TENSORS } from "../../kserve/model-contract.js";
+import { DEVICE_INFO_TENSORS } from "@gpu-bridge/contract/model-contract";
 import { bigints, strings } from "./tensors.js";
 
 export interface DeviceInfo {

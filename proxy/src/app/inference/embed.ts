@@ -1,6 +1,6 @@
 /** `embed` models: TEXT [n,1] BYTES → EMBEDDING [n,d] FP32 (triton-models/README.md). */
 import type { KServeClient } from "../../kserve/client.js";
-import { EMBED_TENSORS } from "../../kserve/model-contract.js";
+import { EMBED_TENSORS } from "@gpu-bridge/contract/model-contract";
 import { UpstreamError } from "../../kserve/client.js";
 import { inRowBatches } from "./batches.js";
 import { checkEmbeddings, embedResponseBytes } from "./expected-output.js";

@@ -1,11 +1,11 @@
 /** POST /bertscore: the original service's BERTScore endpoint, plus idf, baseline rescaling and multi-reference. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { ApiError } from "../../api/errors.js";
-import { bertscoreRequestSchema, BertscoreResponseSchema, type RequestLimits } from "../../api/schemas.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
+import { bertscoreRequestSchema, BertscoreResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
 import { scoreBertscore } from "../inference/bertscore.js";
 import { requestLimits } from "../limits.js";
 import { namedModel, resolveModel } from "../models.js";
-import { DEFAULT_LANG } from "../../kserve/model-contract.js";
+import { DEFAULT_LANG } from "@gpu-bridge/contract/model-contract";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";

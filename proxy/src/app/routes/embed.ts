@@ -1,6 +1,6 @@
 /** POST /embed: the original service's embeddings endpoint. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "../../api/schemas.js";
+import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
 import { embedTexts, row } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
 import { namedModel, resolveModel } from "../models.js";

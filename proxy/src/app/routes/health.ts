@@ -1,6 +1,6 @@
 /** GET /health: public; `ok` when an upstream is ready, answered within HEALTH_BUDGET_MS however slow they are. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { HealthResponseSchema, type HealthResponse } from "../../api/schemas.js";
+import { HealthResponseSchema, type HealthResponse } from "@gpu-bridge/contract/schemas";
 import type { Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { jsonContent } from "./openapi-helpers.js";

@@ -1,6 +1,6 @@
 /** GET /info: device, VRAM, versions and the served models (the original service's fields and a few more). */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { InfoResponseSchema, type InfoResponse } from "../../api/schemas.js";
+import { InfoResponseSchema, type InfoResponse } from "@gpu-bridge/contract/schemas";
 import { defaultModel } from "../models.js";
 import type { Services } from "../services.js";
 import type { AppEnv } from "../types.js";

@@ -3,8 +3,8 @@
  * run on Workers, without the tokenizers) and the model contract has no token-count output.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { ApiError } from "../../api/errors.js";
-import { openAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema, type RequestLimits } from "../../api/schemas.js";
+import { ApiError } from "@gpu-bridge/contract/errors";
+import { openAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
 import { embedTexts, row, rowBase64 } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
 import { resolveModel } from "../models.js";

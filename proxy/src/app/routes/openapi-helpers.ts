@@ -1,5 +1,5 @@
 /** OpenAPI pieces shared by the routes: error responses by code, the JSON body, security. */
-import { ERROR_STATUS, ErrorBodySchema, type ErrorCode } from "../../api/errors.js";
+import { ERROR_STATUS, ErrorBodySchema, type ErrorCode } from "@gpu-bridge/contract/errors";
 import type { ZodType } from "zod";
 
 /** Responses for the given error codes, grouped by status. */

@@ -3,7 +3,7 @@
  * (the embedded runtime behind a real HTTP server that holds inference requests).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StatusResponseSchema } from "../../api/schemas.js";
+import { StatusResponseSchema } from "@gpu-bridge/contract/schemas";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
 import { FIXTURE_ENV, FIXTURE_MODELS, postJson } from "../../../test/support/api.suite.js";

@@ -3,7 +3,7 @@
  * the requests holding a slot. Local state only: it never calls an upstream.
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { StatusResponseSchema, type StatusResponse } from "../../api/schemas.js";
+import { StatusResponseSchema, type StatusResponse } from "@gpu-bridge/contract/schemas";
 import type { Job } from "../jobs.js";
 import type { ConcurrencyLimiter } from "../limiter.js";
 import type { Services } from "../services.js";

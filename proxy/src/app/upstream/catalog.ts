@@ -5,7 +5,7 @@
  * upstream URL.
  */
 import { UpstreamError, type CallOptions, type KServeClient } from "../../kserve/client.js";
-import { CONFIG_PARAMETERS, TASKS, type Task } from "../../kserve/model-contract.js";
+import { CONFIG_PARAMETERS, TASKS, type Task } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, RepositoryIndexEntry } from "../../kserve/types.js";
 import { acceptedNames, lookupKey } from "../model-names.js";
 

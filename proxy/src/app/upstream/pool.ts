@@ -6,7 +6,7 @@
  * fails while one model is unavailable and the others serve.
  */
 import { KServeClient, UpstreamError, type FetchFn } from "../../kserve/client.js";
-import { MODELS } from "../../kserve/model-contract.js";
+import { MODELS } from "@gpu-bridge/contract/model-contract";
 import { readDeviceInfo, type DeviceInfo } from "../inference/device-info.js";
 import { Cached, catalogFromIndex, loadCatalog, readyModelNames, type Catalog } from "./catalog.js";
 

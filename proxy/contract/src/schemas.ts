@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-export { ErrorBodySchema, ERROR_CODES, ERROR_STATUS, type ErrorBody, type ErrorCode } from "./errors.js";
+export { ErrorBodySchema, ERROR_CODES, ERROR_STATUS, type ErrorBody, type ErrorCode } from "@gpu-bridge/contract/errors";
 
 export const DEVICES = ["cuda", "cpu"] as const;
 
