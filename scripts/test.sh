@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE=1
 
 npm run lint
 npm run typecheck
-.venv/bin/python -m pytest -q export-scripts triton-models test
+.venv/bin/python -m pytest -q export-scripts test
 npm test --workspaces --if-present
 bash test/openclaw/run.sh
 npx vitest run --config test/vitest.config.ts  # real Triton, chaos (CI size), security, fuzzing, schemathesis

@@ -1,7 +1,7 @@
 /** Short human text for each tool's `content` (what the model reads in OpenClaw's direct tool mode). */
 import type { BertscoreResponse, HealthResponse, StatusResponse } from "@gpu-bridge/contract/schemas";
 import type { EmbeddingSummary } from "./embedding-summary.js";
-import type { ProxyInfo } from "./tools.js";
+import type { ProxyInfo } from "./proxy-info.js";
 
 /** Table rows shown before "… N more"; every score stays in `details`. */
 export const MAX_SCORE_ROWS = 20;

@@ -13,7 +13,6 @@ import {
   EmbedRequestSchema,
   EmbedResponseSchema,
   HealthResponseSchema,
-  InfoResponseSchema,
   StatusResponseSchema,
 } from "@gpu-bridge/contract/schemas";
 import type { ProxyClient } from "./client.js";
@@ -22,6 +21,7 @@ import { summariseEmbeddings, type EmbeddingSummary } from "./embedding-summary.
 import { GpuBridgeError, ToolInputError } from "./errors.js";
 import { formatBertscore, formatEmbed, formatHealth, formatInfo, formatStatus, type KeyCheck } from "./format.js";
 import type { AgentTool, ToolResult } from "./openclaw-api.js";
+import { ProxyInfoSchema, type ProxyInfo } from "./proxy-info.js";
 
 export const TOOL_NAMES = ["gpu_health", "gpu_info", "gpu_status", "gpu_bertscore", "gpu_embed"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -64,12 +64,6 @@ export const EmbedParams = z
       .meta({ description: "Also return the vectors (large: dimensions × texts floats); default: only norms and similarities" }),
   })
   .strict();
-
-/** /info as the plugin reads it: the core fields the original service also had are required, the rest optional. */
-export const ProxyInfoSchema = InfoResponseSchema.partial()
-  .required({ device: true, device_name: true, loaded_models: true })
-  .loose();
-export type ProxyInfo = z.output<typeof ProxyInfoSchema>;
 
 export interface HealthDetails {
   serviceUrl: string;

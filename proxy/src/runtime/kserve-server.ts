@@ -14,7 +14,7 @@ import { KServeError, invalidArgument, notFound, toKServeError } from "../kserve
 import type { RepositoryIndexEntry, ServerMetadata } from "../kserve/types.js";
 import { cancellable } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
-import { checkInputs, type ServedModel } from "./served-model.js";
+import { checkInputs, type RuntimeModel } from "./served-model.js";
 
 export const SERVER_NAME = "gpu-bridge-runtime";
 export const EXTENSIONS = ["binary_tensor_data", "model_configuration", "model_repository"];
@@ -38,7 +38,7 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
   const app = new Hono();
   const empty = (c: Context, status: 200 | 400) => c.body(null, status);
 
-  const model = (name: string, version: string | undefined): ServedModel => {
+  const model = (name: string, version: string | undefined): RuntimeModel => {
     const found = repository.models.get(name);
     if (!found) throw notFound(`Request for unknown model: '${name}' is not found`);
     if (version !== undefined && version !== "" && version !== found.version) {

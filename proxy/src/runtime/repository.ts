@@ -12,7 +12,7 @@ import { bertScoreReference } from "./bert-score-reference.js";
 import { parseBaseline } from "./bertscore.js";
 import { OnnxEncoder, type SessionOptions } from "./encoder.js";
 import { configParameter, parseModelConfig } from "./model-config.js";
-import type { ServedModel } from "./served-model.js";
+import type { RuntimeModel } from "./served-model.js";
 import {
   BertScoreModel,
   DeviceInfoModel,
@@ -31,7 +31,7 @@ export interface RepositoryOptions extends SessionOptions {
 
 export interface LoadedRepository {
   readonly directory: string;
-  readonly models: ReadonlyMap<string, ServedModel>;
+  readonly models: ReadonlyMap<string, RuntimeModel>;
   /** Models found but not served, with the reason. */
   readonly skipped: ReadonlyMap<string, string>;
   close(): Promise<void>;
@@ -91,7 +91,7 @@ function intParameter(config: ModelConfig, key: string): number {
 export async function loadRepository(directory: string, options: RepositoryOptions = {}): Promise<LoadedRepository> {
   const log = options.log ?? ((m: string) => console.warn(m));
   const found = await findModels(directory);
-  const models = new Map<string, ServedModel>();
+  const models = new Map<string, RuntimeModel>();
   const skipped = new Map<string, string>();
   const missingFiles: string[] = [];
   const encoders = new Map<string, { model: EncoderModel; folder: string; version: string }>();

@@ -7,7 +7,7 @@ import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/t
 import { elementCount, type DecodedInferRequest } from "../kserve/binary.js";
 import { configTensors, type ConfigTensor } from "./model-config.js";
 
-export interface ServedModel {
+export interface RuntimeModel {
   readonly name: string;
   readonly version: string;
   readonly config: ModelConfig;
@@ -39,7 +39,7 @@ const quotedList = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).
  * batch size for all. A required input missing where an optional one stands in passes the count, as in Triton; the
  * model then refuses it (CONTRACT_ERRORS.missingInput). Returns the inputs by name.
  */
-export function checkInputs(model: ServedModel, request: DecodedInferRequest): Map<string, Tensor> {
+export function checkInputs(model: RuntimeModel, request: DecodedInferRequest): Map<string, Tensor> {
   const declared = configTensors(model.config, "input");
   const required = declared.filter((d) => !d.optional);
   const maxBatch = model.config.max_batch_size ?? 0;

@@ -27,7 +27,7 @@ import {
   type Scores,
 } from "./bertscore.js";
 import type { OnnxEncoder } from "./encoder.js";
-import { boolParameter, decodeTexts, modelMetadata, stringParameter, type ServedModel } from "./served-model.js";
+import { boolParameter, decodeTexts, modelMetadata, stringParameter, type RuntimeModel } from "./served-model.js";
 import type { TextTokenizer } from "./text-tokenizer.js";
 
 const enc = new TextEncoder();
@@ -38,7 +38,7 @@ function requireInput(inputs: ReadonlyMap<string, Tensor>, name: string): Tensor
   return tensor;
 }
 
-abstract class BaseModel implements ServedModel {
+abstract class BaseModel implements RuntimeModel {
   readonly metadata: ModelMetadata;
   constructor(
     readonly config: ModelConfig,

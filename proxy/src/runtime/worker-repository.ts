@@ -7,13 +7,13 @@
 import type { Parameters, Tensor } from "../kserve/types.js";
 import { inferenceSignal } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
-import type { ServedModel } from "./served-model.js";
+import type { RuntimeModel } from "./served-model.js";
 import type { InferenceWorkers } from "./worker-pool.js";
 import type { ModelEntry } from "./worker-protocol.js";
 
 const RESTARTING = "the runtime's inference workers are restarting";
 
-class PooledModel implements ServedModel {
+class PooledModel implements RuntimeModel {
   constructor(
     private readonly entry: ModelEntry,
     private readonly workers: InferenceWorkers,
@@ -40,9 +40,9 @@ class PooledModel implements ServedModel {
 
 export function workerRepository(directory: string, workers: InferenceWorkers): LoadedRepository {
   const { manifest } = workers;
-  const models = new Map<string, ServedModel>(manifest.models.map((entry) => [entry.name, new PooledModel(entry, workers)]));
+  const models = new Map<string, RuntimeModel>(manifest.models.map((entry) => [entry.name, new PooledModel(entry, workers)]));
   const skipped = new Map(manifest.skipped);
-  const none = new Map<string, ServedModel>();
+  const none = new Map<string, RuntimeModel>();
   const restarting = new Map([...skipped, ...[...models.keys()].map((name): [string, string] => [name, RESTARTING])]);
   return {
     directory,
