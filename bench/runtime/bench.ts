@@ -12,10 +12,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "n
 import os from "node:os";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
-import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "../../proxy/src/runtime/index.js";
-import type { BertScoreModel } from "../../proxy/src/runtime/text-models.js";
-import { bertScoreInputs, bytes, floats, infer } from "../../proxy/test/support/kserve-test-client.js";
-import { REPO_ROOT } from "../../proxy/test/support/python.js";
+import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type BertScoreModel, type RuntimeHandle } from "@gpu-bridge/proxy/runtime";
+import { bertScoreInputs, bytes, floats, infer } from "@gpu-bridge/proxy/test-support/kserve-test-client";
+import { REPO_ROOT } from "@gpu-bridge/proxy/test-support/python";
 import { benchCorpus } from "./corpus.js";
 import { writeBenchResult, type BenchMetric as Metric } from "../results.js";
 import { startSentenceTransformers, startTransformersJs, type Peer } from "./peers.js";

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProxy, type RunningProxy } from "../../proxy/src/node/server.js";
+import { startProxy, type RunningProxy } from "@gpu-bridge/proxy/server";
 import entry from "./index.js";
 import type { AgentTool, ToolResult } from "./openclaw-api.js";
 

@@ -3,8 +3,8 @@
  * gives the expected answers the proxy's answers are checked against.
  */
 import { join } from "node:path";
-import { createRuntimeFetch } from "../../proxy/src/runtime/index.js";
-import type { RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
+import { createRuntimeFetch } from "@gpu-bridge/proxy/runtime";
+import type { RepositoryIndexEntry } from "@gpu-bridge/proxy/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
 import { REPO_ROOT } from "./proxy-process.js";
 

@@ -10,11 +10,11 @@ import {
   CONFIG_PARAMETERS,
   EMBED_TENSORS,
 } from "@gpu-bridge/contract/model-contract";
-import { parseTritonJson } from "../../proxy/src/kserve/triton-json.js";
-import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "../../proxy/src/kserve/types.js";
+import { parseTritonJson } from "@gpu-bridge/proxy/kserve/triton-json";
+import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/proxy/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
 import type { LoadRequest } from "./load-driver.js";
-import { seededRandom } from "../../proxy/test/support/seeded-random.js";
+import { seededRandom } from "@gpu-bridge/proxy/test-support/seeded-random";
 
 export interface ServedModel {
   /** The KServe model name (e.g. `embed`). */

@@ -14,6 +14,8 @@ import { workerRepository } from "./worker-repository.js";
 
 export { MissingModelFilesError, loadRepository, type LoadedRepository } from "./repository.js";
 export { InferenceWorkers, type WorkerStats } from "./worker-pool.js";
+export { configParameter, parseModelConfig } from "./model-config.js";
+export type { BertScoreModel } from "./text-models.js";
 
 /** The repository's triton-models/, resolved from this package (same depth from src/runtime and dist/runtime). */
 export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL("../../../triton-models", import.meta.url));
