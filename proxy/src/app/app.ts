@@ -85,11 +85,10 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   const hosts = config.ALLOWED_HOSTS ?? (options.localHostsWithoutKey && !config.API_KEY ? "local" : undefined);
   if (hosts) app.use(hostCheck(hosts));
   if (config.API_KEY) app.use(apiKeyAuth(config.API_KEY));
-  app.on(
-    "POST",
-    ["/embed", "/bertscore", "/v1/embeddings"],
-    jsonBody({ maxBytes: config.MAX_BODY_BYTES, maxItems: config.GPU_MAX_BATCH_SIZE }),
-  );
+  // Body checks run before the routes, on the POST routes that declare a JSON body (filled in once they are registered).
+  const jsonBodyPaths = new Set<string>();
+  const readJsonBody = jsonBody({ maxBytes: config.MAX_BODY_BYTES, maxItems: config.GPU_MAX_BATCH_SIZE });
+  app.on("POST", "*", (c, next) => (jsonBodyPaths.has(c.req.path) ? readJsonBody(c, next) : next()));
 
   registerHealth(app, services);
   registerInfo(app, services);
@@ -99,6 +98,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   registerOpenAIEmbeddings(app, services);
   registerDocs(app);
   if (options.metrics) registerMetrics(app, options.metrics);
+  for (const path of jsonBodyRoutes(app)) jsonBodyPaths.add(path);
 
   app.notFound((c) => errorResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
@@ -110,4 +110,11 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   });
 
   return { app, services };
+}
+
+/** The paths of the POST routes whose OpenAPI definition has a JSON request body. */
+export function jsonBodyRoutes(app: OpenAPIHono<AppEnv>): string[] {
+  return app.openAPIRegistry.definitions.flatMap((d) =>
+    d.type === "route" && d.route.method === "post" && d.route.request?.body?.content["application/json"] ? [d.route.path] : [],
+  );
 }

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeApp, type NodeApp } from "../node/server.js";
 import { FIXTURE_ENV } from "../../test/support/api.suite.js";
+import { jsonBodyRoutes } from "./app.js";
 import { contentTypeProblem } from "./json-body.js";
 
 describe("contentTypeProblem", () => {
@@ -59,6 +60,14 @@ describe("odd Content-Types over the app", () => {
       .array(fc.constantFrom(";", " ", "=", '"', "charset", "utf-8", "latin1", "+", ",", "\t", "x", "\\"), { maxLength: 12 })
       .map((parts) => `application/json${parts.join("")}`),
   );
+
+  it("reads the body of exactly the POST routes whose OpenAPI definition has a JSON body", async () => {
+    expect(jsonBodyRoutes(node.app).sort()).toEqual(["/bertscore", "/embed", "/v1/embeddings"]);
+    const notJson = { method: "POST", headers: { "content-type": "text/plain" }, body: "x" };
+    expect((await node.fetch(new Request("http://127.0.0.1/embed", notJson))).status).toBe(415);
+    // a POST to a route without a body is not read as one: 404 for the path, not 415 for the body
+    expect((await node.fetch(new Request("http://127.0.0.1/health", notJson))).status).toBe(404);
+  });
 
   it("answers 415 or 422, never 5xx, on /embed, /bertscore and /v1/embeddings", async () => {
     await fc.assert(
