@@ -4,12 +4,12 @@ import { StatusResponseSchema } from "../api/schemas.js";
 
 export function defineStatusSuite(request: (path: string, init?: RequestInit) => Promise<Response>): void {
   describe("GET /status", () => {
-    it("reports the slots of GPU_MAX_CONCURRENT (default 2) and no jobs when idle", async () => {
+    it("reports the slots of the default admission (64 texts in flight, no request bound) and no jobs when idle", async () => {
       const res = await request("/status");
       expect(res.status).toBe(200);
       const body = StatusResponseSchema.parse(await res.json());
       expect(body).toEqual({
-        queue: { max_concurrent: 2, in_flight: 0, available_slots: 2, waiting_estimate: 0 },
+        queue: { max_concurrent: 64, in_flight: 0, available_slots: 64, waiting_estimate: 0 },
         active_jobs: [],
       });
     });

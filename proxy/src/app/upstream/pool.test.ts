@@ -22,7 +22,13 @@ beforeAll(async () => {
   primary = await startRuntimeServer({ handle });
   secondary = await startRuntimeServer({ handle });
   proxy = await startProxy(
-    { ...FIXTURE_ENV, TRITON_URL: `${primary.url}, ${secondary.url}/`, UPSTREAM_RETRY_MS: String(RETRY_MS), PORT: "0" },
+    {
+      ...FIXTURE_ENV,
+      TRITON_URL: `${primary.url}, ${secondary.url}/`,
+      UPSTREAM_RETRY_MS: String(RETRY_MS),
+      HEALTH_PROBE_CACHE_MS: "0",
+      PORT: "0",
+    },
     {
       wrapFetch: (inner) => (url, init) => {
         calls.push(new URL(url).origin);
