@@ -93,8 +93,8 @@ const ConfigFields = z.object({
   TRITON_URL: upstreamList.default([]),
   API_KEY: z.string().optional(),
   /**
-   * Requests in flight at once (the original service's semaphore). Unset: bounded by GPU_MAX_TEXTS_IN_FLIGHT alone,
-   * so that a batching server sees enough requests to fill its batches.
+   * Requests in flight at once (the original service's semaphore). Unset: bounded by GPU_MAX_TEXTS_IN_FLIGHT alone
+   * with Triton, so that its batcher sees enough requests to fill batches; 2 per worker on the embedded runtime.
    */
   GPU_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100_000).optional(),
   /**

@@ -4,7 +4,7 @@
  * Public model names from requests are matched against this list; only the served names it holds ever go into an
  * upstream URL.
  */
-import type { CallOptions, KServeClient } from "../../kserve/client.js";
+import { UpstreamError, type CallOptions, type KServeClient } from "../../kserve/client.js";
 import { CONFIG_PARAMETERS, TASKS, type Task } from "../../kserve/model-contract.js";
 import type { ModelConfig, RepositoryIndexEntry } from "../../kserve/types.js";
 import { acceptedNames, lookupKey } from "../model-names.js";
@@ -91,6 +91,11 @@ export function readyModelNames(index: readonly RepositoryIndexEntry[]): Set<str
   );
 }
 
+/** The server no longer knows the model (404, 400): an empty catalogue, not a broken upstream. */
+function isGone(err: unknown): boolean {
+  return err instanceof UpstreamError && (err.kind === "unavailable" || err.kind === "rejected");
+}
+
 /** A model of the index whose config could not be read: left out of the catalogue, not fatal to it. */
 export interface SkippedModel {
   name: string;
@@ -108,7 +113,8 @@ export async function loadCatalog(
 /**
  * The catalogue of an index already read: each ready model's config is fetched. One entry whose config fails in
  * any way (unloaded since the index was read, 500, timeout, garbage, a name no URL may hold) is skipped and reported
- * to `onSkipped`; only when every config fails is that an error of the upstream, not of its entries.
+ * to `onSkipped`; only when every config fails, and not because the models are gone, is that an error of the
+ * upstream rather than of its entries.
  */
 export async function catalogFromIndex(
   client: KServeClient,
@@ -121,11 +127,12 @@ export async function catalogFromIndex(
   const settled = await Promise.allSettled(names.map((name) => client.modelConfig(name, options)));
   const configs = settled.map((result, i) => {
     if (result.status === "fulfilled") return result.value;
-    onSkipped?.({ name: names[i] ?? "", reason: String((result.reason as Error)?.message ?? result.reason) });
+    // a hostile index may list names of any length
+    onSkipped?.({ name: (names[i] ?? "").slice(0, 200), reason: String((result.reason as Error)?.message ?? result.reason) });
     return undefined;
   });
   const failure = settled.find((result) => result.status === "rejected");
-  if (failure && settled.every((result) => result.status === "rejected")) throw failure.reason;
+  if (failure && settled.every((result) => result.status === "rejected") && !isGone(failure.reason)) throw failure.reason;
   const models: ServedModel[] = [];
   names.forEach((served, i) => {
     const config = configs[i];
