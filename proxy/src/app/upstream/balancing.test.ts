@@ -64,6 +64,7 @@ async function expectAllFree(): Promise<void> {
 
 describe("two upstreams", () => {
   it("share concurrent calls (least outstanding first), each counted in /metrics by its position, never its URL", async () => {
+    expect(await inFlightByUpstream()).toEqual({ "0": 0, "1": 0 });
     expect((await embed()).status).toBe(200);
     first.close();
     second.close();

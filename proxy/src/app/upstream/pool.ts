@@ -132,6 +132,7 @@ export class UpstreamPool {
     this.retryMs = pool.retryMs;
     this.onFailover = pool.onFailover;
     this.onInFlight = pool.onInFlight;
+    for (const upstream of this.upstreams) this.onInFlight?.(upstream.index, 0); // every upstream listed from the start
   }
 
   /**
