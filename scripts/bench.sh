@@ -24,6 +24,8 @@ run_bench() {
 run_bench runtime npm run --silent bench:runtime -w proxy
 run_bench proxy npm run --silent bench:proxy -w proxy
 run_bench bertscore-through-proxy npx tsx bench/bertscore-through-proxy.ts
+# Two fixed-time upstreams against one (least-outstanding balancing), bench/.
+run_bench two-upstreams npx tsx bench/two-upstreams.ts
 
 echo >&2
 npx tsx bench/aggregate.ts --since "$since"
