@@ -2,7 +2,8 @@
  * Bench: the proxy's OpenAI-style /v1/embeddings on its embedded runtime against infinity-emb's /embeddings
  * (`infinity_emb v2 --engine torch --device cpu`, its own environment in .cache/infinity), same machine, same
  * all-MiniLM-L6-v2 folder, measured in this run: 1 text per request from 8 clients, 32 texts from 2 clients.
- * Writes bench-results/infinity.json. --scale multiplies the request counts.
+ * Writes bench-results/infinity.json. --scale multiplies the request counts; each side runs in --rounds alternating
+ * turns (default 2).
  */
 import { parseArgs } from "node:util";
 import { fetch } from "undici";
@@ -10,10 +11,11 @@ import { startProxyProcess, type ProxyProcess } from "../test/reliability/proxy-
 import { TRITON_MODELS } from "../test/triton/test-repository.js";
 import { minilmFolder, startInfinity, type PeerServer } from "./peer-servers.js";
 import { writeBenchResult, type BenchMetric } from "./results.js";
-import { measureThroughput, sentence, sentences, type Scenario } from "./throughput.js";
+import { compareThroughput, sentence, sentences, type Scenario } from "./throughput.js";
 
-const { values } = parseArgs({ options: { scale: { type: "string", default: "1" } } });
+const { values } = parseArgs({ options: { scale: { type: "string", default: "1" }, rounds: { type: "string", default: "2" } } });
 const SCALE = Number(values.scale);
+const ROUNDS = Number(values.rounds);
 const MODEL = "all-MiniLM-L6-v2";
 const DIMENSIONS = 384;
 
@@ -64,9 +66,7 @@ async function main() {
     if (!(cosine > 0.999)) throw new Error(`the proxy's and infinity's embeddings differ (cosine ${cosine})`);
 
     for (const { key, scenario: s, target } of SCENARIOS) {
-      const ours = await measureThroughput(proxy.url, { ...s, path: OURS });
-      const theirs = await measureThroughput(infinity.url, { ...s, path: THEIRS });
-      const value = ours.itemsPerSecond / theirs.itemsPerSecond;
+      const { ours, theirs, ratio: value } = await compareThroughput({ url: proxy.url, scenario: { ...s, path: OURS } }, { url: infinity.url, scenario: { ...s, path: THEIRS } }, ROUNDS);
       console.error(`bench: ${s.name}: proxy ${ours.itemsPerSecond.toFixed(1)} texts/s, infinity-emb ${theirs.itemsPerSecond.toFixed(1)} texts/s: ${value.toFixed(2)}x`);
       metrics.push({ key: `infinity_${key}_ratio`, label: `proxy ${OURS} (embedded) / infinity-emb, ${s.name}`, value, unit: "ratio", target });
       metrics.push({ key: `infinity_${key}_proxy`, label: `proxy ${OURS} (embedded), ${s.name}`, value: ours.itemsPerSecond, unit: "texts/s" });

@@ -7,29 +7,33 @@
  *                        one-text load runs (the peer's beside it)
  *   --upstream triton    the proxy on the real Triton server of the test suites (test/triton, CPU encoder
  *                        stand-ins); also Triton's mean batch size with 32 one-text clients at default settings
- * Writes bench-results/original-style-<upstream>.json. --scale multiplies the request counts.
+ * Writes bench-results/original-style-<upstream>.json. --scale multiplies the request counts; each side runs in
+ * --rounds alternating turns (default 2).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fetch } from "undici";
+import { percentiles } from "../test/reliability/load-driver.js";
 import { startProxyProcess, type ProxyProcess } from "../test/reliability/proxy-process.js";
 import { buildTestRepository, TRITON_MODELS } from "../test/triton/test-repository.js";
 import { startTritonServer, tritonMissing, type TritonServer } from "../test/triton/tritonserver.js";
 import { minilmFolder, startOriginalStylePeer, type PeerServer } from "./peer-servers.js";
 import { writeBenchResult, type BenchMetric } from "./results.js";
-import { measureThroughput, probeLatency, sentence, sentences, type Scenario } from "./throughput.js";
+import { compareThroughput, measureThroughput, probeLatency, sentence, sentences, type Scenario } from "./throughput.js";
 
 const { values } = parseArgs({
   options: {
     upstream: { type: "string", default: "embedded" },
     scale: { type: "string", default: "1" },
+    rounds: { type: "string", default: "2" },
   },
 });
 if (values.upstream !== "embedded" && values.upstream !== "triton") throw new Error("--upstream is embedded or triton");
 const upstream: "embedded" | "triton" = values.upstream;
 const SCALE = Number(values.scale);
+const ROUNDS = Number(values.rounds);
 const count = (n: number) => Math.max(4, Math.round(n * SCALE));
 
 const MODEL = "all-MiniLM-L6-v2";
@@ -155,34 +159,32 @@ async function main() {
     await checkSameAnswers(proxy.url, peer.url);
 
     for (const { key, scenario, target } of SCENARIOS) {
-      const probeHealth = upstream === "embedded" && key === "embed_1x8";
-      const measure = async (url: string) => {
-        const load = measureThroughput(url, scenario);
-        const health = probeHealth ? await probeLatency(`${url}/health`, 10, load) : undefined;
-        return { ...(await load), health };
-      };
-      const ours = await measure(proxy.url);
-      const theirs = await measure(peer.url);
-      const value = ours.itemsPerSecond / theirs.itemsPerSecond;
+      const health: Record<"ours" | "theirs", number[]> = { ours: [], theirs: [] };
+      const probe =
+        upstream === "embedded" && key === "embed_1x8"
+          ? async (side: "ours" | "theirs", url: string, load: Promise<unknown>) => health[side].push(...(await probeLatency(`${url}/health`, 10, load)))
+          : undefined;
+      const { ours, theirs, ratio } = await compareThroughput({ url: proxy.url, scenario }, { url: peer.url, scenario }, ROUNDS, probe);
       const unit = scenario.path === "/bertscore" ? "pairs/s" : "texts/s";
       console.error(
-        `bench: ${scenario.name}: proxy (${where}) ${ours.itemsPerSecond.toFixed(1)} ${unit}, original-style peer ${theirs.itemsPerSecond.toFixed(1)} ${unit}: ${value.toFixed(2)}x`,
+        `bench: ${scenario.name}: proxy (${where}) ${ours.itemsPerSecond.toFixed(1)} ${unit}, original-style peer ${theirs.itemsPerSecond.toFixed(1)} ${unit}: ${ratio.toFixed(2)}x`,
       );
       metrics.push({
         key: `original_style_${key}_ratio_${upstream}`,
         label: `proxy (${where}) / original-style peer, ${scenario.name}`,
-        value,
+        value: ratio,
         unit: "ratio",
         ...(target[upstream] ? { target: target[upstream] } : {}),
       });
       metrics.push({ key: `original_style_${key}_proxy_${upstream}`, label: `proxy (${where}), ${scenario.name}`, value: ours.itemsPerSecond, unit });
       metrics.push({ key: `original_style_${key}_peer`, label: `original-style peer, ${scenario.name}`, value: theirs.itemsPerSecond, unit });
-      figures[key] = { proxy: { itemsPerSecond: ours.itemsPerSecond, latencyMs: ours.report.latencyMs }, peer: { itemsPerSecond: theirs.itemsPerSecond, latencyMs: theirs.report.latencyMs } };
-      if (ours.health && theirs.health) {
-        console.error(`bench: /health p99 under that load: proxy ${ours.health.p99.toFixed(1)} ms (${ours.health.count} probes), peer ${theirs.health.p99.toFixed(1)} ms`);
-        metrics.push({ key: "health_p99_under_load_ms", label: `/health p99 while ${scenario.name} run (${where})`, value: ours.health.p99, unit: "ms", target: "<= 50" });
-        metrics.push({ key: "health_p99_under_load_peer_ms", label: `original-style peer /health p99 under the same load`, value: theirs.health.p99, unit: "ms" });
-        figures.health = { proxy: ours.health, peer: theirs.health };
+      figures[key] = { proxy: ours, peer: theirs };
+      if (probe) {
+        const [p, q] = [percentiles(health.ours), percentiles(health.theirs)];
+        console.error(`bench: /health p99 under that load: proxy ${p.p99.toFixed(1)} ms (${health.ours.length} probes), peer ${q.p99.toFixed(1)} ms`);
+        metrics.push({ key: "health_p99_under_load_ms", label: `/health p99 while ${scenario.name} run (${where})`, value: p.p99, unit: "ms", target: "<= 50" });
+        metrics.push({ key: "health_p99_under_load_peer_ms", label: `original-style peer /health p99 under the same load`, value: q.p99, unit: "ms" });
+        figures.health = { proxy: { probes: health.ours.length, ...p }, peer: { probes: health.theirs.length, ...q } };
       }
     }
 

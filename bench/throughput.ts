@@ -3,7 +3,7 @@
  * warm-up; every answer must be a 200 that passes the scenario's check, or the measurement fails.
  */
 import { Agent, fetch } from "undici";
-import { percentiles, runLoad, type LoadReport } from "../test/reliability/load-driver.js";
+import { runLoad, type LoadReport } from "../test/reliability/load-driver.js";
 
 export interface Scenario {
   name: string;
@@ -39,7 +39,49 @@ export async function measureThroughput(baseUrl: string, scenario: Scenario): Pr
   return { itemsPerSecond: (report.total * scenario.items) / seconds, requestsPerSecond: report.total / seconds, report };
 }
 
-/** GET `path` one after another, `gapMs` apart, until `until` settles; the latencies' percentiles. */
+export interface Side {
+  itemsPerSecond: number;
+  requests: number;
+  /** Per turn. */
+  latencyMs: LoadReport["latencyMs"][];
+}
+
+export interface Comparison {
+  ours: Side;
+  theirs: Side;
+  ratio: number;
+}
+
+/**
+ * Ours against a peer on the same scenario, in `rounds` alternating turns of requests/rounds each (the machine is
+ * shared: a slow spell then weighs on both sides), summed per side. `during` runs beside each turn's load (a probe).
+ */
+export async function compareThroughput(
+  ours: { url: string; scenario: Scenario },
+  theirs: { url: string; scenario: Scenario },
+  rounds: number,
+  during?: (side: "ours" | "theirs", url: string, load: Promise<unknown>) => Promise<unknown>,
+): Promise<Comparison> {
+  const turns: Record<"ours" | "theirs", Throughput[]> = { ours: [], theirs: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const side of ["ours", "theirs"] as const) {
+      const { url, scenario } = side === "ours" ? ours : theirs;
+      const load = measureThroughput(url, { ...scenario, requests: Math.max(scenario.clients, Math.round(scenario.requests / rounds)) });
+      await during?.(side, url, load);
+      turns[side].push(await load);
+    }
+  }
+  const sum = (list: Throughput[], items: number): Side => {
+    const requests = list.reduce((n, t) => n + t.report.total, 0);
+    const seconds = list.reduce((n, t) => n + t.report.wallMs, 0) / 1000;
+    return { itemsPerSecond: (requests * items) / seconds, requests, latencyMs: list.map((t) => t.report.latencyMs) };
+  };
+  const a = sum(turns.ours, ours.scenario.items);
+  const b = sum(turns.theirs, theirs.scenario.items);
+  return { ours: a, theirs: b, ratio: a.itemsPerSecond / b.itemsPerSecond };
+}
+
+/** GET `url` one after another, `gapMs` apart, until `until` settles; the latencies in ms. */
 export async function probeLatency(url: string, gapMs: number, until: Promise<unknown>) {
   const agent = new Agent({ connections: 1 });
   const latencies: number[] = [];
@@ -57,7 +99,7 @@ export async function probeLatency(url: string, gapMs: number, until: Promise<un
   } finally {
     await agent.close();
   }
-  return { count: latencies.length, ...percentiles(latencies) };
+  return latencies;
 }
 
 const SENTENCES = [
