@@ -205,3 +205,25 @@ def test_embed_matches_sentence_transformers(exported):
     print(f"{MMINILM} min cosine {cosine.min():.7f}, max |diff| {np.abs(got - expected).max():.2e}")
     assert cosine.min() >= 0.99999, dict(zip(texts, cosine))
     np.testing.assert_allclose(got, expected, atol=2e-5)
+
+
+def test_cli_exports_a_hub_id_into_the_repository_and_skips_it_when_current(exported, tables, tmp_path, monkeypatch,
+                                                                             capsys):
+    """`gpu-bridge-export export --model bert-base-multilingual-cased`: the download is the one thing replaced (the
+    hub is not reachable here); the plan, the export and the text model are the CLI's own."""
+    from gpu_bridge_export import bert_score_tables as tables_module
+    from gpu_bridge_export import hub
+    from gpu_bridge_export.cli import main
+
+    _, _, sources = exported
+    downloads = []
+    monkeypatch.setattr(hub, "download_model", lambda repo, **_: downloads.append(repo) or sources[MBERT])
+    monkeypatch.setattr(tables_module, "bert_score_tables", lambda: tables)
+    argv = ["export", "--model", MBERT, "--out", str(tmp_path), "--template", str(TRITON_MODELS), "--device", "cpu"]
+    assert main(argv) == 0
+    config = read_config(tmp_path / f"bertscore-{MBERT}" / "config.pbtxt")
+    assert config["parameters"]["num_layers"]["string_value"] == str(tables.model2layers[MBERT])
+    assert (tmp_path / MBERT / "1" / "model.onnx").is_file() and downloads == [MBERT]
+    assert main(argv) == 0
+    assert downloads == [MBERT]
+    assert "up to date" in capsys.readouterr().out
