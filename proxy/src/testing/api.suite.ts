@@ -314,6 +314,18 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       expect(empty.hash).toMatch(/-rescaled$/);
     });
 
+    it("answers a language whose bert_score default model is not served with the configured default", async () => {
+      const scores = async (lang: string) => {
+        const res = await request("/bertscore", postJson({ candidates: ["the cat sat"], references: ["a cat sat down"], lang }));
+        expect(res.status, lang).toBe(200);
+        return (await res.json()) as { f1: number[]; model: string; hash: string };
+      };
+      // bert_score would use bert-base-multilingual-cased for de (its lang2model); the fixtures do not serve it
+      const [de, en] = [await scores("de"), await scores("en")];
+      expect(de.model).toBe(FIXTURE_MODELS.bertscore);
+      expect(de).toEqual(en);
+    });
+
     it("refuses candidates and references of different length with 400, as the original", async () => {
       const res = await request("/bertscore", postJson({ candidates: ["a", "b"], references: ["c"] }));
       expect(res.status).toBe(400);
