@@ -175,7 +175,11 @@ export function bertscoreRequestSchema(limits?: RequestLimits) {
       references: referencesSchema(limits).meta({
         description: "One reference per candidate, or a list of references per candidate (best one counts)",
       }),
-      lang: z.string().default("en").meta({ description: "Language (for the rescale baseline); empty means `en`" }),
+      lang: z.string().default("en").meta({
+        description:
+          "Language: the rescale baseline, and bert_score's default model for it when no model_type is named and " +
+          "that model is served; empty means `en`",
+      }),
       model_type: z
         .string()
         .optional()
