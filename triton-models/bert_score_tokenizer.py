@@ -6,6 +6,8 @@ bert_score tokenizes with transformers' slow (Python) tokenizers by default and 
   them) -> BasicTokenizer (clean, CJK, NFC, whitespace, lower, strip accents, punctuation) -> WordPiece;
 - slow, `roberta`: `" " + text` (bert_score's add_prefix_space) -> split on the special tokens (`<mask>` eats the
   spaces on its left) -> GPT-2's pattern -> byte-level BPE;
+- slow, `deberta` (DeBERTa v1): DebertaTokenizer is no GPT2Tokenizer to bert_score, so no prefix space; else as
+  `roberta` (GPT-2's pattern, byte-level BPE), with [CLS]/[SEP];
 - fast: the `tokenizers` library on tokenizer.json; bert_score adds no prefix space there, RoBERTa included.
 The slow tokenizers read Unicode properties from the interpreter and the `regex` package, each with its own
 Unicode version; here they come from `bert_score_unicode.json` (one Unicode version), the file the embedded runtime
@@ -31,7 +33,11 @@ REFERENCE_FILE = Path(__file__).with_name("bert_score_reference.json")
 _HANGUL_S, _HANGUL_L, _HANGUL_V, _HANGUL_T = 0xAC00, 0x1100, 0x1161, 0x11A7
 _HANGUL_V_COUNT, _HANGUL_T_COUNT, _HANGUL_S_COUNT = 21, 28, 11172
 _HANGUL_L_COUNT = 19
-_SPECIALS = {"bert": ("[CLS]", "[SEP]", "[PAD]"), "roberta": ("<s>", "</s>", "<pad>")}
+_SPECIALS = {
+    "bert": ("[CLS]", "[SEP]", "[PAD]"),
+    "roberta": ("<s>", "</s>", "<pad>"),
+    "deberta": ("[CLS]", "[SEP]", "[PAD]"),
+}
 # transformers' BasicTokenizer._is_chinese_char (not the CJK blocks of any Unicode version)
 _CJK_RANGES = (
     (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F),
@@ -392,17 +398,18 @@ def _byte_symbols() -> dict[int, str]:
 
 
 class _SlowRoberta:
-    """RobertaTokenizer (slow): GPT-2's pattern (with this file's Unicode classes), bytes, BPE."""
+    """RobertaTokenizer and DebertaTokenizer (slow): GPT-2's pattern (with this file's Unicode classes), bytes,
+    BPE."""
 
     def __init__(self, tokenizer_json: dict, unicode: UnicodeTables):
         model = tokenizer_json["model"]
         if model.get("type") != "BPE":
-            raise ValueError("a slow RoBERTa tokenizer needs a BPE model")
+            raise ValueError("a slow RoBERTa/DeBERTa tokenizer needs a BPE model")
         self.unicode = unicode
         self.vocab: dict[str, int] = model["vocab"]
         merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
         self.ranks = {pair: rank for rank, pair in enumerate(merges)}
-        self.unk_id = self.vocab.get("<unk>")
+        self.unk_id = self.vocab.get("<unk>", self.vocab.get("[UNK]"))
         self.added = _AddedTokens(tokenizer_json.get("added_tokens", []), unicode)
         self.symbols = _byte_symbols()
         self.cache: dict[str, list[str]] = {}

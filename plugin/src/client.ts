@@ -161,7 +161,7 @@ export class ProxyClient {
     if (status === 503) {
       return new GpuBridgeError(
         `The GPU Bridge proxy at ${this.serviceUrl} is unavailable (503${tag})${said}${extra}. ` +
-          "Retry later, or raise GPU_MAX_CONCURRENT on the proxy if it is busy",
+          "Retry later, or raise GPU_MAX_TEXTS_IN_FLIGHT on the proxy if it is busy",
         status,
         code,
       );

@@ -191,7 +191,7 @@ describe("tools against the real proxy", () => {
       .catch((e: unknown) => e);
     expect((error as Error).name).toBe("ToolInputError");
     expect((error as Error).message).toBe(
-      "The GPU Bridge proxy rejected the arguments (413 too_many_items): texts has 101 items; at most 100 per request",
+      "The GPU Bridge proxy rejected the arguments (413 too_many_items): texts: more than 100 items; at most 100 per request",
     );
   });
 

@@ -5,6 +5,7 @@
  * always of the documented shape; invalid UTF-8 is a 400, lists of any length get a short answer, and content codings
  * are decoded or refused.
  */
+import { isUtf8 } from "node:buffer";
 import { deflateSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { Agent, fetch } from "undici";
@@ -94,7 +95,9 @@ const invalidUtf8 = fc
     const prefix = new TextEncoder().encode('{"texts":["');
     const suffix = new TextEncoder().encode('"]}');
     return new Uint8Array([...prefix, ...a, ...bad, ...b, ...suffix]);
-  });
+  })
+  // the random bytes around the bad sequence can complete it (0xc3 then 0x80 is "À"): keep only bodies that are not UTF-8
+  .filter((body) => !isUtf8(body));
 
 /** Lists of up to 120,000 elements of any kind where texts belong (the review's 150,000-number body, scaled to the limit). */
 const LIST_FIELDS = [

@@ -243,7 +243,7 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
 
       const tooMany = await invoke("gpu_embed", { texts: Array.from({ length: 101 }, () => "a") });
       assert.equal(tooMany.status, 400);
-      assert.match(String((tooMany.body.error as { message: string }).message), /\(413 too_many_items\): texts has 101 items; at most 100 per request/);
+      assert.match(String((tooMany.body.error as { message: string }).message), /\(413 too_many_items\): texts: more than 100 items; at most 100 per request/);
 
       const unknownModel = await invoke("gpu_embed", { texts: ["a"], model: "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2" });
       assert.equal(unknownModel.status, 400);

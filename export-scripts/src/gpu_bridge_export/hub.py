@@ -4,19 +4,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODEL_FILES = ["config.json", "*.safetensors", "tokenizer*.json", "vocab*", "merges.txt", "special_tokens_map.json"]
+MODEL_FILES = [
+    "config.json", "tokenizer*.json", "vocab*", "merges.txt", "special_tokens_map.json",
+    # sentence-transformers' description of the model: max_seq_length and its pooling
+    "modules.json", "sentence_bert_config.json", "1_Pooling/config.json",
+]  # fmt: skip
+
+
+def weight_patterns(repo_files: list[str]) -> list[str]:
+    """safetensors where the repository has them, else PyTorch's pickle (e.g. microsoft/deberta-xlarge-mnli)."""
+    if any(name.endswith(".safetensors") and "/" not in name for name in repo_files):
+        return ["*.safetensors"]
+    return ["pytorch_model*.bin"]
 
 
 def download_model(repo_id: str, revision: str | None = None, cache_dir: str | None = None) -> Path:
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import list_repo_files, snapshot_download
     from tqdm.auto import tqdm
+
+    try:
+        weights = weight_patterns(list_repo_files(repo_id, revision=revision))
+    except Exception:  # noqa: BLE001 -- offline (HF_HUB_OFFLINE) the cache decides; either format will do
+        weights = ["*.safetensors", "pytorch_model*.bin"]
 
     return Path(
         snapshot_download(
             repo_id,
             revision=revision,
             cache_dir=cache_dir,
-            allow_patterns=MODEL_FILES,
+            allow_patterns=[*MODEL_FILES, *weights],
             tqdm_class=tqdm,
         )
     )

@@ -7,6 +7,7 @@
 - `{"score": {"model_type": dir, "num_layers": n, "cands": [...], "refs": [...], "idf": bool, "rescale": bool,
   "baseline_path": path | null, "use_fast": bool, "hash_model_name": name}}` -> P, R, F (NaN as null) and
   bert_score's `get_hash` for the public model name;
+- `{"bert_score_tables": true}` -> bert_score's model2layers and lang2model (gpu_bridge_export.bert_score_tables);
 - `{"tokenizer_json": dir}` -> the fast tokenizer transformers converts from that folder's slow one;
 - `{"unicode_differences": [text, ...]}` -> per text, the code points whose Unicode properties differ between
   this interpreter / the regex package and Unicode 15.0.0 (unicodedata2), as far as the slow tokenizers read them.
@@ -159,6 +160,10 @@ def run(jobs: list[dict]) -> list:
             results.append(_encode(job["encode"]))
         elif "score" in job:
             results.append(_score(job["score"]))
+        elif "bert_score_tables" in job:
+            from gpu_bridge_export.bert_score_tables import tables_from_bert_score
+
+            results.append(tables_from_bert_score())
         elif "tokenizer_json" in job:
             results.append(_tokenizer_json(job["tokenizer_json"]))
         elif "unicode_differences" in job:

@@ -58,7 +58,7 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   config_error: "the proxy is misconfigured (e.g. TRITON_URL missing on Workers)",
   upstream_error:
     "the inference server could not be reached, redirected, or answered something unreadable, too large or implausible (non-finite or unnormalised values)",
-  busy: "GPU_MAX_CONCURRENT upstream calls are already in flight; retry after Retry-After seconds",
+  busy: "the texts in flight (GPU_MAX_TEXTS_IN_FLIGHT) or requests (GPU_MAX_CONCURRENT) left no room in time; retry after Retry-After seconds",
   upstream_unavailable: "no inference server is ready",
   upstream_timeout: "the inference server did not answer within UPSTREAM_TIMEOUT_MS",
   client_closed: "the client closed the connection first (logged, never received)",

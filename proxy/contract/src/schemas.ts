@@ -54,9 +54,9 @@ export const StatusResponseSchema = z
   .object({
     queue: z
       .object({
-        max_concurrent: z.number().int().meta({ description: "GPU_MAX_CONCURRENT: upstream calls at once" }),
-        in_flight: z.number().int().meta({ description: "Slots taken now" }),
-        available_slots: z.number().int().meta({ description: "`max_concurrent - in_flight`" }),
+        max_concurrent: z.number().int().meta({ description: "Requests that can be in flight at once: GPU_MAX_CONCURRENT when set, at most GPU_MAX_TEXTS_IN_FLIGHT" }),
+        in_flight: z.number().int().meta({ description: "Requests in flight now" }),
+        available_slots: z.number().int().meta({ description: "One-text requests that would be admitted now (0 while others wait)" }),
         waiting_estimate: z
           .number()
           .int()
@@ -175,7 +175,11 @@ export function bertscoreRequestSchema(limits?: RequestLimits) {
       references: referencesSchema(limits).meta({
         description: "One reference per candidate, or a list of references per candidate (best one counts)",
       }),
-      lang: z.string().default("en").meta({ description: "Language (for the rescale baseline); empty means `en`" }),
+      lang: z.string().default("en").meta({
+        description:
+          "Language: the rescale baseline, and bert_score's default model for it when no model_type is named and " +
+          "that model is served; empty means `en`",
+      }),
       model_type: z
         .string()
         .optional()

@@ -31,6 +31,8 @@ export interface AppOptions {
   /** Base URLs of the upstreams (TRITON_URL's list, or the embedded runtime's address). */
   upstreamUrls: string[];
   fetch: FetchFn;
+  /** Readiness probes' own way to the upstreams (Node: a small connection pool apart from inference); default `fetch`. */
+  probeFetch?: FetchFn;
   backend: Backend;
   metrics?: Metrics;
   /** Structured log sink; default: one JSON line on stdout when LOG_REQUESTS is on. */
@@ -40,6 +42,15 @@ export interface AppOptions {
    * Node, which may listen on loopback; not on Workers, which are reached by their public name.
    */
   localHostsWithoutKey?: boolean;
+}
+
+/**
+ * GPU_MAX_CONCURRENT when unset. Triton batches across requests, so only texts bound them. The embedded runtime does
+ * not: each worker runs one request at a time, so two per worker (one running, the next ready) keep it busy while
+ * the rest get the original's 503 after GPU_QUEUE_TIMEOUT_MS instead of waiting out UPSTREAM_TIMEOUT_MS in its queue.
+ */
+function defaultMaxRequests(backend: Backend, config: Config): number {
+  return backend === "embedded" ? 2 * config.RUNTIME_WORKERS : Infinity;
 }
 
 export interface GpuBridgeApp {
@@ -60,14 +71,25 @@ export function createApp(options: AppOptions): GpuBridgeApp {
       cacheTtlMs: config.MODEL_CACHE_TTL_MS,
       headers: config.UPSTREAM_HEADERS,
     },
-    config.UPSTREAM_RETRY_MS,
-    (url, err) =>
-      log?.({ time: new Date().toISOString(), level: "warn", msg: "upstream marked down", upstream: url, kind: err.kind }),
+    {
+      retryMs: config.UPSTREAM_RETRY_MS,
+      probeCacheMs: config.HEALTH_PROBE_CACHE_MS,
+      ...(options.probeFetch ? { probeFetch: options.probeFetch } : {}),
+      onFailover: (url, err) =>
+        log?.({ time: new Date().toISOString(), level: "warn", msg: "upstream marked down", upstream: url, kind: err.kind }),
+      onSkippedModel: (url, model, reason) =>
+        log?.({ time: new Date().toISOString(), level: "warn", msg: "model skipped", upstream: url, model, reason }),
+      ...(options.metrics ? { onInFlight: options.metrics.upstreamInFlight } : {}),
+    },
   );
   const services: Services = {
     config,
     pool,
-    limiter: new ConcurrencyLimiter(config.GPU_MAX_CONCURRENT, config.GPU_QUEUE_TIMEOUT_MS),
+    limiter: new ConcurrencyLimiter({
+      maxTexts: config.GPU_MAX_TEXTS_IN_FLIGHT,
+      maxRequests: config.GPU_MAX_CONCURRENT ?? defaultMaxRequests(options.backend, config),
+      queueTimeoutMs: config.GPU_QUEUE_TIMEOUT_MS,
+    }),
     jobs: new ActiveJobs(),
     backend: options.backend,
     metrics: options.metrics,

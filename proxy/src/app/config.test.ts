@@ -6,7 +6,8 @@ describe("parseConfig", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       TRITON_URL: [],
-      GPU_MAX_CONCURRENT: 2,
+      GPU_MAX_TEXTS_IN_FLIGHT: 64,
+      HEALTH_PROBE_CACHE_MS: 1000,
       GPU_MAX_BATCH_SIZE: 100,
       GPU_MAX_TEXT_LENGTH: 10000,
       MODEL_EMBED: "all-MiniLM-L6-v2",
@@ -17,6 +18,21 @@ describe("parseConfig", () => {
       UPSTREAM_BINARY: true,
     });
     expect(config.API_KEY).toBeUndefined();
+    expect(config.GPU_MAX_CONCURRENT).toBeUndefined();
+  });
+
+  it("reads the admission settings: requests only when set, texts in flight validated", () => {
+    expect(parseConfig({ GPU_MAX_CONCURRENT: "2", GPU_MAX_TEXTS_IN_FLIGHT: "128" })).toMatchObject({
+      GPU_MAX_CONCURRENT: 2,
+      GPU_MAX_TEXTS_IN_FLIGHT: 128,
+    });
+    for (const [name, value] of [
+      ["GPU_MAX_TEXTS_IN_FLIGHT", "0"],
+      ["GPU_MAX_TEXTS_IN_FLIGHT", "many"],
+      ["GPU_MAX_CONCURRENT", "1.5"],
+    ] as const) {
+      expect(() => parseConfig({ [name]: value }), `${name}=${value}`).toThrow(new RegExp(`${name}: `));
+    }
   });
 
   it("reads a comma-separated TRITON_URL list and treats empty values as unset", () => {

@@ -89,10 +89,20 @@ export const RuntimeConfigFields = z.object({
 export type RuntimeConfig = z.output<typeof RuntimeConfigFields>;
 
 const ConfigFields = z.object({
-  /** Comma-separated KServe v2 base URLs, tried in order with failover; empty: the embedded runtime (Node only). */
+  /** Comma-separated KServe v2 base URLs sharing the load, with failover; empty: the embedded runtime (Node only). */
   TRITON_URL: upstreamList.default([]),
   API_KEY: z.string().optional(),
-  GPU_MAX_CONCURRENT: int(2, 1),
+  /**
+   * Requests in flight at once (the original service's semaphore). Unset: bounded by GPU_MAX_TEXTS_IN_FLIGHT alone
+   * with Triton, so that its batcher sees enough requests to fill batches; 2 per worker on the embedded runtime.
+   */
+  GPU_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100_000).optional(),
+  /**
+   * Texts in flight over all requests (BERTScore: candidates and references): what a batching server bounds. The
+   * default is two of Triton's max_batch_size of 32: one batch executing while the next fills. A request of more
+   * texts than this runs alone.
+   */
+  GPU_MAX_TEXTS_IN_FLIGHT: int(64, 1, 1_000_000),
   /** How long a request may wait for a free slot before 503 (the original service waited 1 s). */
   GPU_QUEUE_TIMEOUT_MS: int(1000),
   /** Most texts per request; capped so that even a list of wrong elements is checked in milliseconds. */
@@ -110,6 +120,8 @@ const ConfigFields = z.object({
   MODEL_CACHE_TTL_MS: int(30000),
   /** How long a failed upstream is skipped before it is probed again. */
   UPSTREAM_RETRY_MS: int(2000),
+  /** How long a readiness probe's answer serves /health (one probe in flight per upstream, whatever the traffic). */
+  HEALTH_PROBE_CACHE_MS: int(1000, 0, 60_000),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: int(8765),
   /**

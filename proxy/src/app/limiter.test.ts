@@ -1,45 +1,121 @@
 import { describe, expect, it } from "vitest";
 import { ConcurrencyLimiter } from "./limiter.js";
 
-describe("ConcurrencyLimiter", () => {
+const limiter = (maxRequests: number, queueTimeoutMs: number, maxTexts = 1000) =>
+  new ConcurrencyLimiter({ maxRequests, maxTexts, queueTimeoutMs });
+
+describe("ConcurrencyLimiter: requests (GPU_MAX_CONCURRENT)", () => {
   it("grants up to max slots, refuses the next at once without a queue, and frees on release", async () => {
-    const limiter = new ConcurrencyLimiter(2, 0);
-    const a = await limiter.acquire();
-    const b = await limiter.acquire();
+    const l = limiter(2, 0);
+    const a = await l.acquire();
+    const b = await l.acquire();
     expect(a && b).toBeTruthy();
-    expect(await limiter.acquire()).toBeNull();
+    expect(await l.acquire()).toBeNull();
     a?.();
     a?.(); // idempotent
-    expect(limiter.inFlight).toBe(1);
-    expect(await limiter.acquire()).not.toBeNull();
+    expect(l.inFlight).toBe(1);
+    expect(await l.acquire()).not.toBeNull();
   });
 
   it("hands a released slot to the first waiter, in order", async () => {
-    const limiter = new ConcurrencyLimiter(1, 10_000);
-    const first = await limiter.acquire();
+    const l = limiter(1, 10_000);
+    const first = await l.acquire();
     const order: string[] = [];
-    const w1 = limiter.acquire().then((r) => (order.push("w1"), r));
-    const w2 = limiter.acquire().then((r) => (order.push("w2"), r));
-    expect(limiter.queued).toBe(2);
+    const w1 = l.acquire().then((r) => (order.push("w1"), r));
+    const w2 = l.acquire().then((r) => (order.push("w2"), r));
+    expect(l.queued).toBe(2);
     first?.();
     (await w1)?.();
     (await w2)?.();
     expect(order).toEqual(["w1", "w2"]);
-    expect(limiter.inFlight).toBe(0);
+    expect(l.inFlight).toBe(0);
   });
 
   it("gives up after the queue timeout and when the waiter's signal aborts", async () => {
-    const limiter = new ConcurrencyLimiter(1, 30);
-    const held = await limiter.acquire();
-    expect(await limiter.acquire()).toBeNull();
-    const slow = new ConcurrencyLimiter(1, 10_000);
+    const l = limiter(1, 30);
+    const held = await l.acquire();
+    expect(await l.acquire()).toBeNull();
+    const slow = limiter(1, 10_000);
     await slow.acquire();
     const controller = new AbortController();
-    const waiting = slow.acquire(controller.signal);
+    const waiting = slow.acquire(1, controller.signal);
     controller.abort();
     expect(await waiting).toBeNull();
     expect(slow.queued).toBe(0);
     held?.();
-    expect(limiter.inFlight).toBe(0);
+    expect(l.inFlight).toBe(0);
+  });
+});
+
+describe("ConcurrencyLimiter: texts in flight", () => {
+  it("admits 32 one-text requests at once under a budget of 64 texts, without a request bound", async () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 64, maxRequests: Infinity, queueTimeoutMs: 0 });
+    const releases = await Promise.all(Array.from({ length: 32 }, () => l.acquire(1)));
+    expect(releases.every((r) => r !== null)).toBe(true);
+    expect(l.inFlight).toBe(32);
+    expect(l.textsInFlight).toBe(32);
+    expect(l.available).toBe(32);
+    expect(l.max).toBe(64);
+  });
+
+  it("makes a request wait until its texts fit, and refuses it after the queue timeout", async () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 10, maxRequests: Infinity, queueTimeoutMs: 10_000 });
+    const a = await l.acquire(8);
+    const b = l.acquire(5);
+    expect(l.queued).toBe(1);
+    expect(l.available).toBe(0);
+    a?.();
+    const granted = await b;
+    expect(granted).not.toBeNull();
+    expect(l.textsInFlight).toBe(5);
+    granted?.();
+    const short = new ConcurrencyLimiter({ maxTexts: 10, maxRequests: Infinity, queueTimeoutMs: 20 });
+    const held = await short.acquire(10);
+    expect(await short.acquire(1)).toBeNull();
+    held?.();
+    expect(short.textsInFlight).toBe(0);
+  });
+
+  it("runs a request larger than the whole budget, alone, instead of never", async () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 10, maxRequests: Infinity, queueTimeoutMs: 10_000 });
+    const small = await l.acquire(1);
+    const big = l.acquire(500);
+    const after = l.acquire(1);
+    expect(l.queued).toBe(2);
+    small?.();
+    const bigRelease = await big;
+    expect(bigRelease).not.toBeNull();
+    expect(l.inFlight).toBe(1);
+    expect(l.queued).toBe(1); // first come, first served: the one-text request waits behind it
+    bigRelease?.();
+    (await after)?.();
+    expect(l.inFlight).toBe(0);
+    expect(l.textsInFlight).toBe(0);
+  });
+
+  it("lets those behind a waiter in when it leaves the head of the queue", async () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 10, maxRequests: Infinity, queueTimeoutMs: 10_000 });
+    const held = await l.acquire(6);
+    const controller = new AbortController();
+    const big = l.acquire(10, controller.signal);
+    const small = l.acquire(4);
+    controller.abort();
+    expect(await big).toBeNull();
+    const granted = await small;
+    expect(granted).not.toBeNull();
+    expect(l.textsInFlight).toBe(10);
+    held?.();
+    granted?.();
+  });
+
+  it("bounds requests by GPU_MAX_CONCURRENT and texts by the budget, whichever binds first", async () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 64, maxRequests: 2, queueTimeoutMs: 0 });
+    expect(l.max).toBe(2);
+    const a = await l.acquire(1);
+    const b = await l.acquire(1);
+    expect(await l.acquire(1)).toBeNull();
+    expect(l.available).toBe(0);
+    a?.();
+    b?.();
   });
 });

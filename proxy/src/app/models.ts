@@ -1,11 +1,13 @@
 /**
  * Picks the served model for a request. A model the request names must be served under that name (public name, hub
- * id or short name; app/model-names.ts), else 422 `unknown_model`: it is never replaced by another. Only when no
- * model is named does the configured default apply, and when that is not served another model of the task stands in
- * (reported in /info).
+ * id or short name; app/model-names.ts), else 422 `unknown_model`: it is never replaced by another. When no model is
+ * named, a bertscore request in a language other than en gets bert_score's default model for that language (its
+ * `lang2model`) where that model is served; otherwise the configured default applies, and when that is not served
+ * another model of the task stands in (reported in /info).
  */
 import { ApiError } from "@gpu-bridge/contract/errors";
-import type { Task } from "@gpu-bridge/contract/model-contract";
+import { DEFAULT_LANG, type Task } from "@gpu-bridge/contract/model-contract";
+import langModels from "./bert-score-lang-models.json" with { type: "json" };
 import { EXPORT_COMMAND, isHubId, quoteName } from "./model-names.js";
 import type { Catalog, ServedModel } from "./upstream/catalog.js";
 import type { Upstream } from "./upstream/pool.js";
@@ -30,6 +32,34 @@ export function defaultModel(catalog: Catalog, task: Task, configured: string): 
   };
 }
 
+/**
+ * bert_score's default model for `lang` (`lang2model[lang.lower()]`, bert-base-multilingual-cased for languages it
+ * does not list), from bert-score-lang-models.json, which `gpu-bridge-export bert-score-langs` writes from bert_score.
+ */
+export function bertScoreLangModel(lang: string): string {
+  const table: Record<string, string> = langModels.lang2model;
+  const key = lang.toLowerCase();
+  return Object.hasOwn(table, key) ? (table[key] as string) : langModels.default_model;
+}
+
+/** bert_score's lang2model in words, for the API description. */
+export function describeLangModels(): string {
+  const listed = Object.entries(langModels.lang2model).map(([lang, model]) => `${lang} ${model}`);
+  return `${listed.join(", ")}, any other ${langModels.default_model}`;
+}
+
+/**
+ * The model a bertscore request without a model answers to, in its language: en (and an empty lang) keeps the
+ * configured default (MODEL_BERTSCORE, roberta-large as bert_score's en unless the operator chose otherwise); any
+ * other language prefers bert_score's default for it when that is served. When it is not, the configured default
+ * still answers, as for an unnamed model before languages were told apart and as the original service did (its
+ * model never depended on `lang`); the response's `model` says which model scored.
+ */
+export function languageDefault(catalog: Catalog, lang: string): ServedModel | undefined {
+  if (lang === "" || lang.toLowerCase() === DEFAULT_LANG) return undefined;
+  return catalog.find("bertscore", bertScoreLangModel(lang));
+}
+
 export interface ModelChoice {
   model: ServedModel;
   /** What responses call it: the name the request used (as the original service echoed it), else its public name. */
@@ -46,6 +76,7 @@ export async function resolveModel(
   task: Task,
   requested: string | undefined,
   configured: string,
+  lang?: string,
 ): Promise<ModelChoice> {
   let catalog = await upstream.catalog.get();
   const named = namedModel(requested);
@@ -59,6 +90,8 @@ export async function resolveModel(
     if (hit) return { model: hit, name: named };
     throw unknownModel(task, named, catalog.publicNames(task));
   }
+  const forLang = task === "bertscore" && lang !== undefined ? languageDefault(catalog, lang) : undefined;
+  if (forLang) return { model: forLang, name: forLang.publicName };
   const { model } = defaultModel(catalog, task, configured);
   if (!model) throw new ApiError("upstream_unavailable", `no ${task} model is served`);
   return { model, name: model.publicName };

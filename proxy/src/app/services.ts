@@ -20,6 +20,11 @@ export interface Services {
   log: LogSink | undefined;
 }
 
+/** Texts a job sends to the encoders: what admission counts (BERTScore encodes both sides of each pair). */
+export function textsOf(job: Pick<JobStart, "type" | "items">): number {
+  return job.type === "bertscore" ? 2 * job.items : job.items;
+}
+
 /** The original service's answer when every slot is taken. */
 export const RETRY_AFTER_SECONDS = "5";
 
@@ -35,7 +40,7 @@ export async function withUpstreamSlot<T>(
   call: (upstream: Upstream, job: Job) => Promise<T>,
 ): Promise<T> {
   const { limiter, metrics } = services;
-  const release = await limiter.acquire(signal);
+  const release = await limiter.acquire(textsOf(job), signal);
   if (!release) {
     if (signal.aborted) throw new ApiError("client_closed", "the client closed the request");
     throw new ApiError("busy", "GPU busy — retry later", {}, { "Retry-After": RETRY_AFTER_SECONDS });

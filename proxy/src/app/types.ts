@@ -9,6 +9,8 @@ export interface Metrics {
   requestFinished(labels: { method: string; route: string; status: number }, seconds: number): void;
   slotsInUse(count: number): void;
   upstreamError(kind: string): void;
+  /** Calls in flight to one upstream, labelled by its position in TRITON_URL (never its URL: it may hold credentials). */
+  upstreamInFlight(upstream: number, count: number): void;
   render(): Promise<{ body: string; contentType: string }>;
 }
 

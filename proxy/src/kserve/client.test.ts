@@ -4,7 +4,7 @@ import { keepAliveFetch, type KeepAliveFetch } from "../node/upstream-fetch.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "../runtime/index.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
-import { KServeClient, UpstreamError } from "./client.js";
+import { KServeClient, modelPath, UpstreamError } from "./client.js";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;
@@ -79,9 +79,30 @@ describe("KServeClient", () => {
   });
 
   it("encodes model names into the path", async () => {
-    const err = await client.modelConfig("../repository/index").catch((e: unknown) => e);
+    const err = await client.modelConfig("no such model?").catch((e: unknown) => e);
     expect((err as UpstreamError).kind).toBe("unavailable");
     expect((err as UpstreamError).status).toBe(404);
+  });
+
+  it("refuses names a URL would normalise away before any request (., .., empty, slashes)", async () => {
+    const paths: string[] = [];
+    const recording = new KServeClient({
+      baseUrl: "http://triton.invalid",
+      timeoutMs: 1000,
+      fetch: async (url) => {
+        paths.push(url);
+        return Response.json({});
+      },
+    });
+    for (const name of ["..", ".", "", "../repository/index", "a/b", "a\\b"]) {
+      const config = await recording.modelConfig(name).catch((e: unknown) => e);
+      expect((config as UpstreamError).kind, name).toBe("bad_response");
+      const infer = await recording.infer(name, [], { outputs: [], binary: false }).catch((e: unknown) => e);
+      expect((infer as UpstreamError).kind, name).toBe("bad_response");
+    }
+    expect(paths).toEqual([]);
+    expect(modelPath("all-MiniLM-L6-v2")).toBe("/v2/models/all-MiniLM-L6-v2");
+    expect(modelPath("...")).toBe("/v2/models/...");
   });
 
   it("maps a refused connection to unreachable and a stalled answer to timeout", async () => {

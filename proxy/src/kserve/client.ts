@@ -107,8 +107,14 @@ export type InferOutputs = Map<string, Tensor>;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-/** Only names the caller took from the repository index reach a URL, and always encoded. */
-function modelPath(model: string): string {
+/**
+ * Only names the caller took from the repository index reach a URL, always encoded, and never one a URL would
+ * normalise away: `encodeURIComponent("..")` is `..`, and `/v2/models/../config` is `/v2/config`.
+ */
+export function modelPath(model: string): string {
+  if (model === "" || model === "." || model === ".." || model.includes("/") || model.includes("\\")) {
+    throw new UpstreamError("bad_response", `not a model name a URL can hold: ${JSON.stringify(model.slice(0, 100))}`);
+  }
   return `/v2/models/${encodeURIComponent(model)}`;
 }
 

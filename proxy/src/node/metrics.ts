@@ -25,7 +25,13 @@ export function createPromMetrics(): Metrics & { registry: Registry } {
   });
   const slots = new Gauge({
     name: "gpu_bridge_upstream_in_flight",
-    help: "Upstream calls in flight (GPU_MAX_CONCURRENT slots in use)",
+    help: "Requests admitted to the upstreams (holding GPU_MAX_TEXTS_IN_FLIGHT / GPU_MAX_CONCURRENT admission)",
+    registers: [registry],
+  });
+  const perUpstream = new Gauge({
+    name: "gpu_bridge_upstream_calls_in_flight",
+    help: "Calls in flight per upstream, by its position in TRITON_URL (0 = first)",
+    labelNames: ["upstream"] as const,
     registers: [registry],
   });
   const upstreamErrors = new Counter({
@@ -44,6 +50,7 @@ export function createPromMetrics(): Metrics & { registry: Registry } {
     },
     slotsInUse: (count) => slots.set(count),
     upstreamError: (kind) => upstreamErrors.inc({ kind }),
+    upstreamInFlight: (upstream, count) => perUpstream.set({ upstream: String(upstream) }, count),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
   };
 }

@@ -12,6 +12,9 @@ import type { InferenceWorkers } from "../runtime/index.js";
 import { createPromMetrics, registerRuntimeMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
 
+/** Connections per upstream for readiness probes: one probe is in flight at a time, its config reads beside it. */
+const PROBE_CONNECTIONS = 2;
+
 export interface NodeAppOptions {
   /** Replaces the default JSON-lines stdout log (tests pass a collector or nothing). */
   log?: LogSink;
@@ -29,14 +32,20 @@ export interface NodeApp extends GpuBridgeApp {
 export async function createNodeApp(env: Record<string, string | undefined>, options: NodeAppOptions = {}): Promise<NodeApp> {
   const config = parseConfig(env);
   const embedded = config.TRITON_URL.length === 0 ? await startEmbedded(config) : undefined;
-  const upstream = embedded ?? keepAliveFetch(Math.max(config.GPU_MAX_CONCURRENT * 2, 8));
+  // Enough connections for every admitted request; readiness probes get their own few, so that a flood of /health
+  // against a hanging upstream cannot take the connections inference needs.
+  const admitted = Math.min(config.GPU_MAX_CONCURRENT ?? Infinity, config.GPU_MAX_TEXTS_IN_FLIGHT);
+  const upstream = embedded ?? keepAliveFetch(Math.max(admitted * 2, 8));
+  const probes = embedded ? undefined : keepAliveFetch(PROBE_CONNECTIONS);
   const fetch = options.wrapFetch ? options.wrapFetch(upstream.fetch) : upstream.fetch;
+  const probeFetch = probes && (options.wrapFetch ? options.wrapFetch(probes.fetch) : probes.fetch);
   const metrics = createPromMetrics();
   if (embedded) registerRuntimeMetrics(metrics.registry, () => embedded.workers.stats());
   const gpuBridge = createApp({
     config,
     upstreamUrls: embedded ? [EMBEDDED_URL] : config.TRITON_URL,
     fetch,
+    ...(probeFetch ? { probeFetch } : {}),
     backend: embedded ? "embedded" : "triton",
     metrics,
     localHostsWithoutKey: true,
@@ -46,7 +55,9 @@ export async function createNodeApp(env: Record<string, string | undefined>, opt
     ...gpuBridge,
     fetch: async (request) => gpuBridge.app.fetch(request),
     runtime: embedded?.workers,
-    close: () => upstream.close(),
+    close: async () => {
+      await Promise.all([upstream.close(), probes?.close()]);
+    },
   };
 }
 

@@ -56,3 +56,48 @@ describe("bert_score's hash", () => {
     });
   }
 });
+
+/** A copy of the fixture repository with `change` applied to it. */
+async function changedRepository(change: (folder: string) => Promise<void>): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), "runtime-refused-"));
+  folders.push(folder);
+  await cp(FIXTURE_REPOSITORY, folder, { recursive: true });
+  await change(folder);
+  return folder;
+}
+
+async function skippedModels(folder: string): Promise<{ served: string[]; log: string[] }> {
+  const log: string[] = [];
+  const repository = await loadRepository(folder, { log: (line: string) => log.push(line) });
+  try {
+    return { served: [...repository.models.keys()].sort(), log };
+  } finally {
+    await repository.close();
+  }
+}
+
+describe("tokenizers Triton serves and this runtime does not", () => {
+  it("refuses a DeBERTa bertscore model at load, by name, and serves the rest", async () => {
+    const folder = await changedRepository(async (root) => {
+      const config = path.join(root, "bertscore-tiny-bert", "config.pbtxt");
+      const text = await readFile(config, "utf8");
+      await writeFile(config, text.replace(/(key: "tokenizer_type" value: \{ string_value: )"bert"/, '$1"deberta"'));
+    });
+    const { served, log } = await skippedModels(folder);
+    expect(served).not.toContain("bertscore-tiny-bert");
+    expect(served).toContain("bertscore");
+    expect(log.join("\n")).toMatch(/skipping model bertscore-tiny-bert: tokenizer_type "deberta" \(DeBERTa v1.*Triton/);
+  });
+
+  it("refuses a sentencepiece (Unigram) tokenizer at load, by name", async () => {
+    const folder = await changedRepository(async (root) => {
+      const file = path.join(root, "tiny-bert", "1", "tokenizer.json");
+      const json = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+      json.model = { type: "Unigram", unk_id: 3, vocab: [["<s>", 0], ["<pad>", 0], ["</s>", 0], ["<unk>", 0], ["▁a", -1]] };
+      await writeFile(file, JSON.stringify(json));
+    });
+    const { served, log } = await skippedModels(folder);
+    expect(served).not.toContain("embed");
+    expect(log.join("\n")).toMatch(/skipping model embed: tokenizer model "Unigram" is not implemented in the embedded runtime/);
+  });
+});

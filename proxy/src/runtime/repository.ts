@@ -24,6 +24,15 @@ import {
 import { createSlowTokenizer } from "./slow-tokenizers.js";
 import { createTextTokenizer, tokenizerTypeOf, type TokenizerJson } from "./text-tokenizer.js";
 
+/**
+ * bertscore models the Triton repository serves (Python backend, bert_score_tokenizer.py) that this runtime does not:
+ * DeBERTa v1 (microsoft/deberta-xlarge-mnli) tokenizes with DebertaTokenizer, GPT-2's slow BPE with [CLS]/[SEP] and
+ * no prefix space, which slow-tokenizers.ts does not reproduce.
+ */
+const DEBERTA_REFUSED =
+  'tokenizer_type "deberta" (DeBERTa v1: slow GPT-2 BPE with [CLS]/[SEP], no prefix space) is not implemented in the ' +
+  "embedded runtime; serve this model with Triton";
+
 export interface RepositoryOptions extends SessionOptions {
   /** Where skipped models are reported (default console.warn). */
   log?: (message: string) => void;
@@ -153,6 +162,10 @@ export async function loadRepository(directory: string, options: RepositoryOptio
         } else if (task === "bertscore") {
           const reference = bertScoreReference();
           const tokenizerType = configParameter(config, CONFIG_PARAMETERS.tokenizerType);
+          if (tokenizerType === "deberta") {
+            skip(config.name, DEBERTA_REFUSED);
+            continue;
+          }
           if (tokenizerType !== "bert" && tokenizerType !== "roberta") {
             skip(config.name, `unknown ${CONFIG_PARAMETERS.tokenizerType} ${JSON.stringify(tokenizerType)}`);
             continue;

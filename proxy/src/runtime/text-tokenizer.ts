@@ -49,6 +49,14 @@ export function createTextTokenizer(
 ): TextTokenizer {
   const { type, maxLength } = options;
   if (!Number.isInteger(maxLength) || maxLength < 2) throw new Error(`max_length must be an integer >= 2, got ${maxLength}`);
+  const modelType = (tokenizerJson.model as { type?: string } | undefined)?.type;
+  if (modelType !== "WordPiece" && modelType !== "BPE") {
+    // e.g. paraphrase-multilingual-MiniLM-L12-v2 (XLM-R's sentencepiece Unigram, <s>/</s>): Triton serves it
+    throw new Error(
+      `tokenizer model ${JSON.stringify(modelType)} is not implemented in the embedded runtime (WordPiece and ` +
+        "byte-level BPE are); serve this model with Triton",
+    );
+  }
   // tokenizer.json may carry a fixed truncation/padding for batch use; the contract's own rules apply instead.
   const tokenizer = new Tokenizer({ ...tokenizerJson, truncation: null, padding: null }, {});
   if (tokenizerJson.normalizer?.type === "BertNormalizer") {

@@ -45,7 +45,7 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
   const request = (path: string, init?: RequestInit) => ctx().request(path, init);
 
   defineOriginalServiceSuite(request);
-  defineStatusSuite(request);
+  defineStatusSuite(request, () => ctx().backend);
 
   describe("service routes", () => {
     it("GET /health answers the original shape", async () => {
@@ -312,6 +312,18 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       const [empty, en] = [await scores(""), await scores("en")];
       expect(empty).toEqual(en);
       expect(empty.hash).toMatch(/-rescaled$/);
+    });
+
+    it("answers a language whose bert_score default model is not served with the configured default", async () => {
+      const scores = async (lang: string) => {
+        const res = await request("/bertscore", postJson({ candidates: ["the cat sat"], references: ["a cat sat down"], lang }));
+        expect(res.status, lang).toBe(200);
+        return (await res.json()) as { f1: number[]; model: string; hash: string };
+      };
+      // bert_score would use bert-base-multilingual-cased for de (its lang2model); the fixtures do not serve it
+      const [de, en] = [await scores("de"), await scores("en")];
+      expect(de.model).toBe(FIXTURE_MODELS.bertscore);
+      expect(de).toEqual(en);
     });
 
     it("refuses candidates and references of different length with 400, as the original", async () => {

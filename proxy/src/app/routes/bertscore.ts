@@ -4,7 +4,7 @@ import { ApiError } from "@gpu-bridge/contract/errors";
 import { bertscoreRequestSchema, BertscoreResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
 import { scoreBertscore } from "../inference/bertscore.js";
 import { requestLimits } from "../limits.js";
-import { namedModel, resolveModel } from "../models.js";
+import { describeLangModels, namedModel, resolveModel } from "../models.js";
 import { DEFAULT_LANG } from "@gpu-bridge/contract/model-contract";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
@@ -17,7 +17,11 @@ const bertscoreRoute = (limits: RequestLimits) =>
     tags: ["inference"],
     summary: "BERTScore",
     description:
-      "bert_score 0.3.13 semantics, one pair at a time. `references[i]` may be a list: each score is the best over them.",
+      "bert_score 0.3.13 semantics, one pair at a time. `references[i]` may be a list: each score is the best over them. " +
+      `Without \`model_type\`, \`lang\` other than en chooses the model as bert_score does (its \`lang2model\`: ${describeLangModels()}) ` +
+      "where that model is served; en, and a language whose model is not served, get the configured default " +
+      "(MODEL_BERTSCORE), as the original service answered every language. The response's `model` names the model " +
+      "that scored.",
     security: SECURITY,
     request: jsonRequest(bertscoreRequestSchema(limits)),
     responses: {
@@ -38,6 +42,7 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
       );
     }
     const signal = c.req.raw.signal;
+    const lang = body.lang || DEFAULT_LANG;
     const job = {
       id: c.get("requestId"),
       type: "bertscore" as const,
@@ -45,7 +50,7 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
       model: namedModel(body.model_type) ?? config.MODEL_BERTSCORE,
     };
     const { choice, scores } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
-      const choice = await resolveModel(upstream, "bertscore", body.model_type, config.MODEL_BERTSCORE);
+      const choice = await resolveModel(upstream, "bertscore", body.model_type, config.MODEL_BERTSCORE, lang);
       active.model = choice.name;
       const scores = await scoreBertscore(
         upstream.client,
@@ -53,7 +58,7 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
         {
           candidates: body.candidates,
           references,
-          lang: body.lang || DEFAULT_LANG,
+          lang,
           idf: body.idf,
           rescaleWithBaseline: body.rescale_with_baseline,
           useFastTokenizer: body.use_fast_tokenizer,

@@ -1,12 +1,15 @@
-/** GET /health: public; `ok` when an upstream is ready, answered within HEALTH_BUDGET_MS however slow they are. */
+/**
+ * GET /health: public; `ok` when an upstream is ready, answered within HEALTH_BUDGET_MS however slow they are. It
+ * reads the pool's coalesced, cached probes: a flood of it sends at most one probe per upstream per
+ * HEALTH_PROBE_CACHE_MS, and never changes which upstreams inference calls use.
+ */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { HealthResponseSchema, type HealthResponse } from "@gpu-bridge/contract/schemas";
 import type { Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { jsonContent } from "./openapi-helpers.js";
 
-/** Readiness probes get this long; the device lookup what is left of HEALTH_BUDGET_MS. */
-const PROBE_TIMEOUT_MS = 2000;
+/** Probes and the device lookup together; a probe that is not done by then counts as not ready. */
 const HEALTH_BUDGET_MS = 4000;
 
 const route = createRoute({
@@ -32,8 +35,8 @@ function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
 export function registerHealth(app: OpenAPIHono<AppEnv>, services: Services): void {
   app.openapi(route, async (c) => {
     const started = Date.now();
-    const report = await services.pool.health(PROBE_TIMEOUT_MS);
-    const upstream = services.pool.firstUp() ?? services.pool.upstreams[0];
+    const report = (await within(services.pool.health(), HEALTH_BUDGET_MS)) ?? { ready: false, upstreams: [] };
+    const upstream = report.upstreams.find((r) => r.ready)?.upstream ?? services.pool.upstreams[0];
     let device: HealthResponse["device"] = upstream?.deviceInfo.peek()?.device ?? "cpu";
     if (report.ready && upstream) {
       const info = await within(upstream.deviceInfo.get(), HEALTH_BUDGET_MS - (Date.now() - started));

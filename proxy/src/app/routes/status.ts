@@ -23,11 +23,15 @@ const route = createRoute({
   },
 });
 
+/**
+ * The original's semaphore read off texts-in-flight admission: `max_concurrent` is the most requests that can be in
+ * flight at once (one text each), `available_slots` how many one-text requests would be admitted now.
+ */
 export function queueStatus(limiter: ConcurrencyLimiter): StatusResponse["queue"] {
   return {
     max_concurrent: limiter.max,
     in_flight: limiter.inFlight,
-    available_slots: Math.max(0, limiter.max - limiter.inFlight),
+    available_slots: limiter.available,
     waiting_estimate: limiter.queued,
   };
 }

@@ -113,6 +113,43 @@ describe("catalogFromIndex", () => {
     expect(catalog.servesText()).toBe(true);
   });
 
+  it("skips and reports an entry whose config fails in any way (500, timeout, garbage, a dot-segment name)", async () => {
+    const requested: string[] = [];
+    const hostile = new KServeClient({
+      baseUrl: "http://triton.invalid",
+      timeoutMs: 200,
+      fetch: async (url, init) => {
+        requested.push(new URL(url).pathname);
+        const name = decodeURIComponent(/\/v2\/models\/([^/]+)\/config$/.exec(url)?.[1] ?? "");
+        if (name === "broken") return Response.json({ error: "internal" }, { status: 500 });
+        if (name === "garbage") return new Response("{not json", { status: 200 });
+        if (name === "hangs") {
+          return new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(init.signal.reason as Error)));
+        }
+        const config = configs[name];
+        return config ? Response.json(config) : Response.json({ error: "unknown" }, { status: 404 });
+      },
+    });
+    const entries = ["embed", "enc", "broken", "garbage", "hangs", "..", ".", "", "a/b"].map((name) => ({ name, state: "READY" }));
+    const skipped: string[] = [];
+    const catalog = await catalogFromIndex(hostile, entries, {}, (model) => skipped.push(model.name));
+    expect(catalog.models.map((m) => m.served)).toEqual(["embed"]);
+    expect(skipped.sort()).toEqual(["", ".", "..", "a/b", "broken", "garbage", "hangs"].sort());
+    // a dot segment never reaches a URL: `/v2/models/../config` would be `/v2/config`
+    expect(requested.every((path) => /^\/v2\/models\/[^/]+\/config$/.test(path))).toBe(true);
+    expect(requested).not.toContain("/v2/models/../config");
+    expect(requested).toHaveLength(5);
+  });
+
+  it("fails when every config fails: the upstream is at fault, not its entries", async () => {
+    const down = new KServeClient({
+      baseUrl: "http://triton.invalid",
+      timeoutMs: 200,
+      fetch: async () => Response.json({ error: "internal" }, { status: 500 }),
+    });
+    await expect(catalogFromIndex(down, [{ name: "embed", state: "READY" }])).rejects.toThrow(/500/);
+  });
+
   it("takes every listed model as ready from a server that reports no states", () => {
     expect([...readyModelNames([{ name: "a" }, { name: "b" }])]).toEqual(["a", "b"]);
     expect([...readyModelNames(index)]).not.toContain("__pycache__");

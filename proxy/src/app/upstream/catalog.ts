@@ -91,29 +91,48 @@ export function readyModelNames(index: readonly RepositoryIndexEntry[]): Set<str
   );
 }
 
-/** The config of a model the index listed, or undefined when the server no longer knows it (404, 400). */
-async function configOf(client: KServeClient, name: string, options: CallOptions): Promise<ModelConfig | undefined> {
-  try {
-    return await client.modelConfig(name, options);
-  } catch (err) {
-    if (err instanceof UpstreamError && (err.kind === "unavailable" || err.kind === "rejected")) return undefined;
-    throw err;
-  }
+/** The server no longer knows the model (404, 400): an empty catalogue, not a broken upstream. */
+function isGone(err: unknown): boolean {
+  return err instanceof UpstreamError && (err.kind === "unavailable" || err.kind === "rejected");
 }
 
-export async function loadCatalog(client: KServeClient, options: CallOptions = {}): Promise<Catalog> {
-  return catalogFromIndex(client, await client.repositoryIndex(options), options);
+/** A model of the index whose config could not be read: left out of the catalogue, not fatal to it. */
+export interface SkippedModel {
+  name: string;
+  reason: string;
 }
 
-/** The catalogue of an index already read: each ready model's config is fetched. */
+export async function loadCatalog(
+  client: KServeClient,
+  options: CallOptions = {},
+  onSkipped?: (model: SkippedModel) => void,
+): Promise<Catalog> {
+  return catalogFromIndex(client, await client.repositoryIndex(options), options, onSkipped);
+}
+
+/**
+ * The catalogue of an index already read: each ready model's config is fetched. One entry whose config fails in
+ * any way (unloaded since the index was read, 500, timeout, garbage, a name no URL may hold) is skipped and reported
+ * to `onSkipped`; only when every config fails, and not because the models are gone, is that an error of the
+ * upstream rather than of its entries.
+ */
 export async function catalogFromIndex(
   client: KServeClient,
   index: readonly RepositoryIndexEntry[],
   options: CallOptions = {},
+  onSkipped?: (model: SkippedModel) => void,
 ): Promise<Catalog> {
   const readyNames = readyModelNames(index);
   const names = [...readyNames];
-  const configs = await Promise.all(names.map((name) => configOf(client, name, options)));
+  const settled = await Promise.allSettled(names.map((name) => client.modelConfig(name, options)));
+  const configs = settled.map((result, i) => {
+    if (result.status === "fulfilled") return result.value;
+    // a hostile index may list names of any length
+    onSkipped?.({ name: (names[i] ?? "").slice(0, 200), reason: String((result.reason as Error)?.message ?? result.reason) });
+    return undefined;
+  });
+  const failure = settled.find((result) => result.status === "rejected");
+  if (failure && settled.every((result) => result.status === "rejected") && !isGone(failure.reason)) throw failure.reason;
   const models: ServedModel[] = [];
   names.forEach((served, i) => {
     const config = configs[i];

@@ -8,7 +8,8 @@ import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type Runtim
 import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 
-const RETRY_MS = 300;
+// Long enough that a busy machine does not see the mark expire between two calls; /health no longer renews it.
+const RETRY_MS = 1500;
 
 let handle: RuntimeHandle;
 let primary: RuntimeServer;
@@ -22,7 +23,13 @@ beforeAll(async () => {
   primary = await startRuntimeServer({ handle });
   secondary = await startRuntimeServer({ handle });
   proxy = await startProxy(
-    { ...FIXTURE_ENV, TRITON_URL: `${primary.url}, ${secondary.url}/`, UPSTREAM_RETRY_MS: String(RETRY_MS), PORT: "0" },
+    {
+      ...FIXTURE_ENV,
+      TRITON_URL: `${primary.url}, ${secondary.url}/`,
+      UPSTREAM_RETRY_MS: String(RETRY_MS),
+      HEALTH_PROBE_CACHE_MS: "0",
+      PORT: "0",
+    },
     {
       wrapFetch: (inner) => (url, init) => {
         calls.push(new URL(url).origin);

@@ -1,17 +1,24 @@
 /**
- * One or more KServe v2 upstreams (TRITON_URL may list several). Calls go to the first upstream that is not marked
- * down; one that is unreachable or answers 503 is marked down for `retryMs` and the call moves on to the next, so
- * one proxy fronts several Triton boxes. A down upstream is tried again once its time is up (the primary first).
+ * One or more KServe v2 upstreams (TRITON_URL may list several) sharing the load: each call goes to the upstream
+ * with the fewest calls outstanding (ties: the configured order) among those not marked down. One that is
+ * unreachable or answers 503 is marked down for `retryMs` and the call moves on to the next, since nothing was
+ * computed there; a down upstream takes calls again once its time is up, and a success clears its mark.
  * Readiness is asked per model (the repository index), never of the server as a whole: Triton's own ready check
- * fails while one model is unavailable and the others serve.
+ * fails while one model is unavailable and the others serve. Readiness probes (/health, public) only report: they
+ * are coalesced and cached, go over their own connections, and never mark an upstream down or up.
  */
 import { KServeClient, UpstreamError, type FetchFn } from "../../kserve/client.js";
 import { MODELS } from "@gpu-bridge/contract/model-contract";
 import { readDeviceInfo, type DeviceInfo } from "../inference/device-info.js";
-import { Cached, catalogFromIndex, loadCatalog, readyModelNames, type Catalog } from "./catalog.js";
+import { Cached, catalogFromIndex, loadCatalog, readyModelNames, type Catalog, type SkippedModel } from "./catalog.js";
+
+/** A readiness probe's deadline: short, so that a hanging upstream cannot hold /health or a probe connection long. */
+export const PROBE_TIMEOUT_MS = 2000;
 
 export interface UpstreamOptions {
   fetch: FetchFn;
+  /** The probes' way to the upstream; default `fetch`. */
+  probeFetch?: FetchFn;
   timeoutMs: number;
   cacheTtlMs: number;
   headers?: Record<string, string>;
@@ -20,19 +27,29 @@ export interface UpstreamOptions {
 
 export class Upstream {
   readonly client: KServeClient;
+  /** Readiness probes: their own connections and a short deadline. */
+  private readonly probeClient: KServeClient;
   readonly catalog: Cached<Catalog>;
   readonly deviceInfo: Cached<DeviceInfo>;
   readonly serverMetadata: Cached<{ name: string; version: string }>;
+  /** The last probe's answer, kept `probeCacheMs`; one probe in flight however many ask. */
+  readonly readiness: Cached<boolean>;
   downUntil = 0;
+  /** Calls sent and not yet answered (the pool's balancing). */
+  outstanding = 0;
 
-  constructor(baseUrl: string, options: UpstreamOptions) {
-    this.client = new KServeClient({
-      baseUrl,
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs,
-      ...(options.headers ? { headers: options.headers } : {}),
-    });
-    this.catalog = new Cached(() => loadCatalog(this.client), options.cacheTtlMs, options.now);
+  constructor(
+    baseUrl: string,
+    /** Position in TRITON_URL: the metrics' label. */
+    readonly index: number,
+    options: UpstreamOptions,
+    probeCacheMs = 1000,
+    onSkippedModel?: (model: SkippedModel) => void,
+  ) {
+    const common = { baseUrl, ...(options.headers ? { headers: options.headers } : {}) };
+    this.client = new KServeClient({ ...common, fetch: options.fetch, timeoutMs: options.timeoutMs });
+    this.probeClient = new KServeClient({ ...common, fetch: options.probeFetch ?? options.fetch, timeoutMs: PROBE_TIMEOUT_MS });
+    this.catalog = new Cached(() => loadCatalog(this.client, {}, onSkippedModel), options.cacheTtlMs, options.now);
     this.deviceInfo = new Cached(async () => {
       const catalog = await this.catalog.get();
       const model = catalog.ofTask("device_info")[0]?.served ?? MODELS.deviceInfo;
@@ -42,6 +59,7 @@ export class Upstream {
       const meta = await this.client.serverMetadata();
       return { name: String(meta.name ?? ""), version: String(meta.version ?? "") };
     }, options.cacheTtlMs, options.now);
+    this.readiness = new Cached(() => this.servesText(onSkippedModel).catch(() => false), probeCacheMs, options.now);
   }
 
   get url(): string {
@@ -50,14 +68,14 @@ export class Upstream {
 
   /**
    * Whether this upstream serves a text model now: its repository index (one call) against the catalogue, which is
-   * reloaded under the same deadline when the ready models differ from those it was built from.
+   * reloaded when the ready models differ from those it was built from. Over the probe connections.
    */
-  async servesText(timeoutMs: number): Promise<boolean> {
-    const index = await this.client.repositoryIndex({ timeoutMs });
+  private async servesText(onSkippedModel?: (model: SkippedModel) => void): Promise<boolean> {
+    const index = await this.probeClient.repositoryIndex();
     let catalog = this.catalog.peek();
     const ready = readyModelNames(index);
     if (!catalog || !sameNames(catalog.readyNames, ready)) {
-      catalog = await catalogFromIndex(this.client, index, { timeoutMs });
+      catalog = await catalogFromIndex(this.probeClient, index, {}, onSkippedModel);
       this.catalog.set(catalog);
     }
     return catalog.servesText();
@@ -78,28 +96,52 @@ function isFailover(err: unknown): err is UpstreamError {
 
 export interface HealthReport {
   ready: boolean;
-  upstreams: { url: string; ready: boolean }[];
+  upstreams: { upstream: Upstream; ready: boolean }[];
+}
+
+export interface PoolOptions {
+  /** How long an upstream that failed stays marked down. */
+  retryMs: number;
+  /** How long a readiness probe's answer is reused. */
+  probeCacheMs?: number;
+  probeFetch?: FetchFn;
+  onFailover?: (url: string, err: UpstreamError) => void;
+  /** A model of the index left out of the catalogue (its config could not be read). */
+  onSkippedModel?: (url: string, model: string, reason: string) => void;
+  /** Calls outstanding on upstream `index` changed. */
+  onInFlight?: (index: number, count: number) => void;
 }
 
 export class UpstreamPool {
   readonly upstreams: Upstream[];
   private readonly now: () => number;
+  private readonly retryMs: number;
+  private readonly onFailover: PoolOptions["onFailover"];
+  private readonly onInFlight: PoolOptions["onInFlight"];
 
-  constructor(
-    urls: string[],
-    options: UpstreamOptions,
-    private readonly retryMs: number,
-    private readonly onFailover?: (url: string, err: UpstreamError) => void,
-  ) {
+  constructor(urls: string[], options: UpstreamOptions, pool: PoolOptions) {
     if (urls.length === 0) throw new Error("UpstreamPool needs at least one upstream URL");
-    this.upstreams = urls.map((url) => new Upstream(url, options));
+    const upstreamOptions = pool.probeFetch ? { ...options, probeFetch: pool.probeFetch } : options;
+    this.upstreams = urls.map(
+      (url, i) =>
+        new Upstream(url, i, upstreamOptions, pool.probeCacheMs, (skipped) =>
+          pool.onSkippedModel?.(url, skipped.name, skipped.reason),
+        ),
+    );
     this.now = options.now ?? Date.now;
+    this.retryMs = pool.retryMs;
+    this.onFailover = pool.onFailover;
+    this.onInFlight = pool.onInFlight;
+    for (const upstream of this.upstreams) this.onInFlight?.(upstream.index, 0); // every upstream listed from the start
   }
 
-  /** Upstreams in the order to try: those not marked down first (configured order), then the down ones. */
+  /**
+   * Upstreams in the order to try: those not marked down by fewest outstanding calls (ties: configured order; the
+   * sort is stable), then the down ones, soonest retry first.
+   */
   private order(): Upstream[] {
     const now = this.now();
-    const up = this.upstreams.filter((u) => u.downUntil <= now);
+    const up = this.upstreams.filter((u) => u.downUntil <= now).sort((a, b) => a.outstanding - b.outstanding);
     const down = this.upstreams.filter((u) => u.downUntil > now).sort((a, b) => a.downUntil - b.downUntil);
     return [...up, ...down];
   }
@@ -110,10 +152,16 @@ export class UpstreamPool {
     this.onFailover?.(upstream.url, err);
   }
 
-  /** Runs `call` on the first upstream that can take it. */
+  private count(upstream: Upstream, delta: 1 | -1): void {
+    upstream.outstanding += delta;
+    this.onInFlight?.(upstream.index, upstream.outstanding);
+  }
+
+  /** Runs `call` on the least loaded upstream that can take it, moving on while nothing was computed. */
   async run<T>(call: (upstream: Upstream) => Promise<T>): Promise<T> {
     let last: unknown;
     for (const upstream of this.order()) {
+      this.count(upstream, 1);
       try {
         const result = await call(upstream);
         upstream.downUntil = 0;
@@ -123,32 +171,21 @@ export class UpstreamPool {
         if (err.status === 404) upstream.catalog.invalidate();
         else this.markDown(upstream, err);
         last = err;
+      } finally {
+        this.count(upstream, -1);
       }
     }
     throw last;
   }
 
-  /** Asks every upstream at once whether it serves a text model; marks them up or down. */
-  async health(timeoutMs: number): Promise<HealthReport> {
-    const results = await Promise.all(
-      this.upstreams.map(async (upstream) => {
-        try {
-          const ready = await upstream.servesText(timeoutMs);
-          if (ready) upstream.downUntil = 0;
-          else this.markDown(upstream, new UpstreamError("unavailable", "no text model is ready", 503));
-          return { url: upstream.url, ready };
-        } catch (err) {
-          if (err instanceof UpstreamError) this.markDown(upstream, err);
-          return { url: upstream.url, ready: false };
-        }
-      }),
+  /**
+   * Whether each upstream serves a text model, from its cached or coalesced probe. Reports only: the failover marks
+   * stay as inference calls left them.
+   */
+  async health(): Promise<HealthReport> {
+    const upstreams = await Promise.all(
+      this.upstreams.map(async (upstream) => ({ upstream, ready: await upstream.readiness.get() })),
     );
-    return { ready: results.some((r) => r.ready), upstreams: results };
-  }
-
-  /** The first ready upstream after a health probe (for /health and /info). */
-  firstUp(): Upstream | undefined {
-    const now = this.now();
-    return this.upstreams.find((u) => u.downUntil <= now);
+    return { ready: upstreams.some((r) => r.ready), upstreams };
   }
 }

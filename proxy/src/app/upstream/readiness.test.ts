@@ -30,7 +30,7 @@ async function upstream(request: Request): Promise<Response> {
 beforeAll(async () => {
   runtime = await createRuntimeFetch({ repository: FIXTURE_REPOSITORY, log: () => {} });
   app = await createNodeApp(
-    { ...FIXTURE_ENV, TRITON_URL: "http://triton.invalid", MODEL_CACHE_TTL_MS: "600000" },
+    { ...FIXTURE_ENV, TRITON_URL: "http://triton.invalid", MODEL_CACHE_TTL_MS: "600000", HEALTH_PROBE_CACHE_MS: "0" },
     { wrapFetch: () => handlerFetch(upstream) },
   );
 });

@@ -1,0 +1,109 @@
+/**
+ * Admission by texts in flight over real HTTP: a proxy in front of a gated KServe v2 upstream (the embedded runtime
+ * behind a real HTTP server that holds inference calls), so what reached the upstream at once is counted.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { StatusResponseSchema } from "../api/schemas.js";
+import { startProxy, type RunningProxy } from "../node/server.js";
+import { createRuntimeFetch, type RuntimeHandle } from "../runtime/index.js";
+import { FIXTURE_ENV, postJson } from "../testing/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../testing/gated-upstream.js";
+import { waitFor } from "../testing/wait.js";
+
+const QUEUE_TIMEOUT_MS = 300;
+
+let runtime: RuntimeHandle;
+let upstream: GatedUpstream;
+const proxies: RunningProxy[] = [];
+
+beforeAll(async () => {
+  runtime = await createRuntimeFetch({ repository: FIXTURE_REPOSITORY });
+  upstream = await startGatedUpstream(runtime.fetch);
+});
+
+afterEach(() => upstream.open());
+
+afterAll(async () => {
+  for (const proxy of proxies) await proxy.close();
+  await upstream?.stop();
+  await runtime?.close();
+});
+
+async function proxyWith(env: Record<string, string>): Promise<RunningProxy> {
+  const proxy = await startProxy({ ...FIXTURE_ENV, TRITON_URL: upstream.url, PORT: "0", ...env });
+  proxies.push(proxy);
+  return proxy;
+}
+
+const embed = (proxy: RunningProxy, texts: string[]) => fetch(`${proxy.url}/embed`, postJson({ texts }));
+const words = (n: number) => Array.from({ length: n }, (_, i) => `text ${i}`);
+
+async function queue(proxy: RunningProxy) {
+  return StatusResponseSchema.parse(await (await fetch(`${proxy.url}/status`)).json()).queue;
+}
+
+describe("admission by texts in flight", () => {
+  it("lets 32 one-text clients reach the upstream at once at default settings, so a batcher can fill", async () => {
+    const proxy = await proxyWith({});
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    const calls = Array.from({ length: 32 }, () => embed(proxy, ["one"]));
+    await waitFor(() => upstream.held === 32, 10_000, "32 calls at the upstream");
+    expect(await queue(proxy)).toEqual({ max_concurrent: 64, in_flight: 32, available_slots: 32, waiting_estimate: 0 });
+    upstream.open();
+    expect(new Set((await Promise.all(calls)).map((r) => r.status))).toEqual(new Set([200]));
+    expect(await queue(proxy)).toEqual({ max_concurrent: 64, in_flight: 0, available_slots: 64, waiting_estimate: 0 });
+  });
+
+  it("answers 503 with Retry-After: 5 once the texts do not fit within GPU_QUEUE_TIMEOUT_MS; /status says why", async () => {
+    const proxy = await proxyWith({ GPU_MAX_TEXTS_IN_FLIGHT: "4", GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS) });
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    const held = [embed(proxy, words(2)), embed(proxy, words(2))];
+    await waitFor(() => upstream.held === 2, 5000, "two calls at the upstream");
+    const started = Date.now();
+    const refused = embed(proxy, ["one more"]);
+    await waitFor(async () => (await queue(proxy)).waiting_estimate === 1, 5000, "the third call to queue");
+    expect(await queue(proxy)).toEqual({ max_concurrent: 4, in_flight: 2, available_slots: 0, waiting_estimate: 1 });
+    const res = await refused;
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(((await res.json()) as { code: string }).code).toBe("busy");
+    expect(elapsed).toBeGreaterThanOrEqual(QUEUE_TIMEOUT_MS - 50);
+    expect(elapsed).toBeLessThan(QUEUE_TIMEOUT_MS + 3000); // it does not hang
+    upstream.open();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    expect(proxy.services.limiter.textsInFlight).toBe(0);
+  });
+
+  it("runs a request of more texts than the whole budget, alone, once the others are done", async () => {
+    const proxy = await proxyWith({ GPU_MAX_TEXTS_IN_FLIGHT: "4", GPU_QUEUE_TIMEOUT_MS: "20000" });
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    const small = embed(proxy, ["small"]);
+    await waitFor(() => upstream.held === 1, 5000, "the small call at the upstream");
+    const large = embed(proxy, words(10));
+    await waitFor(() => proxy.services.limiter.queued === 1, 5000, "the large call to queue");
+    expect(upstream.held).toBe(1);
+    upstream.open();
+    expect((await small).status).toBe(200);
+    const res = await large;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { embeddings: number[][] }).embeddings).toHaveLength(10);
+    expect(proxy.services.limiter.inFlight).toBe(0);
+  });
+
+  it("keeps GPU_MAX_CONCURRENT's old meaning when set: requests at once, whatever their texts", async () => {
+    const proxy = await proxyWith({ GPU_MAX_CONCURRENT: "2", GPU_QUEUE_TIMEOUT_MS: "0" });
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    const held = [embed(proxy, ["a"]), embed(proxy, ["b"])];
+    await waitFor(() => upstream.held === 2, 5000, "two calls at the upstream");
+    expect((await embed(proxy, ["c"])).status).toBe(503);
+    expect(await queue(proxy)).toEqual({ max_concurrent: 2, in_flight: 2, available_slots: 0, waiting_estimate: 0 });
+    upstream.open();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+  });
+});
