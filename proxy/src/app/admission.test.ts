@@ -3,13 +3,13 @@
  * behind a real HTTP server that holds inference calls), so what reached the upstream at once is counted.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { StatusResponseSchema } from "../api/schemas.js";
+import { StatusResponseSchema } from "@gpu-bridge/contract/schemas";
 import { startProxy, type RunningProxy } from "../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../runtime/index.js";
-import { FIXTURE_ENV, postJson } from "../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../testing/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../testing/gated-upstream.js";
-import { waitFor } from "../testing/wait.js";
+import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
+import { waitFor } from "../../test/support/wait.js";
 
 const QUEUE_TIMEOUT_MS = 300;
 

@@ -1,4 +1,4 @@
-/** Turns anything thrown during a request into the one error body (api/errors.ts), without stack traces. */
+/** Turns anything thrown during a request into the one error body (@gpu-bridge/contract/errors), without stack traces. */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";

@@ -1,4 +1,4 @@
-/** The request limits of the configuration, in the form the request schemas (api/schemas.ts) take. */
+/** The request limits of the configuration, in the form the request schemas (@gpu-bridge/contract/schemas) take. */
 import type { RequestLimits } from "@gpu-bridge/contract/schemas";
 import type { Config } from "./config.js";
 

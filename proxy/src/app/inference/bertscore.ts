@@ -22,7 +22,7 @@ export interface BertscoreInput {
 }
 
 export interface BertscoreScores {
-  /** null where bert_score gives NaN (idf weights summing to 0; see api/schemas.ts). */
+  /** null where bert_score gives NaN (idf weights summing to 0; see @gpu-bridge/contract/schemas). */
   precision: (number | null)[];
   recall: (number | null)[];
   /** 0 where NaN, as bert_score does. */

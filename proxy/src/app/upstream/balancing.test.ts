@@ -5,10 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
-import { FIXTURE_ENV, postJson } from "../../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../testing/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../testing/gated-upstream.js";
-import { waitFor } from "../../testing/wait.js";
+import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";
+import { waitFor } from "../../../test/support/wait.js";
 
 const RETRY_MS = 300;
 const TIMEOUT_MS = 1500;

@@ -7,12 +7,12 @@ import type { RequestListener } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
-import { FIXTURE_ENV, postJson } from "../../testing/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../testing/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../testing/gated-upstream.js";
-import { answerWith, readBody, writeAnswer } from "../../testing/node-to-fetch.js";
-import { startRestartableServer, type RestartableServer } from "../../testing/restartable-server.js";
-import { waitFor } from "../../testing/wait.js";
+import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
+import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
+import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";
+import { answerWith, readBody, writeAnswer } from "../../../test/support/node-to-fetch.js";
+import { startRestartableServer, type RestartableServer } from "../../../test/support/restartable-server.js";
+import { waitFor } from "../../../test/support/wait.js";
 
 const KEY = { "x-api-key": "probe-key" };
 const INDEX = "/v2/repository/index";
