@@ -82,5 +82,8 @@ fi
 
 bash scripts/setup-triton.sh
 
+# the web stack of the benches' original-style peer (bench/peers/original_style.py); small, torch from .venv
+bash scripts/setup-bench-peer.sh original-style-peer bench/peers/original-style-requirements.txt
+
 # the hub-ONNX route's graph surgery (no torch) and, for its tests, Optimum's exporter
 bash scripts/setup-hub-onnx.sh --with-optimum
