@@ -44,15 +44,6 @@ export interface AppOptions {
   localHostsWithoutKey?: boolean;
 }
 
-/**
- * GPU_MAX_CONCURRENT when unset. Triton batches across requests, so only texts bound them. The embedded runtime does
- * not: each worker runs one request at a time, so two per worker (one running, the next ready) keep it busy while
- * the rest get the original's 503 after GPU_QUEUE_TIMEOUT_MS instead of waiting out UPSTREAM_TIMEOUT_MS in its queue.
- */
-function defaultMaxRequests(backend: Backend, config: Config): number {
-  return backend === "embedded" ? 2 * config.RUNTIME_WORKERS : Infinity;
-}
-
 export interface GpuBridgeApp {
   app: OpenAPIHono<AppEnv>;
   services: Services;
@@ -87,7 +78,9 @@ export function createApp(options: AppOptions): GpuBridgeApp {
     pool,
     limiter: new ConcurrencyLimiter({
       maxTexts: config.GPU_MAX_TEXTS_IN_FLIGHT,
-      maxRequests: config.GPU_MAX_CONCURRENT ?? defaultMaxRequests(options.backend, config),
+      // Unset, only texts bound requests: Triton batches across requests, and so does the embedded runtime (its workers
+      // run what waits as one batch, inference-worker.ts), so one-text requests must reach it together to be batched.
+      maxRequests: config.GPU_MAX_CONCURRENT ?? Infinity,
       queueTimeoutMs: config.GPU_QUEUE_TIMEOUT_MS,
     }),
     jobs: new ActiveJobs(),

@@ -93,8 +93,8 @@ const ConfigFields = z.object({
   TRITON_URL: upstreamList.default([]),
   API_KEY: z.string().optional(),
   /**
-   * Requests in flight at once (the original service's semaphore). Unset: bounded by GPU_MAX_TEXTS_IN_FLIGHT alone
-   * with Triton, so that its batcher sees enough requests to fill batches; 2 per worker on the embedded runtime.
+   * Requests in flight at once (the original service's semaphore). Unset: bounded by GPU_MAX_TEXTS_IN_FLIGHT alone,
+   * so that the batcher (Triton's, or the embedded runtime's) sees enough requests to fill batches.
    */
   GPU_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100_000).optional(),
   /**

@@ -77,7 +77,16 @@ describe.skipIf(missing.length > 0)("a saturated embedded runtime", () => {
 
   beforeAll(async () => {
     proxy = await startProxy(
-      { ...ONE_THREAD, API_KEY, GPU_MAX_CONCURRENT: "2", GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS), LOG_REQUESTS: "false", PORT: "0" },
+      // two requests of 64 texts in flight: bounded by GPU_MAX_CONCURRENT, not by the texts
+      {
+        ...ONE_THREAD,
+        API_KEY,
+        GPU_MAX_CONCURRENT: "2",
+        GPU_MAX_TEXTS_IN_FLIGHT: "128",
+        GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS),
+        LOG_REQUESTS: "false",
+        PORT: "0",
+      },
       { wrapFetch: recordEndings(() => proxy, endings) },
     );
   });

@@ -27,3 +27,8 @@ export async function beforeEncoderRun(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   signal.throwIfAborted();
 }
+
+/** Runs `work` outside any inference: what it schedules is not cancelled with the inference that called it. */
+export function outsideInference<T>(work: () => T): T {
+  return scope.exit(work);
+}

@@ -1,13 +1,19 @@
 /**
  * One inference worker thread of the embedded runtime: loads the model repository into sessions of its own and runs
- * the inferences its pool (worker-pool.ts) sends, one at a time in the order they came. One whose caller went away
- * is dropped if it has not started, or stopped before its next encoder run.
+ * the inferences its pool (worker-pool.ts) sends, in batches (jobRunner). One whose caller went away is dropped if
+ * it has not started, or stopped before its next encoder run.
+ *
+ * Why requests are batched here rather than merged into one job by the pool on the main thread: the encoder call is
+ * made inside each model (bertscore tokenizes, dedupes and scores per request), so only the thread that holds the
+ * session can put the rows of several requests into one run; and this thread knows when its session frees, so a
+ * batch takes every job that came meanwhile without a round trip to the main thread. The pool only bounds what each
+ * worker holds (about two batches) and spreads jobs over the workers.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { CONFIG_PARAMETERS } from "@gpu-bridge/contract/model-contract";
 import { KServeError, notFound } from "../kserve/errors.js";
 import { cancellable } from "./cancellation.js";
-import { configParameter } from "./model-config.js";
+import { batchingPolicy, configParameter } from "./model-config.js";
 import { loadRepository, type LoadedRepository } from "./repository.js";
 import type { FromWorker, ModelEntry, ToWorker, WorkerSettings } from "./worker-protocol.js";
 
@@ -48,37 +54,76 @@ async function infer(repository: LoadedRepository, message: InferMessage, signal
   }
 }
 
-/** Runs the jobs one after the other; `done` settles once none is left. */
+/**
+ * Runs the jobs in batches, as Triton's dynamic batcher does: while a batch runs, the jobs that come wait; then all
+ * the waiting jobs start together, and their encoder calls run as shared onnxruntime runs (encoder.ts). From idle,
+ * a batch of a model with `dynamic_batching` waits up to its max_queue_delay_microseconds for more jobs, or until it
+ * has its preferred (else max_batch_size) rows. Each job keeps its own outcome: one that fails or is cancelled
+ * leaves the others of its batch alone.
+ */
 function jobRunner(repository: LoadedRepository) {
-  const waiting: InferMessage[] = [];
-  let current: { id: number; controller: AbortController } | undefined;
-  let idle: Promise<void> = Promise.resolve();
-  const drain = async () => {
-    for (let next = waiting.shift(); next; next = waiting.shift()) {
-      current = { id: next.id, controller: new AbortController() };
-      await infer(repository, next, current.controller.signal);
-      current = undefined;
-    }
+  const waiting: { message: InferMessage; arrived: number }[] = [];
+  const running = new Map<number, AbortController>();
+  let batch: Promise<void> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const policies = new Map([...repository.models.values()].map((m) => [m.name, batchingPolicy(m.config)]));
+  const rows = (message: InferMessage) => message.inputs[0]?.shape[0] ?? 1;
+
+  /** How long the head job may still wait for others (ms); 0: start now. */
+  const waitLeft = (): number => {
+    const head = waiting[0] as (typeof waiting)[number];
+    const policy = policies.get(head.message.model);
+    if (!policy) return 0;
+    const same = waiting.filter((w) => w.message.model === head.message.model);
+    if (same.reduce((n, w) => n + rows(w.message), 0) >= policy.startRows) return 0;
+    return policy.maxQueueDelayMs - (performance.now() - head.arrived);
+  };
+  const schedule = () => {
+    if (batch || timer || waiting.length === 0) return;
+    const left = waitLeft();
+    if (left > 0) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (!batch && waiting.length > 0) start();
+      }, left);
+    } else start();
+  };
+  const start = () => {
+    const jobs = waiting.splice(0).map(({ message }) => {
+      const controller = new AbortController();
+      running.set(message.id, controller);
+      return infer(repository, message, controller.signal).finally(() => running.delete(message.id));
+    });
+    batch = Promise.all(jobs).then(() => {
+      batch = undefined;
+      schedule();
+    });
   };
   return {
     add(message: InferMessage) {
-      waiting.push(message);
-      if (!current) idle = drain();
+      waiting.push({ message, arrived: performance.now() });
+      if (timer && waitLeft() <= 0) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      schedule();
     },
     cancel(id: number) {
-      const index = waiting.findIndex((m) => m.id === id);
+      const index = waiting.findIndex((w) => w.message.id === id);
       if (index >= 0) {
         waiting.splice(index, 1);
         send({ type: "cancelled", id, started: false });
-      } else if (current?.id === id) {
-        current.controller.abort();
+      } else {
+        running.get(id)?.abort();
       }
     },
-    /** Drops what has not started, stops the current job before its next encoder run; settles once it has. */
+    /** Drops what has not started, stops the running jobs before their next encoder run; settles once they have. */
     stop(): Promise<void> {
+      clearTimeout(timer);
+      timer = undefined;
       waiting.splice(0);
-      current?.controller.abort();
-      return idle;
+      for (const controller of running.values()) controller.abort();
+      return batch ?? Promise.resolve();
     },
   };
 }

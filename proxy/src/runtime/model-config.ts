@@ -87,3 +87,22 @@ export function configTensors(config: ModelConfig, which: "input" | "output"): C
     };
   });
 }
+
+/** A model's `dynamic_batching`, as the runtime honours it: how long a request may wait for others, and up to how many rows. */
+export interface BatchingPolicy {
+  maxQueueDelayMs: number;
+  /** Rows at which a batch starts without waiting: the largest preferred size, else max_batch_size. */
+  startRows: number;
+}
+
+/** The config's dynamic batching; undefined where it has none (or does not batch: max_batch_size 0). */
+export function batchingPolicy(config: ModelConfig): BatchingPolicy | undefined {
+  const dynamic = config.dynamic_batching as { max_queue_delay_microseconds?: string; preferred_batch_size?: number[] } | undefined;
+  const maxBatch = config.max_batch_size ?? 0;
+  if (!dynamic || maxBatch <= 0) return undefined;
+  const preferred = (dynamic.preferred_batch_size ?? []).map(Number).filter((n) => n > 0 && n <= maxBatch);
+  return {
+    maxQueueDelayMs: Number(dynamic.max_queue_delay_microseconds ?? 0) / 1000,
+    startRows: preferred.length > 0 ? Math.max(...preferred) : maxBatch,
+  };
+}

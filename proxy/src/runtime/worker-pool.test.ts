@@ -12,10 +12,13 @@ import type { RepositoryIndexEntry, Tensor } from "../kserve/types.js";
 import { waitFor } from "../../test/support/wait.js";
 import { createWorkerRuntime, type WorkerRuntimeHandle } from "./index.js";
 import { InferenceWorkers } from "./worker-pool.js";
-import { FIXTURE_REPOSITORY, bytes, floats, infer } from "../../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bytes, floats, infer, maxAbsDiff } from "../../test/support/kserve-test-client.js";
 
-/** Texts of many lengths: the encoder runs them in several length-sorted sub-batches, one onnxruntime run each. */
-const MANY_LENGTHS = Array.from({ length: 40 }, (_, i) => "word ".repeat(1 + i * 3).trim());
+/**
+ * Texts of many lengths: the encoder runs them in several length-sorted sub-batches, one onnxruntime run each. As
+ * many as embed's max_batch_size, so that a worker holds two such jobs (a running batch and the next).
+ */
+const MANY_LENGTHS = Array.from({ length: 64 }, (_, i) => "word ".repeat(1 + i * 3).trim());
 const text = (texts: string[]): Tensor[] => [bytes("TEXT", texts)];
 
 let runtime: WorkerRuntimeHandle;
@@ -40,6 +43,19 @@ describe("inference workers", () => {
     const device = await infer(runtime.fetch, "http://runtime", "device_info", [], { binary: false });
     expect(new TextDecoder().decode((device.get("DEVICE")?.data as Uint8Array[])[0])).toBe("cpu");
     expect(workers().stats().jobs.done).toBe(before);
+  });
+
+  it("runs requests that wait together as one batch, each answered as it is alone", async () => {
+    const texts = ["short", "a somewhat longer text to embed", "a third one, of yet another length, with more words"];
+    const alone: number[][] = [];
+    for (const t of texts) alone.push(floats((await workers().infer("embed", text([t]), {}))[0]));
+    const before = workers().stats().jobs.done;
+    // the first starts a batch; the others wait behind it and run as the next one
+    const together = await Promise.all([...texts, ...texts].map((t) => workers().infer("embed", text([t]), {})));
+    together.forEach((outputs, i) => {
+      expect(maxAbsDiff(floats(outputs[0]), alone[i % texts.length] as number[])).toBeLessThanOrEqual(1e-6);
+    });
+    expect(workers().stats().jobs.done - before).toBe(6);
   });
 
   it("drops a job whose caller goes away before a worker takes it, and answers the others", async () => {

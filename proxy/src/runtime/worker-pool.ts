@@ -68,6 +68,8 @@ interface Job {
   /** The caller went away; its worker was told to stop. */
   abandoned: boolean;
   detach: () => void;
+  /** Its share of a batch (BATCHES_PER_WORKER). */
+  weight: number;
 }
 
 interface Slot {
@@ -80,11 +82,12 @@ interface Slot {
 }
 
 /**
- * Jobs a worker holds at once: the one it runs and the next, so that it starts the next without waiting for this
- * thread, which may be busy parsing another request's body. With several workers, a job may so wait behind one
- * other job when another worker frees first.
+ * Batches a worker holds at once: the one it runs and the next, which it starts without waiting for this thread
+ * (busy, maybe, parsing another request's body). A job weighs its rows over its model's max_batch_size (a job of a
+ * model that does not batch weighs one batch), so a worker holds two full-size jobs, or the one-text jobs of two
+ * batches. With several workers, a job may so wait behind one other batch when another worker frees first.
  */
-const JOBS_PER_WORKER = 2;
+const BATCHES_PER_WORKER = 2;
 const RESTART_DELAY_MS = 100;
 const MAX_RESTART_DELAY_MS = 10_000;
 /**
@@ -186,7 +189,7 @@ export class InferenceWorkers {
     if (this.closed) return Promise.reject(unavailable("the runtime is shutting down"));
     if (!this.ready) return Promise.reject(unavailable("the runtime's workers are restarting"));
     return new Promise<Tensor[]>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, model, inputs, parameters, resolve, reject, abandoned: false, detach: () => {} };
+      const job: Job = { id: this.nextId++, model, inputs, parameters, resolve, reject, abandoned: false, detach: () => {}, weight: this.weight(model, inputs) };
       if (signal) {
         const onAbort = () => this.abandon(job, signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
@@ -195,6 +198,12 @@ export class InferenceWorkers {
       this.queue.push(job);
       this.dispatch();
     });
+  }
+
+  private weight(model: string, inputs: Tensor[]): number {
+    const maxBatch = this.loaded.models.find((m) => m.name === model)?.config.max_batch_size ?? 0;
+    const rows = inputs[0]?.shape[0];
+    return maxBatch > 0 && rows !== undefined ? Math.min(1, rows / maxBatch) : 1;
   }
 
   private abandon(job: Job, reason: unknown): void {
@@ -211,10 +220,13 @@ export class InferenceWorkers {
 
   private dispatch(): void {
     for (;;) {
-      // the worker with the fewest jobs; a job waits here rather than behind two others in a worker
+      // the least loaded worker that has room for the next job; a job waits here rather than behind two batches
+      const next = this.queue[0];
+      if (!next) return;
+      const load = (s: Slot) => s.jobs.reduce((sum, j) => sum + j.weight, 0);
       const slot = this.slots
-        .filter((s) => s.state === "up" && s.jobs.length < JOBS_PER_WORKER)
-        .reduce<Slot | undefined>((best, s) => (!best || s.jobs.length < best.jobs.length ? s : best), undefined);
+        .filter((s) => s.state === "up" && (s.jobs.length === 0 || load(s) + next.weight <= BATCHES_PER_WORKER))
+        .reduce<Slot | undefined>((best, s) => (!best || load(s) < load(best) ? s : best), undefined);
       const job = slot && this.queue.shift();
       if (!slot || !job) return;
       const message: ToWorker = { type: "infer", id: job.id, model: job.model, inputs: job.inputs, parameters: job.parameters };

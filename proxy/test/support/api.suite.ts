@@ -45,7 +45,7 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
   const request = (path: string, init?: RequestInit) => ctx().request(path, init);
 
   defineOriginalServiceSuite(request);
-  defineStatusSuite(request, () => ctx().backend);
+  defineStatusSuite(request);
 
   describe("service routes", () => {
     it("GET /health answers the original shape", async () => {
