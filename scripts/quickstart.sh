@@ -25,7 +25,7 @@ auth=()
 if curl -fsS --max-time 10 "${auth[@]}" -o /dev/null "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main"; then
   echo "quickstart: the encoders from the Hugging Face hub's ONNX exports (all-MiniLM-L6-v2 90 MB, roberta-large 1.6 GB)"
   PIP_FLAGS=--no-cache-dir bash scripts/setup-hub-onnx.sh
-  if ! npm run --silent fetch-models -w proxy -- --no-pypi-fallback; then
+  if ! npm run --silent fetch-models -w @gpu-bridge/proxy -- --no-pypi-fallback; then
     echo "quickstart: not every encoder could be made (see above); serving what there is. Run it again to resume." >&2
   fi
 elif [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then

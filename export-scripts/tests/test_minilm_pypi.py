@@ -24,4 +24,4 @@ def test_export_then_skip(tmp_path, capsys):
 
 def test_export_refuses_unknown_models(capsys):
     assert main(["export", "not-a-model", "--device", "cpu"]) == 2
-    assert "unknown model" in capsys.readouterr().err
+    assert "cannot fetch sentence-transformers/not-a-model from the Hugging Face hub" in capsys.readouterr().err

@@ -100,7 +100,7 @@ def test_proxy_image_starts_what_its_build_stage_builds() -> None:
     """The build stage runs the proxy's build script; the runtime stage copies its output and CMD starts it (the
     healthcheck suite builds and starts it for real, from only what the build stage copies)."""
     commands = [c for g in stages(PROXY_DOCKERFILE)[1:] for c in g]
-    assert any(c.cmd == "RUN" and c.value[0] == "npm run build -w proxy" for c in commands)
+    assert any(c.cmd == "RUN" and c.value[0] == "npm run build -w @gpu-bridge/proxy" for c in commands)
     assert json.loads((ROOT / "proxy" / "package.json").read_text())["scripts"]["build"]
     cmd = [c for c in final_stage(PROXY_DOCKERFILE) if c.cmd == "CMD"][-1]
     bundle = cmd.value[-1]

@@ -54,7 +54,7 @@ def copy_into(app: Path, sources: list[str], dest: str) -> None:
     for src in sources:
         if (ROOT / src).is_dir():
             shutil.copytree(ROOT / src, target if not dest.endswith("/") else target / Path(src).name,
-                            ignore=shutil.ignore_patterns("*.test.ts", "node_modules"))
+                            ignore=shutil.ignore_patterns("*.test.ts", "node_modules"), dirs_exist_ok=True)
         else:
             into = target if dest.endswith("/") else target.parent
             into.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ def weight_patterns(repo_files: list[str]) -> list[str]:
 
 def download_model(repo_id: str, revision: str | None = None, cache_dir: str | None = None) -> Path:
     from huggingface_hub import list_repo_files, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
     from tqdm.auto import tqdm
 
     try:
@@ -27,12 +28,18 @@ def download_model(repo_id: str, revision: str | None = None, cache_dir: str | N
     except Exception:  # noqa: BLE001 -- offline (HF_HUB_OFFLINE) the cache decides; either format will do
         weights = ["*.safetensors", "pytorch_model*.bin"]
 
-    return Path(
-        snapshot_download(
+    try:
+        folder = snapshot_download(
             repo_id,
             revision=revision,
             cache_dir=cache_dir,
             allow_patterns=[*MODEL_FILES, *weights],
             tqdm_class=tqdm,
         )
-    )
+    except (HfHubHTTPError, LocalEntryNotFoundError) as err:
+        raise DownloadError(f"cannot fetch {repo_id} from the Hugging Face hub: {str(err).splitlines()[0]}") from err
+    return Path(folder)
+
+
+class DownloadError(RuntimeError):
+    """A model the hub does not have, or a hub that cannot be reached (offline, no token for a gated model)."""

@@ -1,7 +1,7 @@
 /**
  * The environment of the runtime's own processes, validated at start like the proxy's (app/config.ts): the
- * standalone runtime server (`npm run runtime -w proxy`, cli.ts) reads the embedded runtime's settings plus its port;
- * the model fetcher (`npm run fetch-models -w proxy`, fetch-models-cli.ts) reads where models come from and go to.
+ * standalone runtime server (`npm run runtime -w @gpu-bridge/proxy`, cli.ts) reads the embedded runtime's settings plus its port;
+ * the model fetcher (`npm run fetch-models -w @gpu-bridge/proxy`, fetch-models-cli.ts) reads where models come from and go to.
  * A flag stands for its variable and goes through the same check. Documented in README.md and .env.example.
  */
 import { z } from "zod";
