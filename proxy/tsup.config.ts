@@ -1,17 +1,20 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "tsup";
+
+const resolve = createRequire(import.meta.url).resolve;
 
 /**
  * `npm run build`: the Node entry as plain ESM for `node dist/node/main.js` (dependencies stay external), and the
- * embedded runtime's worker thread beside it, where worker-pool.ts looks for it.
+ * embedded runtime's worker thread beside it, where the runtime's worker-pool.ts looks for it.
  */
 export default defineConfig({
-  entry: { main: "src/node/main.ts", "inference-worker": "src/runtime/inference-worker.ts" },
+  entry: { main: "src/node/main.ts", "inference-worker": resolve("@gpu-bridge/runtime/inference-worker") },
   format: "esm",
   target: "node20",
   outDir: "dist/node",
   sourcemap: true,
   clean: true,
   // esbuild drops `with { type: "json" }` on external imports; inline package.json files instead. The workspace
-  // packages (@gpu-bridge/contract) export TypeScript sources: inline them too.
+  // packages (@gpu-bridge/contract, kserve, runtime) export TypeScript sources: inline them too.
   noExternal: [/\/package\.json$/, /^@gpu-bridge\//],
 });

@@ -12,9 +12,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "n
 import os from "node:os";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
-import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type BertScoreModel, type RuntimeHandle } from "@gpu-bridge/proxy/runtime";
-import { bertScoreInputs, bytes, floats, infer } from "@gpu-bridge/proxy/test-support/kserve-test-client";
-import { REPO_ROOT } from "@gpu-bridge/proxy/test-support/python";
+import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type BertScoreModel, type RuntimeHandle } from "@gpu-bridge/runtime";
+import { bertScoreInputs, bytes, floats, infer } from "@gpu-bridge/runtime/test-support/kserve-test-client";
+import { REPO_ROOT } from "@gpu-bridge/runtime/test-support/python";
 import { benchCorpus } from "./corpus.js";
 import { writeBenchResult, type BenchMetric as Metric } from "../results.js";
 import { startSentenceTransformers, startTransformersJs, type Peer } from "./peers.js";

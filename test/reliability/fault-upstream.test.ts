@@ -4,9 +4,9 @@
  * same port, and an access log of raw request targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KServeClient, UpstreamError, type UpstreamErrorKind } from "@gpu-bridge/proxy/kserve/client";
+import { KServeClient, UpstreamError, type UpstreamErrorKind } from "@gpu-bridge/kserve/client";
 import { EMBED_TENSORS } from "@gpu-bridge/contract/model-contract";
-import type { Tensor } from "@gpu-bridge/proxy/kserve/types";
+import type { Tensor } from "@gpu-bridge/kserve/types";
 import { startFaultUpstream, type FaultKind, type FaultUpstream } from "./fault-upstream.js";
 import { createRuntimeBackend, type RuntimeBackend } from "./runtime-backend.js";
 

@@ -3,8 +3,8 @@
  * gives the expected answers the proxy's answers are checked against.
  */
 import { join } from "node:path";
-import { createRuntimeFetch } from "@gpu-bridge/proxy/runtime";
-import type { RepositoryIndexEntry } from "@gpu-bridge/proxy/kserve/types";
+import { createRuntimeFetch } from "@gpu-bridge/runtime";
+import type { RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
 import { REPO_ROOT } from "./proxy-process.js";
 

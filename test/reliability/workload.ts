@@ -10,8 +10,8 @@ import {
   CONFIG_PARAMETERS,
   EMBED_TENSORS,
 } from "@gpu-bridge/contract/model-contract";
-import { parseTritonJson } from "@gpu-bridge/proxy/kserve/triton-json";
-import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/proxy/kserve/types";
+import { parseTritonJson } from "@gpu-bridge/kserve/triton-json";
+import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
 import type { LoadRequest } from "./load-driver.js";
 import { seededRandom } from "@gpu-bridge/proxy/test-support/seeded-random";

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { configParameter, parseModelConfig } from "@gpu-bridge/proxy/runtime";
+import { configParameter, parseModelConfig } from "@gpu-bridge/runtime";
 import { REPO_ROOT } from "../reliability/proxy-process.js";
 
 export const TRITON_MODELS = path.join(REPO_ROOT, "triton-models");

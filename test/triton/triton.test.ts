@@ -14,9 +14,9 @@ import bertscoreGoldens from "../fixtures/goldens/bertscore-tiny-bert.json" with
 import embedGoldens from "../fixtures/goldens/embed.json" with { type: "json" };
 import unicodeCorpusGoldens from "../fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
 import { startProxy, type RunningProxy } from "@gpu-bridge/proxy/server";
-import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/proxy/runtime";
+import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { defineApiSuite, FIXTURE_ENV, postJson } from "@gpu-bridge/proxy/test-support/api.suite";
-import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "@gpu-bridge/proxy/test-support/error-cases";
+import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "@gpu-bridge/runtime/test-support/error-cases";
 import { runChaos } from "../reliability/chaos-run.js";
 import { buildTestRepository, FIXTURE_REPOSITORY, rootFiles } from "./test-repository.js";
 import { startTritonServer, type TritonServer } from "./tritonserver.js";

@@ -4,7 +4,7 @@
  * Workers). Every call has a deadline; failures become an UpstreamError with a kind the API maps to a status.
  * Web-standard only.
  */
-import { readAtMost, readPrefix, type ChunkReader } from "../streams/read-at-most.js";
+import { readAtMost, readPrefix, type ChunkReader } from "./read-at-most.js";
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "./binary.js";
 import { upstreamMessage } from "./errors.js";
 import type {

@@ -4,7 +4,7 @@
  * Flags override the runtime's settings from the environment (MODEL_REPOSITORY, RUNTIME_*; config.ts, README.md).
  */
 import { parseArgs } from "node:util";
-import { ConfigError } from "../app/config.js";
+import { ConfigError } from "@gpu-bridge/contract/config";
 import { parseRuntimeServerConfig } from "./config.js";
 import { MissingModelFilesError, createWorkerRuntime, startRuntimeServer } from "./index.js";
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../app/config.js";
+import { ConfigError } from "@gpu-bridge/contract/config";
 import { parseFetchModelsConfig, parseRuntimeServerConfig } from "./config.js";
 
 const PROXY = fileURLToPath(new URL("../..", import.meta.url));

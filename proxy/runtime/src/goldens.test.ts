@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FAST_BERT_DIFFERENCES } from "../../test/support/fast-tokenizer-differences.js";
+import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
   FIXTURES,
@@ -16,7 +16,7 @@ import {
   infer,
   maxAbsDiff,
   type FetchFn,
-} from "../../test/support/kserve-test-client.js";
+} from "../test/support/kserve-test-client.js";
 
 interface EmbedGoldens {
   max_length: number;

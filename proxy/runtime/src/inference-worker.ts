@@ -11,7 +11,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { CONFIG_PARAMETERS } from "@gpu-bridge/contract/model-contract";
-import { KServeError, notFound } from "../kserve/errors.js";
+import { KServeError, notFound } from "@gpu-bridge/kserve/errors";
 import { cancellable } from "./cancellation.js";
 import { batchingPolicy, configParameter } from "./model-config.js";
 import { loadRepository, type LoadedRepository } from "./repository.js";

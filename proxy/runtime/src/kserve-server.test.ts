@@ -4,10 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeInferRequest } from "../kserve/binary.js";
-import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "../../test/support/error-cases.js";
+import { encodeInferRequest } from "@gpu-bridge/kserve/binary";
+import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "../test/support/error-cases.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "../../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "../test/support/kserve-test-client.js";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;

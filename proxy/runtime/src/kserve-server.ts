@@ -3,15 +3,15 @@
  * in-process `(Request) => Promise<Response>` and the standalone server's handler.
  */
 import { Hono, type Context } from "hono";
-import proxyPackage from "../../package.json" with { type: "json" };
+import proxyPackage from "../package.json" with { type: "json" };
 import {
   binaryOutputNames,
   decodeInferRequest,
   encodeInferResponse,
   parseHeaderLength,
-} from "../kserve/binary.js";
-import { KServeError, invalidArgument, notFound, toKServeError } from "../kserve/errors.js";
-import type { RepositoryIndexEntry, ServerMetadata } from "../kserve/types.js";
+} from "@gpu-bridge/kserve/binary";
+import { KServeError, invalidArgument, notFound, toKServeError } from "@gpu-bridge/kserve/errors";
+import type { RepositoryIndexEntry, ServerMetadata } from "@gpu-bridge/kserve/types";
 import { cancellable } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
 import { checkInputs, type RuntimeModel } from "./served-model.js";

@@ -5,8 +5,8 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "./index.js";
-import { bytes, floats, infer } from "../../test/support/kserve-test-client.js";
-import { hasVenvPython, runPython } from "../../test/support/python.js";
+import { bytes, floats, infer } from "../test/support/kserve-test-client.js";
+import { hasVenvPython, runPython } from "../test/support/python.js";
 
 const modelFiles = [`${DEFAULT_MODEL_REPOSITORY}/all-MiniLM-L6-v2/1/model.onnx`, `${DEFAULT_MODEL_REPOSITORY}/embed/config.pbtxt`];
 const missing = [...modelFiles.filter((f) => !existsSync(f)), ...(hasVenvPython ? [] : [".venv/bin/python"])];

@@ -2,8 +2,8 @@
  * Triton's JSON form of a config.pbtxt (what `GET /v2/models/{m}/config` answers), and the typed views of it
  * the runtime needs: tensor datatypes, shapes and the contract's discovery parameters.
  */
-import { invalidArgument } from "../kserve/errors.js";
-import type { Datatype, ModelConfig, TensorMetadata } from "../kserve/types.js";
+import { invalidArgument } from "@gpu-bridge/kserve/errors";
+import type { Datatype, ModelConfig, TensorMetadata } from "@gpu-bridge/kserve/types";
 import { parsePbtxt, type PbMessage, type PbValue } from "./pbtxt.js";
 
 /** Fields of ModelConfig that are repeated in the proto, so they are arrays in JSON even with one value. */

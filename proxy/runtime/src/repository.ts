@@ -7,7 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
 import { CONFIG_PARAMETERS, ENCODER_FILES, type TokenizerType } from "@gpu-bridge/contract/model-contract";
-import type { ModelConfig } from "../kserve/types.js";
+import type { ModelConfig } from "@gpu-bridge/kserve/types";
 import { bertScoreReference } from "./bert-score-reference.js";
 import { parseBaseline } from "./bertscore.js";
 import { OnnxEncoder, type SessionOptions } from "./encoder.js";

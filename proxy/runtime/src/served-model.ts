@@ -1,10 +1,10 @@
 /**
  * A model the runtime serves, and the checks Triton's core makes on a request before a model sees it.
  */
-import { invalidArgument } from "../kserve/errors.js";
+import { invalidArgument } from "@gpu-bridge/kserve/errors";
 import { CONTRACT_ERRORS } from "@gpu-bridge/contract/model-contract";
-import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/types.js";
-import { elementCount, type DecodedInferRequest } from "../kserve/binary.js";
+import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "@gpu-bridge/kserve/types";
+import { elementCount, type DecodedInferRequest } from "@gpu-bridge/kserve/binary";
 import { configTensors, type ConfigTensor } from "./model-config.js";
 
 export interface RuntimeModel {

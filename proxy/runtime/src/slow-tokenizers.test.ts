@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import { createSlowTokenizer } from "./slow-tokenizers.js";
-import { FAST_BERT_DIFFERENCES } from "../../test/support/fast-tokenizer-differences.js";
-import { FIXTURES } from "../../test/support/kserve-test-client.js";
+import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
+import { FIXTURES } from "../test/support/kserve-test-client.js";
 import { createTextTokenizer, robertaTokenizerJson, type TextTokenizer, type TokenizerJson } from "./text-tokenizer.js";
 
 const ASSETS = fileURLToPath(new URL("../../../../shared/assets/", import.meta.url));

@@ -3,7 +3,7 @@
  * runtime serves them.
  */
 import os from "node:os";
-import { invalidArgument } from "../kserve/errors.js";
+import { invalidArgument } from "@gpu-bridge/kserve/errors";
 import {
   BERTSCORE_PARAMETERS,
   BERTSCORE_TENSORS,
@@ -14,7 +14,7 @@ import {
   ENCODER_TENSORS,
   bertScoreHash,
 } from "@gpu-bridge/contract/model-contract";
-import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/types.js";
+import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "@gpu-bridge/kserve/types";
 import {
   idfWeights,
   maxOverReferences,

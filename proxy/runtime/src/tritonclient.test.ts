@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntimeServer, type RuntimeServer } from "./index.js";
-import { FIXTURES, FIXTURE_REPOSITORY, maxAbsDiff } from "../../test/support/kserve-test-client.js";
-import { hasVenvPython, runPython } from "../../test/support/python.js";
+import { FIXTURES, FIXTURE_REPOSITORY, maxAbsDiff } from "../test/support/kserve-test-client.js";
+import { hasVenvPython, runPython } from "../test/support/python.js";
 
 const CLIENT = `
 import json, os, sys

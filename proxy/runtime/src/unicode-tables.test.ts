@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES } from "../../test/support/kserve-test-client.js";
-import { REPO_ROOT, hasVenvPython, runPython } from "../../test/support/python.js";
+import { FIXTURES } from "../test/support/kserve-test-client.js";
+import { REPO_ROOT, hasVenvPython, runPython } from "../test/support/python.js";
 import { unicodeTables } from "./unicode-tables.js";
 
 const BLOCK = 0x1000;

@@ -6,13 +6,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KServeError } from "../kserve/errors.js";
-import type { RepositoryIndexEntry, Tensor } from "../kserve/types.js";
-import { waitFor } from "../../test/support/wait.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { KServeError } from "@gpu-bridge/kserve/errors";
+import type { RepositoryIndexEntry, Tensor } from "@gpu-bridge/kserve/types";
 import { createWorkerRuntime, type WorkerRuntimeHandle } from "./index.js";
 import { InferenceWorkers } from "./worker-pool.js";
-import { FIXTURE_REPOSITORY, bytes, floats, infer, maxAbsDiff } from "../../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bytes, floats, infer, maxAbsDiff } from "../test/support/kserve-test-client.js";
 
 /**
  * Texts of many lengths: the encoder runs them in several length-sorted sub-batches, one onnxruntime run each. As
@@ -31,6 +30,10 @@ afterAll(async () => {
 });
 
 const workers = () => runtime.workers;
+const waitFor = (check: () => boolean, timeout: number, what: string) =>
+  vi.waitFor(() => {
+    if (!check()) throw new Error(`timed out waiting for ${what}`);
+  }, { timeout, interval: 10 });
 const idle = () => waitFor(() => workers().stats().workers.idle === 1, 30_000, "the worker to be idle");
 
 describe("inference workers", () => {

@@ -23,8 +23,8 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker, type WorkerOptions } from "node:worker_threads";
-import { internal, KServeError, unavailable } from "../kserve/errors.js";
-import type { Parameters, Tensor } from "../kserve/types.js";
+import { internal, KServeError, unavailable } from "@gpu-bridge/kserve/errors";
+import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
 import type { SessionOptions } from "./encoder.js";
 import type { FromWorker, ToWorker, WorkerManifest, WorkerSettings } from "./worker-protocol.js";
 

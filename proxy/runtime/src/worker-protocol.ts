@@ -1,6 +1,6 @@
 /** The messages between the inference workers (inference-worker.ts) and their pool (worker-pool.ts). */
-import type { KServeErrorCode } from "../kserve/errors.js";
-import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "../kserve/types.js";
+import type { KServeErrorCode } from "@gpu-bridge/kserve/errors";
+import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "@gpu-bridge/kserve/types";
 import type { SessionOptions } from "./encoder.js";
 
 /** What a worker is started with (its workerData). */

@@ -4,7 +4,7 @@
  * /info never wait behind inference). While no worker is up every model is listed unavailable, as Triton lists a
  * model that is loading, so that readiness checks say so.
  */
-import type { Parameters, Tensor } from "../kserve/types.js";
+import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
 import { inferenceSignal } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
 import type { RuntimeModel } from "./served-model.js";

@@ -5,7 +5,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { ApiError } from "@gpu-bridge/contract/errors";
-import type { FetchFn } from "../kserve/client.js";
+import type { FetchFn } from "@gpu-bridge/kserve/client";
 import { apiKeyAuth } from "./auth.js";
 import type { Config } from "./config.js";
 import { errorResponse, toApiError, validationFailure } from "./error-response.js";

@@ -3,7 +3,7 @@
  * behind a real HTTP server that can hold inference requests). Each way a call can end must free its slot.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createRuntimeFetch, type RuntimeHandle } from "../runtime/index.js";
+import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { startProxy, type RunningProxy } from "../node/server.js";
 import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, parseRuntimeConfig } from "./config.js";
+import { parseRuntimeConfig } from "@gpu-bridge/runtime/config";
+import { ConfigError, parseConfig } from "./config.js";
 
 describe("parseConfig", () => {
   it("applies the original service's defaults", () => {

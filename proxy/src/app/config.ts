@@ -2,6 +2,11 @@
  * The proxy's configuration, parsed once from process.env (Node) or the Worker's bindings (Workers).
  */
 import { z } from "zod";
+import { parseFields } from "@gpu-bridge/contract/config";
+import { RuntimeConfigFields } from "@gpu-bridge/runtime/config";
+
+export { ConfigError } from "@gpu-bridge/contract/config";
+export type { RuntimeConfig } from "@gpu-bridge/runtime/config";
 
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -70,23 +75,6 @@ const flag = z
   .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", ""])])
   .transform((v) => v === true || v === "1" || v === "true" || v === "yes");
 
-/**
- * The embedded runtime's settings (Node without TRITON_URL, and the standalone runtime server `npm run runtime`).
- * Worker threads each hold their own onnxruntime sessions: more workers use more memory (one copy of every encoder
- * each) and run more requests side by side; intra-op threads spread one request over cores.
- */
-export const RuntimeConfigFields = z.object({
-  /** Model repository the embedded runtime serves (default: the repository's triton-models/). */
-  MODEL_REPOSITORY: z.string().min(1).optional(),
-  /** onnxruntime execution provider; `cuda` falls back to the CPU where this onnxruntime build or machine has none. */
-  RUNTIME_EXECUTION_PROVIDER: z.string().trim().toLowerCase().pipe(z.enum(["cpu", "cuda"])).default("cpu"),
-  /** Worker threads running inference, each with its own sessions. */
-  RUNTIME_WORKERS: int(1, 1, 64),
-  /** Threads of one operator in each worker; unset: the machine's cores divided among the workers. */
-  RUNTIME_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
-});
-
-export type RuntimeConfig = z.output<typeof RuntimeConfigFields>;
 
 const ConfigFields = z.object({
   /** Comma-separated KServe v2 base URLs sharing the load, with failover; empty: the embedded runtime (Node only). */
@@ -148,34 +136,7 @@ export const ConfigSchema = ConfigFields.refine((config) => config.HTTP_HEADERS_
 
 export type Config = z.output<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-/** Parses the fields of `schema` from `source`; empty strings count as unset so that `FOO=` in a .env file means the default. */
-export function parseFields<T extends z.ZodType>(schema: T, keys: readonly string[], source: Record<string, unknown>): z.output<T> {
-  const input: Record<string, unknown> = {};
-  for (const key of keys) {
-    const value = source[key];
-    if (value !== undefined && value !== "") input[key] = value;
-  }
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
-  }
-  return result.data;
-}
-
 /** The proxy's configuration from env vars or bindings. */
 export function parseConfig(source: Record<string, unknown>): Config {
   return parseFields(ConfigSchema, Object.keys(ConfigFields.shape), source);
-}
-
-/** The embedded runtime's settings alone (the standalone runtime server). */
-export function parseRuntimeConfig(source: Record<string, unknown>): RuntimeConfig {
-  return parseFields(RuntimeConfigFields, Object.keys(RuntimeConfigFields.shape), source);
 }

@@ -6,8 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FetchFn } from "../kserve/client.js";
-import { DEFAULT_MODEL_REPOSITORY } from "../runtime/index.js";
+import type { FetchFn } from "@gpu-bridge/kserve/client";
+import { DEFAULT_MODEL_REPOSITORY } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { metricValue, waitFor } from "../../test/support/wait.js";

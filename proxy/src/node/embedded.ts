@@ -1,7 +1,7 @@
 /** The embedded runtime (onnxruntime-node in worker threads) as an in-process upstream, for Node without TRITON_URL. */
 import type { RuntimeConfig } from "../app/config.js";
-import type { FetchFn } from "../kserve/client.js";
-import type { InferenceWorkers } from "../runtime/index.js";
+import type { FetchFn } from "@gpu-bridge/kserve/client";
+import type { InferenceWorkers } from "@gpu-bridge/runtime";
 import { handlerFetch } from "./upstream-fetch.js";
 
 /** Address the in-process upstream is known by; never resolved, the runtime's handler answers it. */
@@ -15,7 +15,7 @@ export interface EmbeddedUpstream {
 
 /** Loaded on demand so that a proxy with TRITON_URL never loads onnxruntime-node. */
 export async function startEmbedded(config: RuntimeConfig): Promise<EmbeddedUpstream> {
-  const { createWorkerRuntime } = await import("../runtime/index.js");
+  const { createWorkerRuntime } = await import("@gpu-bridge/runtime");
   const handle = await createWorkerRuntime({
     ...(config.MODEL_REPOSITORY ? { repository: config.MODEL_REPOSITORY } : {}),
     executionProvider: config.RUNTIME_EXECUTION_PROVIDER,

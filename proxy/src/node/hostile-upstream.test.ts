@@ -1,6 +1,6 @@
 /** The proxy on Node (undici pool) in front of an upstream that lies: see testing/hostile-upstream.suite.ts. */
 import { afterAll, beforeAll, describe } from "vitest";
-import { createRuntimeFetch, type RuntimeHandle } from "../runtime/index.js";
+import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { startHostileUpstream, type HostileUpstream } from "../../test/support/hostile-upstream.js";

@@ -1,10 +1,10 @@
 /** The KServe v2 client against the runtime's real server on loopback (and a port nothing listens on). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keepAliveFetch, type KeepAliveFetch } from "../node/upstream-fetch.js";
-import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "../runtime/index.js";
+import { keepAliveFetch, type KeepAliveFetch } from "./upstream-fetch.js";
+import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "@gpu-bridge/runtime";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
-import { KServeClient, modelPath, UpstreamError } from "./client.js";
+import { KServeClient, modelPath, UpstreamError } from "@gpu-bridge/kserve/client";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;

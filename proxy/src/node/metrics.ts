@@ -1,7 +1,7 @@
 /** Prometheus metrics on Node with prom-client (kept out of the Workers bundle). */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Metrics } from "../app/types.js";
-import type { WorkerStats } from "../runtime/index.js";
+import type { WorkerStats } from "@gpu-bridge/runtime";
 
 export function createPromMetrics(): Metrics & { registry: Registry } {
   const registry = new Registry();

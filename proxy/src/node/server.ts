@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import { createApp, type GpuBridgeApp } from "../app/app.js";
 import { parseConfig, type Config } from "../app/config.js";
 import type { LogSink } from "../app/types.js";
-import type { FetchFn } from "../kserve/client.js";
+import type { FetchFn } from "@gpu-bridge/kserve/client";
 import { closeWhenBodyUnread } from "./close-unread.js";
 import { EMBEDDED_URL, startEmbedded } from "./embedded.js";
-import type { InferenceWorkers } from "../runtime/index.js";
+import type { InferenceWorkers } from "@gpu-bridge/runtime";
 import { createPromMetrics, registerRuntimeMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
 

@@ -3,8 +3,8 @@
  * fetch()'s web Request/Response objects and streams, the larger part of a proxied call's own cost.
  */
 import { Agent, request, type Dispatcher } from "undici";
-import type { FetchFn, UpstreamResponse } from "../kserve/client.js";
-import type { ChunkReader } from "../streams/read-at-most.js";
+import type { FetchFn, UpstreamResponse } from "@gpu-bridge/kserve/client";
+import type { ChunkReader } from "@gpu-bridge/kserve/read-at-most";
 
 export interface KeepAliveFetch {
   fetch: FetchFn;

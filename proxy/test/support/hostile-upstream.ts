@@ -7,8 +7,8 @@
  * test inside workerd can check it too.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decodeInferResponse, encodeInferResponse, parseHeaderLength } from "../../src/kserve/binary.js";
-import type { Tensor } from "../../src/kserve/types.js";
+import { decodeInferResponse, encodeInferResponse, parseHeaderLength } from "@gpu-bridge/kserve/binary";
+import type { Tensor } from "@gpu-bridge/kserve/types";
 import { answerWith, readBody, writeAnswer, type Answer, type FetchHandler } from "./node-to-fetch.js";
 import { startRestartableServer, type RestartableServer } from "./restartable-server.js";
 

@@ -5,7 +5,7 @@
 import type { TestProject } from "vitest/node";
 import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
 import { forwardTo, startHostileUpstream } from "../support/hostile-upstream.js";
-import { startRuntimeProcess } from "../support/runtime-process.js";
+import { startRuntimeProcess } from "@gpu-bridge/runtime/test-support/runtime-process";
 
 declare module "vitest" {
   export interface ProvidedContext {

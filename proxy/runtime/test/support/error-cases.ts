@@ -4,9 +4,9 @@
  * and through the pb_utils harness). `cases`: the Errors table; `same_outputs`: spellings of one request that must
  * all give the same outputs.
  */
-import document from "../../../test/contract/cases.json" with { type: "json" };
-import { decodeInferResponse, elementCount, encodeInferRequest, parseHeaderLength } from "../../src/kserve/binary.js";
-import type { Parameters, Tensor } from "../../src/kserve/types.js";
+import document from "../../../../test/contract/cases.json" with { type: "json" };
+import { decodeInferResponse, elementCount, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
+import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
 
 /** Which served model a case goes to: the embed model, a bertscore model without a rescale baseline, one that failed to load. */
 export type ErrorCaseRole = "embed" | "bertscore" | "unavailable";

@@ -1,11 +1,11 @@
 /** A small KServe v2 client over a fetch function, built on the protocol codec, for the runtime's tests. */
-import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "../../src/kserve/binary.js";
-import { errorFromResponse } from "../../src/kserve/errors.js";
-import type { Parameters, Tensor } from "../../src/kserve/types.js";
+import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
+import { errorFromResponse } from "@gpu-bridge/kserve/errors";
+import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
 
 export type FetchFn = (request: Request) => Promise<Response>;
 
-export const FIXTURES = new URL("../../../test/fixtures/", import.meta.url);
+export const FIXTURES = new URL("../../../../test/fixtures/", import.meta.url);
 export const FIXTURE_REPOSITORY = new URL("model-repository/", FIXTURES).pathname;
 
 const enc = new TextEncoder();

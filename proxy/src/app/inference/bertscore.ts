@@ -3,9 +3,9 @@
  * width → PRECISION, RECALL, F1 [n,1] FP32 and HASH [n,1] BYTES (triton-models/README.md).
  */
 import { ApiError } from "@gpu-bridge/contract/errors";
-import type { KServeClient } from "../../kserve/client.js";
+import type { KServeClient } from "@gpu-bridge/kserve/client";
 import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS } from "@gpu-bridge/contract/model-contract";
-import type { Tensor } from "../../kserve/types.js";
+import type { Tensor } from "@gpu-bridge/kserve/types";
 import { inRowBatches } from "./batches.js";
 import { bertscoreResponseBytes, checkScores } from "./expected-output.js";
 import { floats, strings, textTensor } from "./tensors.js";

@@ -1,5 +1,5 @@
 /** The `device_info` model: device, VRAM and versions of the box that serves the models. */
-import type { KServeClient } from "../../kserve/client.js";
+import type { KServeClient } from "@gpu-bridge/kserve/client";
 import { DEVICE_INFO_TENSORS } from "@gpu-bridge/contract/model-contract";
 import { bigints, strings } from "./tensors.js";
 

@@ -1,7 +1,7 @@
 /** `embed` models: TEXT [n,1] BYTES → EMBEDDING [n,d] FP32 (triton-models/README.md). */
-import type { KServeClient } from "../../kserve/client.js";
+import type { KServeClient } from "@gpu-bridge/kserve/client";
 import { EMBED_TENSORS } from "@gpu-bridge/contract/model-contract";
-import { UpstreamError } from "../../kserve/client.js";
+import { UpstreamError } from "@gpu-bridge/kserve/client";
 import { inRowBatches } from "./batches.js";
 import { checkEmbeddings, embedResponseBytes } from "./expected-output.js";
 import { textTensor } from "./tensors.js";

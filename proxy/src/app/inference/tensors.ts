@@ -1,6 +1,6 @@
 /** Reading the tensors the text-in models answer with, checking dtype and size against the contract. */
-import { UpstreamError } from "../../kserve/client.js";
-import type { Datatype, Tensor, TensorData } from "../../kserve/types.js";
+import { UpstreamError } from "@gpu-bridge/kserve/client";
+import type { Datatype, Tensor, TensorData } from "@gpu-bridge/kserve/types";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

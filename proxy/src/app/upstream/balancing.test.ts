@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
-import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
+import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";

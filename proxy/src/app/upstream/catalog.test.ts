@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KServeClient } from "../../kserve/client.js";
+import { KServeClient } from "@gpu-bridge/kserve/client";
 import { Cached, Catalog, catalogFromIndex, readyModelNames, type ServedModel } from "./catalog.js";
 
 const model = (served: string, task: ServedModel["task"], publicName: string, hubId?: string): ServedModel => ({

@@ -4,9 +4,9 @@
  * Public model names from requests are matched against this list; only the served names it holds ever go into an
  * upstream URL.
  */
-import { UpstreamError, type CallOptions, type KServeClient } from "../../kserve/client.js";
+import { UpstreamError, type CallOptions, type KServeClient } from "@gpu-bridge/kserve/client";
 import { CONFIG_PARAMETERS, TASKS, type Task } from "@gpu-bridge/contract/model-contract";
-import type { ModelConfig, RepositoryIndexEntry } from "../../kserve/types.js";
+import type { ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import { acceptedNames, lookupKey } from "../model-names.js";
 
 export interface ServedModel {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
-import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "../../runtime/index.js";
+import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 

@@ -7,7 +7,7 @@
  * fails while one model is unavailable and the others serve. Readiness probes (/health, public) only report: they
  * are coalesced and cached, go over their own connections, and never mark an upstream down or up.
  */
-import { KServeClient, UpstreamError, type FetchFn } from "../../kserve/client.js";
+import { KServeClient, UpstreamError, type FetchFn } from "@gpu-bridge/kserve/client";
 import { MODELS } from "@gpu-bridge/contract/model-contract";
 import { readDeviceInfo, type DeviceInfo } from "../inference/device-info.js";
 import { Cached, catalogFromIndex, loadCatalog, readyModelNames, type Catalog, type SkippedModel } from "./catalog.js";

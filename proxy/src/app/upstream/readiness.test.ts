@@ -5,10 +5,10 @@
  * same against the real server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RepositoryIndexEntry } from "../../kserve/types.js";
+import type { RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import { handlerFetch } from "../../node/upstream-fetch.js";
 import { createNodeApp, type NodeApp } from "../../node/server.js";
-import { createRuntimeFetch, type RuntimeHandle } from "../../runtime/index.js";
+import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 
