@@ -50,7 +50,7 @@ function expectNoReservedKeys(result: ToolResult<unknown>) {
 }
 
 beforeAll(async () => {
-  const env = { MODEL_REPOSITORY: repository, HOST: "127.0.0.1", PORT: "0", API_KEY: apiKey };
+  const env = { MODEL_REPOSITORY: repository, HOST: "127.0.0.1", PORT: "0", API_KEY: apiKey, GPU_MAX_TEXTS_IN_FLIGHT: "2" };
   proxy = await startProxy(env, { log: () => {} });
 });
 
