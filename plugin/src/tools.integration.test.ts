@@ -51,7 +51,7 @@ function expectNoReservedKeys(result: ToolResult<unknown>) {
 }
 
 beforeAll(async () => {
-  const env = { MODEL_REPOSITORY: repository, HOST: "127.0.0.1", PORT: "0", API_KEY: apiKey, GPU_MAX_TEXTS_IN_FLIGHT: "2" };
+  const env = { MODEL_REPOSITORY: repository, HOST: "127.0.0.1", PORT: "0", API_KEY: apiKey };
   proxy = await startProxy(env, { log: () => {} });
 });
 
