@@ -242,7 +242,15 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
             .tuple(fc.integer({ min: MAX_BODY_BYTES / 2, max: MAX_BODY_BYTES * 4 }), fc.constantFrom("x", "\u00e9", "\u{1f600}", "\\u0000"))
             .map(([n, unit]) => `{"texts":["${unit.repeat(Math.ceil(n / unit.length))}"],"input":"x","candidates":["x"],"references":["x"]}`),
         }),
-        async (sent: Sent) => expectDocumented(sent),
+        async (sent: Sent) => {
+          const over = Buffer.byteLength(sent.body as string) > MAX_BODY_BYTES;
+          // Refused early, the rest of an over-limit body is not read: a client still writing it when the server
+          // closes may see the close (EPIPE, ECONNRESET) before the 413. Nothing else may fail.
+          await expectDocumented(sent).catch((err: unknown) => {
+            const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+            if (!(over && (code === "EPIPE" || code === "ECONNRESET" || code === "UND_ERR_SOCKET"))) throw err;
+          });
+        },
       ),
     );
   });
