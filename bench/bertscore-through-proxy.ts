@@ -11,6 +11,7 @@ import { REPO_ROOT, startProxyProcess } from "../test/reliability/proxy-process.
 import { checkDocumentedShape } from "../test/reliability/response-shapes.js";
 import { FIXTURE_REPOSITORY } from "../test/reliability/runtime-backend.js";
 import { writeBenchResult, type BenchMetric } from "./results.js";
+import { sentences } from "./throughput.js";
 
 const { values } = parseArgs({
   options: {
@@ -54,21 +55,12 @@ function chooseRepository(): string {
   return models.bertscore.length > 0 ? real : FIXTURE_REPOSITORY;
 }
 
-const SENTENCES = [
-  "The cat sat on the mat.",
-  "A quick brown fox jumps over the lazy dog near the river bank.",
-  "Embeddings map sentences to points in a vector space.",
-  "BERTScore matches tokens of a candidate with those of a reference by cosine similarity.",
-  "The weather was pleasant and the streets were full of people.",
-  "Ein kurzer Satz auf Deutsch mit Umlauten: Grüße aus München.",
-];
-const sentence = (i: number) => `${SENTENCES[i % SENTENCES.length]} (${i})`;
 
 const accept = () => undefined;
 
 function bertscoreRequest(model: string, i: number): LoadRequest {
-  const candidates = Array.from({ length: PAIRS_PER_REQUEST }, (_, k) => sentence(i + k));
-  const references = Array.from({ length: PAIRS_PER_REQUEST }, (_, k) => sentence(i + k + 1));
+  const candidates = sentences(i, PAIRS_PER_REQUEST);
+  const references = sentences(i + 1, PAIRS_PER_REQUEST);
   return { path: "/bertscore", body: { candidates, references, model_type: model }, checkAnswer: accept };
 }
 
