@@ -1,6 +1,7 @@
 /**
  * Runtime benchmark (`npx tsx bench/runtime/bench.ts`, part of `npm run bench`): embeddings/s of the runtime on the real all-MiniLM-L6-v2 ONNX
- * against transformers.js (same ONNX file) and sentence-transformers (torch CPU), same texts and thread count,
+ * against transformers.js (same ONNX file) and sentence-transformers (torch CPU), same texts and thread count (a corpus,
+ * and the short sentences of the serving benches in batches of 32),
  * measured in this run; BERTScore pairs/s on MiniLM and on a random-weight roberta-large L17, with the share of
  * time spent outside the encoder. Writes bench-results/runtime.json (bench/results.ts).
  *   env: BENCH_THREADS (default: all cores), BENCH_TEXTS (256), BENCH_REPEATS (3), MODEL_REPOSITORY,
@@ -16,6 +17,7 @@ import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type BertScoreModel, type
 import { bertScoreInputs, bytes, floats, infer } from "@gpu-bridge/runtime/test-support/kserve-test-client";
 import { REPO_ROOT } from "@gpu-bridge/runtime/test-support/python";
 import { benchCorpus } from "./corpus.js";
+import { sentences } from "../throughput.js";
 import { writeBenchResult, type BenchMetric as Metric } from "../results.js";
 import { startSentenceTransformers, startTransformersJs, type Peer } from "./peers.js";
 
@@ -99,6 +101,30 @@ function robertaRepository(): string | undefined {
   return dir;
 }
 
+/**
+ * Embeddings/s of the runtime and each peer over `batches`: batch by batch the systems run back to back (so that
+ * load from elsewhere on the machine hits them alike); each batch counts with its fastest of `repeats` rounds.
+ */
+async function timeEmbeddings(handle: RuntimeHandle, peers: Peer[], batches: string[][]) {
+  const times: Record<string, number[]> = {};
+  for (const name of ["runtime", ...peers.map((p) => p.name)]) times[name] = batches.map(() => Infinity);
+  let maxDiff = 0;
+  for (let round = 0; round < repeats; round++) {
+    for (const [i, batch] of batches.entries()) {
+      const start = performance.now();
+      const ours = await runtimeEmbed(handle, batch);
+      times.runtime![i] = Math.min(times.runtime![i]!, (performance.now() - start) / 1000);
+      for (const peer of peers) {
+        const { seconds, embeddings } = await peer.embed(batch);
+        times[peer.name]![i] = Math.min(times[peer.name]![i]!, seconds);
+        if (embeddings) maxDiff = Math.max(maxDiff, ...ours.map((v, k) => Math.abs(v - (embeddings[k] ?? NaN))));
+      }
+    }
+  }
+  const texts = batches.reduce((n, b) => n + b.length, 0);
+  return { rate: (name: string) => texts / (times[name] ?? []).reduce((a, b) => a + b, 0), maxDiff };
+}
+
 async function main(): Promise<void> {
   const texts = benchCorpus(textCount);
   console.log(`benchmark: ${texts.length} texts, batch ${BATCH}, ${threads} threads, best of ${repeats}`);
@@ -112,9 +138,6 @@ async function main(): Promise<void> {
     onnxruntime_node: ortPackage.version,
   };
 
-  // Batch by batch, the three systems run back to back (so that load from elsewhere on the machine hits them
-  // alike); each batch counts with its fastest of `repeats` rounds.
-  const batches = chunks(texts, BATCH);
   const peers: Peer[] = [];
   const embed: Record<string, unknown> = {};
   for (const [name, start] of [
@@ -129,33 +152,24 @@ async function main(): Promise<void> {
     }
   }
   await runtimeEmbed(handle, texts.slice(0, 16));
-  const fastest = (n: number) => Array.from({ length: n }, () => Infinity);
-  const times: Record<string, number[]> = { runtime: fastest(batches.length) };
-  for (const peer of peers) times[peer.name] = fastest(batches.length);
-  let maxDiff = 0;
-  for (let round = 0; round < repeats; round++) {
-    for (const [i, batch] of batches.entries()) {
-      const start = performance.now();
-      const ours = await runtimeEmbed(handle, batch);
-      times.runtime![i] = Math.min(times.runtime![i]!, (performance.now() - start) / 1000);
-      for (const peer of peers) {
-        const { seconds, embeddings } = await peer.embed(batch);
-        times[peer.name]![i] = Math.min(times[peer.name]![i]!, seconds);
-        if (embeddings) maxDiff = Math.max(maxDiff, ...ours.map((v, k) => Math.abs(v - (embeddings[k] ?? NaN))));
-      }
-    }
-  }
+  const corpus = await timeEmbeddings(handle, peers, chunks(texts, BATCH));
+  // The serving benches' short sentences (17-26 tokens) in batches of 32: what the encoders alone allow the
+  // 32-texts-per-request comparisons against the original-style peer and infinity-emb (bench/original-style.ts).
+  const short = await timeEmbeddings(handle, peers, chunks(sentences(0, textCount), 32));
   for (const peer of peers) peer.close();
-  const rate = (name: string) => texts.length / (times[name] ?? []).reduce((a, b) => a + b, 0);
-  embed.runtime = { embeddings_per_second: rate("runtime") };
+  embed.runtime = { embeddings_per_second: corpus.rate("runtime"), short_sentences_per_second: short.rate("runtime") };
   for (const peer of peers) {
     const key = peer.name === "transformers.js" ? "transformers_js" : "sentence_transformers";
-    embed[key] = { version: peer.version, embeddings_per_second: rate(peer.name) };
-    embed[`ratio_vs_${key}`] = rate("runtime") / rate(peer.name);
-    if (key === "transformers_js") (embed[key] as Record<string, unknown>).max_abs_diff_vs_runtime = maxDiff;
-    console.log(`${peer.name} ${peer.version}: ${rate(peer.name).toFixed(1)} embeddings/s; runtime ${(rate("runtime") / rate(peer.name)).toFixed(2)}x`);
+    embed[key] = { version: peer.version, embeddings_per_second: corpus.rate(peer.name), short_sentences_per_second: short.rate(peer.name) };
+    embed[`ratio_vs_${key}`] = corpus.rate("runtime") / corpus.rate(peer.name);
+    embed[`short_ratio_vs_${key}`] = short.rate("runtime") / short.rate(peer.name);
+    if (key === "transformers_js") (embed[key] as Record<string, unknown>).max_abs_diff_vs_runtime = corpus.maxDiff;
+    console.log(
+      `${peer.name} ${peer.version}: ${corpus.rate(peer.name).toFixed(1)} embeddings/s; runtime ${(corpus.rate("runtime") / corpus.rate(peer.name)).toFixed(2)}x` +
+        ` (short sentences, batch 32: ${short.rate(peer.name).toFixed(1)}/s; runtime ${(short.rate("runtime") / short.rate(peer.name)).toFixed(2)}x)`,
+    );
   }
-  console.log(`runtime: ${rate("runtime").toFixed(1)} embeddings/s (max |diff| vs transformers.js ${maxDiff.toExponential(1)})`);
+  console.log(`runtime: ${corpus.rate("runtime").toFixed(1)} embeddings/s (max |diff| vs transformers.js ${corpus.maxDiff.toExponential(1)})`);
   results.embed = embed;
 
   const pairs = texts.slice(0, 65).map((t, i, all) => [t, all[(i + 1) % all.length] as string] as [string, string]).slice(0, 64);
@@ -196,6 +210,15 @@ function runtimeBenchMetrics(report: Json): Metric[] {
   const vsSt = num(embed.ratio_vs_sentence_transformers);
   if (vsSt !== undefined) {
     metrics.push({ key: "runtime_vs_sentence_transformers_ratio", label: "embedded runtime / sentence-transformers (torch), embeddings/s", value: vsSt, unit: "ratio" });
+  }
+  const shortVsSt = num(embed.short_ratio_vs_sentence_transformers);
+  if (shortVsSt !== undefined) {
+    metrics.push({
+      key: "runtime_vs_sentence_transformers_short_ratio",
+      label: "embedded runtime / sentence-transformers in process, short sentences, batch 32",
+      value: shortVsSt,
+      unit: "ratio",
+    });
   }
   for (const entry of (Array.isArray(report.bertscore) ? report.bertscore : []) as Json[]) {
     const pairs = num(entry.pairs_per_second);

@@ -3,9 +3,8 @@
  * (into .cache/bench-peers) and sentence-transformers (the project's Python environment).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
-import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,7 +12,9 @@ import { VENV_PYTHON } from "@gpu-bridge/runtime/test-support/python";
 import { LineWorker } from "./line-worker.js";
 
 const PEERS_DIR = fileURLToPath(new URL("../../.cache/bench-peers/", import.meta.url));
-const TRANSFORMERS_JS = "@huggingface/transformers@3";
+/** The peer at its current major release; an older one left in the cache is replaced. */
+const TRANSFORMERS_JS_MAJOR = 4;
+const TRANSFORMERS_JS = `@huggingface/transformers@${TRANSFORMERS_JS_MAJOR}`;
 
 interface FeatureExtractor {
   (texts: string[], options: { pooling: "mean"; normalize: boolean }): Promise<{ data: Float32Array; dims: number[] }>;
@@ -21,9 +22,15 @@ interface FeatureExtractor {
 
 const TRANSFORMERS_JS_DIR = path.join(PEERS_DIR, "node_modules/@huggingface/transformers");
 
-/** Installs transformers.js for the benchmark if absent (without loading it: its onnxruntime must stay out). */
+function installedMajor(): number | undefined {
+  const manifest = path.join(TRANSFORMERS_JS_DIR, "package.json");
+  if (!existsSync(manifest)) return undefined;
+  return Number((JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version.split(".")[0]);
+}
+
+/** Installs transformers.js for the benchmark if absent or older (without loading it: its onnxruntime must stay out). */
 function ensureTransformersJs(): void {
-  if (!existsSync(TRANSFORMERS_JS_DIR)) {
+  if (installedMajor() !== TRANSFORMERS_JS_MAJOR) {
     mkdirSync(PEERS_DIR, { recursive: true });
     console.log(`installing ${TRANSFORMERS_JS} into ${PEERS_DIR} (bench only, not saved)`);
     // its onnxruntime-node install script fetches CUDA binaries from GitHub; the CPU binary ships in the package
