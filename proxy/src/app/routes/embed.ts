@@ -1,9 +1,9 @@
 /** POST /embed: the original service's embeddings endpoint. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
-import { embedTexts, row } from "../inference/embed.js";
+import { embedTexts, row, type Embeddings } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
-import { namedModel, resolveModel } from "../models.js";
+import { namedModel, resolveModel, type ModelChoice } from "../models.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
@@ -25,6 +25,28 @@ const embedRoute = (limits: RequestLimits) =>
     },
   });
 
+/** The texts' embeddings from the requested (else the configured) embed model, within an upstream slot. */
+export async function embedForRequest(
+  services: Services,
+  requestId: string,
+  signal: AbortSignal,
+  texts: string[],
+  model: string | undefined,
+): Promise<{ choice: ModelChoice; embeddings: Embeddings }> {
+  const { config } = services;
+  const job = { id: requestId, type: "embed" as const, items: texts.length, model: namedModel(model) ?? config.MODEL_EMBED };
+  return withUpstreamSlot(services, signal, job, async (upstream, active) => {
+    const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
+    active.model = choice.name;
+    const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
+      binary: config.UPSTREAM_BINARY,
+      signal,
+      maxBatchSize: choice.model.maxBatchSize,
+    });
+    return { choice, embeddings };
+  });
+}
+
 export function registerEmbed(app: OpenAPIHono<AppEnv>, services: Services): void {
   const { config } = services;
   app.openapi(embedRoute(requestLimits(config)), async (c) => {
@@ -33,18 +55,7 @@ export function registerEmbed(app: OpenAPIHono<AppEnv>, services: Services): voi
       const choice = await services.pool.run((upstream) => resolveModel(upstream, "embed", model, config.MODEL_EMBED));
       return c.json({ embeddings: [], model: choice.name, dimensions: 0 }, 200);
     }
-    const signal = c.req.raw.signal;
-    const job = { id: c.get("requestId"), type: "embed" as const, items: texts.length, model: namedModel(model) ?? config.MODEL_EMBED };
-    const { choice, embeddings } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
-      const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
-      active.model = choice.name;
-      const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
-        binary: config.UPSTREAM_BINARY,
-        signal,
-        maxBatchSize: choice.model.maxBatchSize,
-      });
-      return { choice, embeddings };
-    });
+    const { choice, embeddings } = await embedForRequest(services, c.get("requestId"), c.req.raw.signal, texts, model);
     return c.json(
       {
         embeddings: Array.from({ length: embeddings.rows }, (_, i) => row(embeddings, i)),

@@ -5,10 +5,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "@gpu-bridge/contract/errors";
 import { openAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
-import { embedTexts, row, rowBase64 } from "../inference/embed.js";
+import { row, rowBase64 } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
-import { resolveModel } from "../models.js";
-import { withUpstreamSlot, type Services } from "../services.js";
+import type { Services } from "../services.js";
+import { embedForRequest } from "./embed.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 
@@ -32,18 +32,7 @@ export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Ser
   app.openapi(openAIEmbeddingsRoute(requestLimits(config)), async (c) => {
     const body = c.req.valid("json");
     const texts = typeof body.input === "string" ? [body.input] : body.input;
-    const signal = c.req.raw.signal;
-    const job = { id: c.get("requestId"), type: "embed" as const, items: texts.length, model: body.model ?? config.MODEL_EMBED };
-    const { choice, embeddings } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
-      const choice = await resolveModel(upstream, "embed", body.model, config.MODEL_EMBED);
-      active.model = choice.name;
-      const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
-        binary: config.UPSTREAM_BINARY,
-        signal,
-        maxBatchSize: choice.model.maxBatchSize,
-      });
-      return { choice, embeddings };
-    });
+    const { choice, embeddings } = await embedForRequest(services, c.get("requestId"), c.req.raw.signal, texts, body.model);
     if (body.dimensions !== undefined && body.dimensions !== embeddings.dimensions) {
       throw new ApiError(
         "validation_error",
