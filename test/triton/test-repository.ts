@@ -12,7 +12,6 @@ import { configParameter, parseModelConfig } from "@gpu-bridge/runtime";
 import { REPO_ROOT } from "../reliability/proxy-process.js";
 
 export const TRITON_MODELS = path.join(REPO_ROOT, "triton-models");
-export const FIXTURE_REPOSITORY = path.join(REPO_ROOT, "test", "fixtures", "model-repository");
 const STAND_IN = path.join(REPO_ROOT, "test", "triton", "encoder-stand-in", "model.py");
 
 export interface TestRepositoryOptions {

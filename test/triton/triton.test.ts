@@ -18,7 +18,8 @@ import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { defineApiSuite, FIXTURE_ENV, postJson } from "@gpu-bridge/proxy/test-support/api.suite";
 import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "@gpu-bridge/runtime/test-support/error-cases";
 import { runChaos } from "../reliability/chaos-run.js";
-import { buildTestRepository, FIXTURE_REPOSITORY, rootFiles } from "./test-repository.js";
+import { FIXTURE_REPOSITORY } from "../reliability/runtime-backend.js";
+import { buildTestRepository, rootFiles } from "./test-repository.js";
 import { startTritonServer, type TritonServer } from "./tritonserver.js";
 
 let work: string;
