@@ -7,9 +7,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runLoad, type LoadReport, type LoadRequest } from "../test/reliability/load-driver.js";
-import { REPO_ROOT, startProxyProcess } from "../test/reliability/proxy-process.js";
+import { startProxyProcess } from "../test/reliability/proxy-process.js";
 import { checkDocumentedShape } from "../test/reliability/response-shapes.js";
 import { FIXTURE_REPOSITORY } from "../test/reliability/runtime-backend.js";
+import { REPO_ROOT } from "../test/reliability/server-process.js";
 import { writeBenchResult, type BenchMetric } from "./results.js";
 import { sentences } from "./throughput.js";
 
@@ -54,7 +55,6 @@ function chooseRepository(): string {
   const models = servedModels(real);
   return models.bertscore.length > 0 ? real : FIXTURE_REPOSITORY;
 }
-
 
 const accept = () => undefined;
 

@@ -5,7 +5,6 @@
 import { readFile } from "node:fs/promises";
 import { startServerProcess } from "./server-process.js";
 
-export { freePort, REPO_ROOT } from "./server-process.js";
 const PROXY_MAIN = "proxy/src/node/main.ts";
 
 export interface ProxyProcess {

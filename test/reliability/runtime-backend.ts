@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createRuntimeFetch } from "@gpu-bridge/runtime";
 import type { RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
-import { REPO_ROOT } from "./proxy-process.js";
+import { REPO_ROOT } from "./server-process.js";
 
 /** The tiny test models (committed), fast enough for thousands of requests on a small machine. */
 export const FIXTURE_REPOSITORY = join(REPO_ROOT, "test", "fixtures", "model-repository");

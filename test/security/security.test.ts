@@ -11,7 +11,7 @@ import { MAX_DETAIL_LENGTH } from "@gpu-bridge/contract/errors";
 import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "@gpu-bridge/proxy/test-support/hostile-upstream";
 import { waitFor } from "@gpu-bridge/proxy/test-support/wait";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
-import { REPO_ROOT } from "../reliability/proxy-process.js";
+import { REPO_ROOT } from "../reliability/server-process.js";
 import { checkDocumentedShape } from "../reliability/response-shapes.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
 import { RUNTIMES, startTarget, unavailable, type Target } from "../reliability/targets.js";
