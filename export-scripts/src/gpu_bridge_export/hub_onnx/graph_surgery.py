@@ -105,7 +105,7 @@ def to_contract_encoder(
     del graph.input[:]
     graph.input.extend(helper.make_tensor_value_info(name, TensorProto.INT64, [BATCH, SEQUENCE]) for name in INPUTS)
     if sentence_embedding:
-        _append_mean_pooling_and_normalisation(graph, opset, hidden_size)
+        append_mean_pooling_and_normalisation(graph, opset, hidden_size)
     model.producer_name = "gpu-bridge hub_onnx"
     model.producer_version = ""
     return model
@@ -154,7 +154,7 @@ def _rename(graph: onnx.GraphProto, old: str, new: str) -> None:
             value.name = new
 
 
-def _append_mean_pooling_and_normalisation(graph: onnx.GraphProto, opset: int, hidden_size: int) -> None:
+def append_mean_pooling_and_normalisation(graph: onnx.GraphProto, opset: int, hidden_size: int) -> None:
     """sentence = normalize(sum(tokens * mask) / clamp(sum(mask), 1e-9)): encoder_modules.SentenceEncoder's ops."""
     p = PREFIX
     graph.initializer.extend(
