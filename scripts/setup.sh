@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 # the quick start installs the proxy's production packages alone and leaves this marker
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ -e node_modules/.gpu-bridge-serving-only ]; then
-  npm ci --no-audit --no-fund
+  # onnxruntime-node's install script would download CUDA binaries (the CPU one ships in the package); npm 11 and
+  # later skip it by package.json's allowScripts, npm 10 by this
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 
 if [ ! -x .venv/bin/python ]; then
