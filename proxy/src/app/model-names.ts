@@ -4,6 +4,7 @@
  * each (the part after the organisation); nothing else, so `http://evil/all-MiniLM-L6-v2` matches nothing.
  * Compared case-insensitively, as the hub resolves ids.
  */
+import { MODELS } from "@gpu-bridge/contract/model-contract";
 
 /** Longest request name quoted back in an error; the rest is counted, not echoed. */
 const MAX_ECHOED = 100;
@@ -33,6 +34,15 @@ export function lookupKey(requested: string): string {
 
 export function isHubId(name: string): boolean {
   return HUB_ID.test(name) && !name.includes("..");
+}
+
+/** The export catalogue's names (export-scripts' catalog.py); other bare names (`text-embedding-3-small`) may be any
+ * vendor's, so only these and `org/name` ids get an export command. */
+const CATALOGUE_NAMES = new Set([MODELS.encoderMiniLM, MODELS.encoderRobertaLarge].map((name) => name.toLowerCase()));
+
+/** Whether `gpu-bridge-export export <name>` can be suggested for a name: a catalogue name or an `org/name` hub id. */
+export function isExportable(name: string): boolean {
+  return isHubId(name) && (name.includes("/") || CATALOGUE_NAMES.has(name.toLowerCase()));
 }
 
 /** A request's model name for an error message: quoted, cut at MAX_ECHOED characters. */

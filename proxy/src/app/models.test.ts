@@ -85,6 +85,22 @@ describe("model routing", () => {
     expect(((await res.json()) as { model: string }).model).toBe("TINY-BERT");
     expect(upstream.accessLog.slice(before)).toContain("POST /v2/models/bertscore-tiny-bert/infer");
   });
+
+  it("suggests an export command only for names that can be exported: org/name ids and the catalogue's", async () => {
+    const cases: [string, string | undefined][] = [
+      ["text-embedding-3-small", undefined],
+      ["sentence-transformers/all-mpnet-base-v2", "gpu-bridge-export export sentence-transformers/all-mpnet-base-v2"],
+      ["roberta-large", "gpu-bridge-export export roberta-large"],
+    ];
+    for (const [model, command] of cases) {
+      const res = await fetch(`${proxy.url}/v1/embeddings`, postJson({ input: "a", model }));
+      expect(res.status, model).toBe(422);
+      const body = (await res.json()) as { code: string; detail: string; export_command?: string };
+      expect(body.code).toBe("unknown_model");
+      expect(body.export_command, model).toBe(command);
+      if (!command) expect(body.detail).toMatch(/full id \(org\/name\)/);
+    }
+  });
 });
 
 describe("default models", () => {

@@ -8,7 +8,7 @@
 import { ApiError } from "@gpu-bridge/contract/errors";
 import { DEFAULT_LANG, type Task } from "@gpu-bridge/contract/model-contract";
 import langModels from "./bert-score-lang-models.json" with { type: "json" };
-import { EXPORT_COMMAND, isHubId, quoteName } from "./model-names.js";
+import { EXPORT_COMMAND, isExportable, isHubId, quoteName } from "./model-names.js";
 import type { Catalog, ServedModel } from "./upstream/catalog.js";
 import type { Upstream } from "./upstream/pool.js";
 
@@ -103,6 +103,13 @@ function unknownModel(task: Task, requested: string, served: string[]): ApiError
     return new ApiError("unknown_model", `model ${quoteName(requested)} is not served and is not a Hugging Face model id; ${listed}`, {
       served_models: served,
     });
+  }
+  if (!isExportable(requested)) {
+    return new ApiError(
+      "unknown_model",
+      `model ${quoteName(requested)} is not served; ${listed}. A Hugging Face model can be exported by its full id (org/name)`,
+      { served_models: served },
+    );
   }
   const command = `${EXPORT_COMMAND} ${requested}`;
   return new ApiError(
