@@ -76,6 +76,18 @@ async function skippedModels(folder: string): Promise<{ served: string[]; log: s
   }
 }
 
+describe("models the repository cannot serve", () => {
+  it("are named once, in one line, however many are skipped", async () => {
+    const folder = await changedRepository(async (root) => rm(path.join(root, "tiny-roberta", "1", "model.onnx")));
+    const { served, log } = await skippedModels(folder);
+    expect(served).not.toContain("tiny-roberta");
+    expect(served).not.toContain("bertscore");
+    expect(log.filter((line) => line.includes("skipping model"))).toEqual([
+      expect.stringMatching(/^\[runtime\] skipping model tiny-roberta: .*model\.onnx is missing; skipping model bertscore: its encoder tiny-roberta is not loaded$/),
+    ]);
+  });
+});
+
 describe("tokenizers Triton serves and this runtime does not", () => {
   it("refuses a DeBERTa bertscore model at load, by name, and serves the rest", async () => {
     const folder = await changedRepository(async (root) => {

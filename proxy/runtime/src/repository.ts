@@ -104,10 +104,8 @@ export async function loadRepository(directory: string, options: RepositoryOptio
   const skipped = new Map<string, string>();
   const missingFiles: string[] = [];
   const encoders = new Map<string, { model: EncoderModel; folder: string; version: string }>();
-  const skip = (name: string, reason: string) => {
-    skipped.set(name, reason);
-    log(`[runtime] skipping model ${name}: ${reason}`);
-  };
+  // said once, in one line, when loading ends: a quick start without roberta-large skips two models on every start
+  const skip = (name: string, reason: string) => skipped.set(name, reason);
 
   try {
     for (const { config, version, folder } of found.filter((f) => isEncoder(f.config))) {
@@ -207,6 +205,7 @@ export async function loadRepository(directory: string, options: RepositoryOptio
     throw err;
   }
 
+  if (skipped.size > 0) log(`[runtime] ${[...skipped].map(([name, reason]) => `skipping model ${name}: ${reason}`).join("; ")}`);
   const servesText = [...models.values()].some((m) => m instanceof EmbedModel || m instanceof BertScoreModel);
   if (!servesText) {
     await Promise.all([...encoders.values()].map((e) => e.model.encoder.close()));
