@@ -64,7 +64,8 @@ def clone(tmp_path):
 
 def test_offline_quick_start_from_a_fresh_clone(clone, capsys):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    # npm_* variables of an enclosing `npm test` would point npm at this checkout instead of the clone
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED and not k.lower().startswith("npm_")}
     env.update(HF_ENDPOINT=f"http://127.0.0.1:{free_port()}", PORT=str(port), HF_HUB_OFFLINE="1",
                WRANGLER_SEND_METRICS="false", WRANGLER_SEND_ERROR_REPORTS="false", CLOUDFLARE_CF_FETCH_ENABLED="false")
     log_path = clone.parent / "quickstart.log"

