@@ -211,3 +211,11 @@ def test_npm_install_steps_resolve_from_the_copied_files(path: Path, tmp_path: P
                                 text=True, timeout=180, cwd=context)
         assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
         assert re.search(r"added \d+ packages", result.stdout), result.stdout[-500:]
+
+
+def test_every_install_script_in_the_lockfile_is_reviewed_in_allow_scripts() -> None:
+    """npm 11 warns on every install of a dependency whose install script package.json's allowScripts does not name."""
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    with_scripts = {path.rsplit("node_modules/", 1)[-1] for path, entry in lock.items() if entry.get("hasInstallScript")}
+    assert with_scripts, "the lockfile records no install scripts: hasInstallScript is no longer what npm writes"
+    assert with_scripts <= set(json.loads((ROOT / "package.json").read_text())["allowScripts"]), with_scripts
