@@ -9,6 +9,8 @@ import type { AppEnv } from "./types.js";
 
 export const PUBLIC_PATHS = new Set(["/health"]);
 
+const UNAUTHORIZED = "Unauthorized: send the key as `X-API-Key: <key>` or `Authorization: Bearer <key>`";
+
 function presentedKey(header: (name: string) => string | undefined): string | undefined {
   const direct = header("x-api-key");
   if (direct !== undefined) return direct;
@@ -21,7 +23,7 @@ export function apiKeyAuth(apiKey: string): MiddlewareHandler<AppEnv> {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
     const key = presentedKey((name) => c.req.header(name));
     if (key === undefined || !(await timingSafeEqual(key, apiKey))) {
-      throw new ApiError("unauthorized", "Unauthorized", {}, { "WWW-Authenticate": 'Bearer realm="gpu-bridge"' });
+      throw new ApiError("unauthorized", UNAUTHORIZED, {}, { "WWW-Authenticate": 'Bearer realm="gpu-bridge"' });
     }
     return next();
   };

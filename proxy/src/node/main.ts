@@ -1,19 +1,44 @@
 /** `npm start`: the proxy on Node. Without TRITON_URL it serves MODEL_REPOSITORY with the embedded runtime. */
-import { ConfigError } from "../app/config.js";
-import { startProxy } from "./server.js";
+import { InfoResponseSchema, type InfoResponse } from "@gpu-bridge/contract/schemas";
+import { startProxy, type RunningProxy } from "./server.js";
+import { startSummary } from "./start-summary.js";
+
+/** A start that fails on the listen address gets one line naming the settings that change it, without a stack. */
+function failureMessage(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+    const { address, port } = err as { address?: string; port?: number };
+    const where = `${address ?? "?"}:${port ?? "?"}`;
+    const why = code === "EADDRINUSE" ? "is already in use (another proxy still running?)" : code === "EACCES" ? "is not allowed to this user" : "is not an address of this machine";
+    return `${where} ${why}: set PORT (and HOST) to another, e.g. PORT=8766 npm start`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** /info as a client on loopback would get it; undefined when the upstream is not ready yet. */
+async function readInfo(proxy: RunningProxy): Promise<InfoResponse | undefined> {
+  const { config } = proxy.services;
+  const headers: Record<string, string> = config.API_KEY ? { "x-api-key": config.API_KEY } : {};
+  try {
+    const response = await proxy.fetch(new Request("http://127.0.0.1/info", { headers }));
+    return response.ok ? InfoResponseSchema.parse(await response.json()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 try {
   const proxy = await startProxy(process.env);
   const { backend, config } = proxy.services;
   const upstream = backend === "embedded" ? "embedded runtime (onnxruntime-node, CPU)" : config.TRITON_URL.join(", ");
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "listening", url: proxy.url, upstream }));
+  console.log(startSummary({ url: proxy.url, upstream, keyRequired: Boolean(config.API_KEY), info: await readInfo(proxy) }));
   const stop = () => {
     void proxy.close().finally(() => process.exit(0));
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (err) {
-  const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
-  console.error(`gpu-bridge proxy failed to start: ${message}`);
+  console.error(`gpu-bridge proxy failed to start: ${failureMessage(err)}`);
   process.exit(1);
 }

@@ -332,14 +332,14 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       expect(await res.json()).toMatchObject({ code: "length_mismatch", detail: expect.stringContaining("equal length") });
     });
 
-    it("maps an upstream rejection (no baseline for this model) to 422 with its message", async () => {
+    it("refuses a rescale for a model without a baseline with its own code (422 no_rescale_baseline)", async () => {
       const res = await request(
         "/bertscore",
         postJson({ candidates: ["a"], references: ["b"], model_type: FIXTURE_MODELS.bertscoreBert, rescale_with_baseline: true }),
       );
       expect(res.status).toBe(422);
       expect(await res.json()).toMatchObject({
-        code: "upstream_rejected",
+        code: "no_rescale_baseline",
         detail: expect.stringContaining("no rescale baseline for tiny-bert lang en"),
       });
     });
