@@ -131,6 +131,8 @@ const ConfigFields = z.object({
    */
   HTTP_MAX_CONNECTIONS_PER_CLIENT: int(128, 1),
   LOG_REQUESTS: flag.default(true),
+  /** The API reference (/docs, /openapi.json), public as FastAPI's (it holds no data); false: 404. */
+  DOCS_ENABLED: flag.default(true),
   ...RuntimeConfigFields.shape,
 });
 

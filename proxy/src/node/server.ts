@@ -7,6 +7,7 @@ import { parseConfig, type Config } from "../app/config.js";
 import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "@gpu-bridge/kserve/client";
 import { closeWhenBodyUnread } from "./close-unread.js";
+import { packageDocsAssets } from "./docs-assets.js";
 import { guardConnections, type ConnectionCounters } from "./connection-guard.js";
 import { EMBEDDED_URL, startEmbedded } from "./embedded.js";
 import type { InferenceWorkers } from "@gpu-bridge/runtime";
@@ -53,6 +54,7 @@ export async function createNodeApp(env: Record<string, string | undefined>, opt
     backend: embedded ? "embedded" : "triton",
     metrics,
     localHostsWithoutKey: true,
+    docsAssets: packageDocsAssets(),
     ...(options.log ? { log: options.log } : {}),
   });
   return {

@@ -104,7 +104,19 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       const docs = await request("/docs");
       expect(docs.status).toBe(200);
       expect(docs.headers.get("content-type")).toContain("text/html");
-      expect(await docs.text()).toContain("/openapi.json");
+      const html = await docs.text();
+      // never blank: every script the page loads is this proxy's own and answers, or there is none and the page
+      // lists the routes itself (Workers)
+      const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1] as string, "http://proxy.test/docs"));
+      let loaded = html;
+      for (const script of scripts) {
+        expect(script.origin, script.href).toBe("http://proxy.test");
+        const res = await request(script.pathname);
+        expect(res.status, script.href).toBe(200);
+        loaded += await res.text();
+      }
+      if (scripts.length === 0) expect(html).toContain("<code>/embed</code>");
+      expect(loaded).toContain("openapi.json");
     });
   });
 
