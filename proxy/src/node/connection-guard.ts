@@ -1,7 +1,8 @@
 /**
  * Client connections on Node, past what Node's server bounds by itself: HTTP_MAX_CONNECTIONS is shared by every
  * client, so one address (no key needed) could hold all of it with half-sent requests, re-opened on each 408.
- * Connections from one address past HTTP_MAX_CONNECTIONS_PER_CLIENT are closed as they are accepted. Refused and
+ * Connections from one address (IPv6: one /64, what one host is usually given) past HTTP_MAX_CONNECTIONS_PER_CLIENT
+ * are closed as they are accepted. Refused and
  * timed-out connections are counted (/metrics) and logged: the first of each kind at once, then at most one line
  * per LOG_INTERVAL_MS with the count since, so that a flood does not flood the log.
  */
@@ -30,6 +31,19 @@ function clientErrorResponse(code: unknown): string {
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`;
 }
 
+/** The client an address counts for: an IPv4 address as it is (also IPv4-mapped), an IPv6 address by its /64. */
+export function clientKey(address: string): string {
+  if (!address.includes(":") || /^::ffff:\d/i.test(address)) return address;
+  const [head = "", tail = ""] = address.toLowerCase().split("%")[0]?.split("::") ?? [];
+  const left = head ? head.split(":") : [];
+  const right = address.includes("::") && tail ? tail.split(":") : [];
+  const groups = address.includes("::") ? [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+
 /** One log line for the first event of a kind, then one per interval with how many came since. */
 function throttledLog(log: LogSink | undefined, msg: string): (fields: Record<string, unknown>) => void {
   let lastAt = -Infinity;
@@ -50,7 +64,7 @@ export function guardConnections(server: Server, { maxPerClient, counters, log }
   const logTimedOut = throttledLog(log, "connections timed out");
 
   server.on("connection", (socket: Socket) => {
-    const address = socket.remoteAddress ?? "";
+    const address = clientKey(socket.remoteAddress ?? "");
     const count = open.get(address) ?? 0;
     if (count >= maxPerClient) {
       counters.refused("per_client");
