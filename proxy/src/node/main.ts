@@ -15,15 +15,23 @@ function failureMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** How long the summary waits for /info: a Triton that is still loading must not hold it up for UPSTREAM_TIMEOUT_MS. */
+const INFO_WAIT_MS = 5_000;
+
 /** /info as a client on loopback would get it; undefined when the upstream is not ready yet. */
 async function readInfo(proxy: RunningProxy): Promise<InfoResponse | undefined> {
   const { config } = proxy.services;
   const headers: Record<string, string> = config.API_KEY ? { "x-api-key": config.API_KEY } : {};
+  const info = proxy
+    .fetch(new Request("http://127.0.0.1/info", { headers }))
+    .then(async (response) => (response.ok ? InfoResponseSchema.parse(await response.json()) : undefined))
+    .catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), INFO_WAIT_MS)));
   try {
-    const response = await proxy.fetch(new Request("http://127.0.0.1/info", { headers }));
-    return response.ok ? InfoResponseSchema.parse(await response.json()) : undefined;
-  } catch {
-    return undefined;
+    return await Promise.race([info, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -32,12 +40,12 @@ try {
   const { backend, config } = proxy.services;
   const upstream = backend === "embedded" ? "embedded runtime (onnxruntime-node, CPU)" : config.TRITON_URL.join(", ");
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "listening", url: proxy.url, upstream }));
-  console.log(startSummary({ url: proxy.url, upstream, keyRequired: Boolean(config.API_KEY), info: await readInfo(proxy) }));
   const stop = () => {
     void proxy.close().finally(() => process.exit(0));
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  console.log(startSummary({ url: proxy.url, upstream, keyRequired: Boolean(config.API_KEY), info: await readInfo(proxy) }));
 } catch (err) {
   console.error(`gpu-bridge proxy failed to start: ${failureMessage(err)}`);
   process.exit(1);
