@@ -1,6 +1,6 @@
 /**
  * Security on both runtimes (Node process, Workers under wrangler dev), in front of a recording KServe v2
- * upstream backed by the embedded runtime: the API key guards every route but /health; hostile model names never
+ * upstream backed by the embedded runtime: the API key guards every route but /health and the API reference; hostile model names never
  * reach the upstream; body limits hold; no response body gives away paths, stack traces or the upstream address.
  * Then the review's findings, as reproduced against the quick-start configuration.
  */
@@ -18,7 +18,8 @@ import { RUNTIMES, startTarget, unavailable, type Target } from "../reliability/
 
 const API_KEY = "security-test-key";
 const MAX_BODY_BYTES = 64 * 1024;
-const PUBLIC_ROUTES = ["GET /health"];
+/** /health, and the API reference (no data, as FastAPI's; DOCS_ENABLED=false removes it). */
+const PUBLIC_ROUTES = ["GET /health", "GET /openapi.json", "GET /docs"];
 /** Every other route of the API, documented or not. */
 const GUARDED_ROUTES = [
   "GET /info",
@@ -26,8 +27,6 @@ const GUARDED_ROUTES = [
   "POST /embed",
   "POST /bertscore",
   "POST /v1/embeddings",
-  "GET /openapi.json",
-  "GET /docs",
   "GET /metrics",
   "GET /no-such-route",
 ];

@@ -118,7 +118,7 @@ describe("the model contract of triton-models/README.md (test/contract/cases.jso
         postJson({ candidates: ["a"], references: ["b"], model_type: "tiny-bert", rescale_with_baseline: true }),
       );
       expect(res.status).toBe(422);
-      expect(await res.json()).toMatchObject({ code: "upstream_rejected", detail: "no rescale baseline for tiny-bert lang en" });
+      expect(await res.json()).toMatchObject({ code: "no_rescale_baseline", detail: "no rescale baseline for tiny-bert lang en" });
     }
   });
 });

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   validation_error: 422,
   unknown_model: 422,
+  no_rescale_baseline: 422,
   upstream_rejected: 422,
   internal_error: 500,
   config_error: 500,
@@ -53,6 +54,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   unknown_model:
     "the named model is not served upstream (never replaced by another); `served_models` lists those that are, " +
     "`export_command` how to add it",
+  no_rescale_baseline:
+    "rescale_with_baseline for a model (or lang) that has no baseline: only models exported with bert_score's baseline file rescale (roberta-large for en)",
   upstream_rejected: "the inference server rejected the input (its message, shortened, is in `detail`)",
   internal_error: "an unexpected error in the proxy",
   config_error: "the proxy is misconfigured (e.g. TRITON_URL missing on Workers)",

@@ -84,6 +84,8 @@ export const DEVICE_INFO_TENSORS = {
  * triton-models/text_model_common.py and bertscore_model.py word them. What Triton refuses before a model runs
  * (input counts, row counts, empty batches) is worded by Triton: runtime/served-model.ts.
  */
+const NO_BASELINE = "no rescale baseline for ";
+
 export const CONTRACT_ERRORS = {
   invalidUtf8: (input: string) => `invalid UTF-8 in ${input}`,
   /** Triton counts inputs, not names: an optional input can stand where a required one is missing. */
@@ -92,8 +94,13 @@ export const CONTRACT_ERRORS = {
   noReferenceColumns: () => "REFERENCE_COUNT must be within 1..width: REFERENCE has no columns",
   booleanParameter: (key: string, value: unknown) => `parameter ${key} must be a boolean, got ${JSON.stringify(value)}`,
   stringParameter: (key: string, value: unknown) => `parameter ${key} must be a string, got ${JSON.stringify(value)}`,
-  noBaseline: (modelName: string, lang: string) => `no rescale baseline for ${modelName} lang ${lang}`,
+  noBaseline: (modelName: string, lang: string) => `${NO_BASELINE}${modelName} lang ${lang}`,
 } as const;
+
+/** Whether an upstream's refusal is the models' "no rescale baseline" (clients get its own error code for it). */
+export function isNoBaselineMessage(message: string): boolean {
+  return message.startsWith(NO_BASELINE);
+}
 
 /** bert_score's hash: `{model}_L{layers}{_idf|_no-idf}_version={v}(hug_trans={t})[-rescaled][_fast-tokenizer]`. */
 export function bertScoreHash(options: {

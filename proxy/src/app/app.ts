@@ -15,7 +15,7 @@ import { jsonBody } from "./json-body.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import { observe } from "./observe.js";
 import { registerBertscore } from "./routes/bertscore.js";
-import { registerDocs } from "./routes/docs.js";
+import { registerDocs, type DocsAssets } from "./routes/docs.js";
 import { registerEmbed } from "./routes/embed.js";
 import { registerHealth } from "./routes/health.js";
 import { registerInfo } from "./routes/info.js";
@@ -42,6 +42,8 @@ export interface AppOptions {
    * Node, which may listen on loopback; not on Workers, which are reached by their public name.
    */
   localHostsWithoutKey?: boolean;
+  /** Swagger UI's files for /docs (Node: from the pinned package); absent, /docs is a plain page of the routes. */
+  docsAssets?: DocsAssets;
 }
 
 export interface GpuBridgeApp {
@@ -99,7 +101,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   app.use(observe(log, options.metrics));
   const hosts = config.ALLOWED_HOSTS ?? (options.localHostsWithoutKey && !config.API_KEY ? "local" : undefined);
   if (hosts) app.use(hostCheck(hosts));
-  if (config.API_KEY) app.use(apiKeyAuth(config.API_KEY));
+  if (config.API_KEY) app.use(apiKeyAuth(config.API_KEY, { publicDocs: config.DOCS_ENABLED }));
   // Body checks run before the routes, on the POST routes that declare a JSON body (filled in once they are registered).
   const jsonBodyPaths = new Set<string>();
   const readJsonBody = jsonBody({ maxBytes: config.MAX_BODY_BYTES, maxItems: config.GPU_MAX_BATCH_SIZE });
@@ -111,7 +113,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   registerEmbed(app, services);
   registerBertscore(app, services);
   registerOpenAIEmbeddings(app, services);
-  registerDocs(app);
+  if (config.DOCS_ENABLED) registerDocs(app, options.docsAssets);
   if (options.metrics) registerMetrics(app, options.metrics);
   for (const path of jsonBodyRoutes(app)) jsonBodyPaths.add(path);
 

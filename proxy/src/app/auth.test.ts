@@ -1,4 +1,4 @@
-/** API_KEY over real HTTP: every route but /health needs X-API-Key or a Bearer token. */
+/** API_KEY over real HTTP: every route but /health and the API reference needs X-API-Key or a Bearer token. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../node/server.js";
 import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
@@ -21,8 +21,6 @@ const routes: [string, RequestInit][] = [
   ["/embed", postJson({ texts: ["a"] })],
   ["/bertscore", postJson({ candidates: ["a"], references: ["b"] })],
   ["/v1/embeddings", postJson({ input: "a" })],
-  ["/docs", {}],
-  ["/openapi.json", {}],
   ["/metrics", {}],
 ];
 
@@ -42,7 +40,11 @@ describe("API key", () => {
       for (const headers of wrong) {
         const res = await fetch(`${proxy.url}${path}`, withHeaders(init, headers));
         expect(res.status, JSON.stringify(headers)).toBe(401);
-        expect(await res.json()).toMatchObject({ detail: "Unauthorized", code: "unauthorized" });
+        const body = (await res.json()) as { detail: string; code: string };
+        expect(body.code).toBe("unauthorized");
+        // the message names both headers that carry the key
+        expect(body.detail).toContain("X-API-Key");
+        expect(body.detail).toContain("Authorization: Bearer");
       }
       const direct = await fetch(`${proxy.url}${path}`, withHeaders(init, { "x-api-key": KEY }));
       expect(direct.status).toBe(200);
@@ -50,6 +52,13 @@ describe("API key", () => {
       expect(bearer.status).toBe(200);
     });
   }
+
+  it("leaves the API reference public (it holds no data), as FastAPI's /docs", async () => {
+    for (const path of ["/docs", "/openapi.json"]) {
+      const res = await fetch(`${proxy.url}${path}`);
+      expect(res.status, path).toBe(200);
+    }
+  });
 
   it("checks the key before reading the body", async () => {
     const res = await fetch(`${proxy.url}/embed`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });

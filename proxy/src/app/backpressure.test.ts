@@ -65,13 +65,13 @@ describe("backpressure", () => {
     await expectSlotFree();
   });
 
-  it("frees the slot after an upstream error", async () => {
+  it("frees the slot after an upstream refusal", async () => {
     const res = await fetch(
       `${proxy.url}/bertscore`,
       postJson({ candidates: ["a"], references: ["b"], model_type: "tiny-bert", rescale_with_baseline: true }),
     );
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { code: string }).code).toBe("upstream_rejected");
+    expect(((await res.json()) as { code: string }).code).toBe("no_rescale_baseline");
     await expectSlotFree();
   });
 

@@ -125,7 +125,14 @@ const ConfigFields = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1),
   /** Node: most open client connections; more are closed at once. */
   HTTP_MAX_CONNECTIONS: int(1024, 1),
+  /**
+   * Node: most open connections from one client address, so that one client cannot hold all HTTP_MAX_CONNECTIONS
+   * (behind a front proxy every client shares its address: raise it to the front proxy's connection count).
+   */
+  HTTP_MAX_CONNECTIONS_PER_CLIENT: int(128, 1),
   LOG_REQUESTS: flag.default(true),
+  /** The API reference (/docs, /openapi.json), public as FastAPI's (it holds no data); false: 404. */
+  DOCS_ENABLED: flag.default(true),
   ...RuntimeConfigFields.shape,
 });
 

@@ -19,7 +19,10 @@ describe("hostAllowed", () => {
     expect(hostAllowed(list, "a.b.corp.example")).toBe(true);
     expect(hostAllowed(list, "corp.example")).toBe(true);
     expect(hostAllowed(list, "evilcorp.example")).toBe(false);
-    expect(hostAllowed(list, "127.0.0.1")).toBe(false);
+    // IP addresses and localhost pass whatever the list: a rebinding page never sends one, probes always do
+    expect(hostAllowed(list, "127.0.0.1")).toBe(true);
+    expect(hostAllowed(list, "localhost")).toBe(true);
+    expect(hostAllowed(list, "proxy")).toBe(false);
     expect(hostAllowed(["*"], "anything.example")).toBe(true);
   });
 });

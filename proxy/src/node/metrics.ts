@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Metrics } from "../app/types.js";
 import type { WorkerStats } from "@gpu-bridge/runtime";
+import type { ConnectionCounters } from "./connection-guard.js";
 
 export function createPromMetrics(): Metrics & { registry: Registry } {
   const registry = new Registry();
@@ -53,6 +54,22 @@ export function createPromMetrics(): Metrics & { registry: Registry } {
     upstreamInFlight: (upstream, count) => perUpstream.set({ upstream: String(upstream) }, count),
     render: async () => ({ body: await registry.metrics(), contentType: registry.contentType }),
   };
+}
+
+/** Client connections Node's server closed before a request was answered (connection-guard.ts). */
+export function registerConnectionMetrics(registry: Registry): ConnectionCounters {
+  const refused = new Counter({
+    name: "gpu_bridge_http_connections_refused_total",
+    help: "Client connections closed as they were accepted, by the limit they met (per_client: HTTP_MAX_CONNECTIONS_PER_CLIENT, max_connections: HTTP_MAX_CONNECTIONS)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const timedOut = new Counter({
+    name: "gpu_bridge_http_connections_timed_out_total",
+    help: "Client connections closed with 408 because a request's headers or body did not arrive in time (HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS)",
+    registers: [registry],
+  });
+  return { refused: (reason) => refused.inc({ reason }), timedOut: () => timedOut.inc() };
 }
 
 /** The embedded runtime's workers, read from `stats` at each scrape. */

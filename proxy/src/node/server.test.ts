@@ -51,9 +51,10 @@ function rawExchange(port: number, codings: string, body: Uint8Array): Promise<{
 }
 
 /** A GET /health with the given Host header (fetch cannot set it). */
+/** GET /status (not /health, which answers any Host) with the given Host header. */
 function hostExchange(port: number, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path: "/health", headers: { host } }, (res) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path: "/status", headers: { host } }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));

@@ -7,9 +7,11 @@ import { parseConfig, type Config } from "../app/config.js";
 import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "@gpu-bridge/kserve/client";
 import { closeWhenBodyUnread } from "./close-unread.js";
+import { packageDocsAssets } from "./docs-assets.js";
+import { guardConnections, type ConnectionCounters } from "./connection-guard.js";
 import { EMBEDDED_URL, startEmbedded } from "./embedded.js";
 import type { InferenceWorkers } from "@gpu-bridge/runtime";
-import { createPromMetrics, registerRuntimeMetrics } from "./metrics.js";
+import { createPromMetrics, registerConnectionMetrics, registerRuntimeMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
 
 /** Connections per upstream for readiness probes: one probe is in flight at a time, its config reads beside it. */
@@ -26,6 +28,8 @@ export interface NodeApp extends GpuBridgeApp {
   fetch: (request: Request) => Promise<Response>;
   /** The embedded runtime's inference workers; absent with TRITON_URL. */
   runtime: InferenceWorkers | undefined;
+  /** Counters of client connections the HTTP server closes early (in /metrics). */
+  connections: ConnectionCounters;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ export async function createNodeApp(env: Record<string, string | undefined>, opt
   const probeFetch = probes && (options.wrapFetch ? options.wrapFetch(probes.fetch) : probes.fetch);
   const metrics = createPromMetrics();
   if (embedded) registerRuntimeMetrics(metrics.registry, () => embedded.workers.stats());
+  const connections = registerConnectionMetrics(metrics.registry);
   const gpuBridge = createApp({
     config,
     upstreamUrls: embedded ? [EMBEDDED_URL] : config.TRITON_URL,
@@ -49,12 +54,14 @@ export async function createNodeApp(env: Record<string, string | undefined>, opt
     backend: embedded ? "embedded" : "triton",
     metrics,
     localHostsWithoutKey: true,
+    docsAssets: packageDocsAssets(),
     ...(options.log ? { log: options.log } : {}),
   });
   return {
     ...gpuBridge,
     fetch: async (request) => gpuBridge.app.fetch(request),
     runtime: embedded?.workers,
+    connections,
     close: async () => {
       await Promise.all([upstream.close(), probes?.close()]);
     },
@@ -86,8 +93,13 @@ export async function startProxy(env: Record<string, string | undefined>, option
   const server = await new Promise<ServerType>((resolve, reject) => {
     const fetch = closeWhenBodyUnread((request, env) => nodeApp.app.fetch(request, env));
     const s = serve({ fetch, hostname: config.HOST, port: config.PORT, serverOptions: serverOptions(config) }, () => resolve(s));
-    // Connections past the cap are closed as they are accepted.
+    // Connections past the caps are closed as they are accepted.
     (s as Server).maxConnections = config.HTTP_MAX_CONNECTIONS;
+    guardConnections(s as Server, {
+      maxPerClient: config.HTTP_MAX_CONNECTIONS_PER_CLIENT,
+      counters: nodeApp.connections,
+      log: nodeApp.services.log,
+    });
     s.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;

@@ -104,7 +104,19 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       const docs = await request("/docs");
       expect(docs.status).toBe(200);
       expect(docs.headers.get("content-type")).toContain("text/html");
-      expect(await docs.text()).toContain("/openapi.json");
+      const html = await docs.text();
+      // never blank: every script the page loads is this proxy's own and answers, or there is none and the page
+      // lists the routes itself (Workers)
+      const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1] as string, "http://proxy.test/docs"));
+      let loaded = html;
+      for (const script of scripts) {
+        expect(script.origin, script.href).toBe("http://proxy.test");
+        const res = await request(script.pathname);
+        expect(res.status, script.href).toBe(200);
+        loaded += await res.text();
+      }
+      if (scripts.length === 0) expect(html).toContain("<code>/embed</code>");
+      expect(loaded).toContain("openapi.json");
     });
   });
 
@@ -332,14 +344,14 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       expect(await res.json()).toMatchObject({ code: "length_mismatch", detail: expect.stringContaining("equal length") });
     });
 
-    it("maps an upstream rejection (no baseline for this model) to 422 with its message", async () => {
+    it("refuses a rescale for a model without a baseline with its own code (422 no_rescale_baseline)", async () => {
       const res = await request(
         "/bertscore",
         postJson({ candidates: ["a"], references: ["b"], model_type: FIXTURE_MODELS.bertscoreBert, rescale_with_baseline: true }),
       );
       expect(res.status).toBe(422);
       expect(await res.json()).toMatchObject({
-        code: "upstream_rejected",
+        code: "no_rescale_baseline",
         detail: expect.stringContaining("no rescale baseline for tiny-bert lang en"),
       });
     });

@@ -142,28 +142,41 @@ export function defineRequestLimitsSuite(ctx: () => RequestLimitsContext): void 
   describe("Host and Origin", () => {
     const hosts = { ALLOWED_HOSTS: `${new URL(ctx().origin).hostname},.corp.example` };
 
-    it("with ALLOWED_HOSTS, answers 403 host_not_allowed for any other Host or Origin", async () => {
-      const refused = await answer(await send("https://rebound.example/health", {}, hosts));
+    it("with ALLOWED_HOSTS, answers 403 host_not_allowed for any other Host or Origin, saying what to set", async () => {
+      const refused = await answer(await send("https://rebound.example/status", {}, hosts));
       expect([refused.status, refused.body.code]).toEqual([403, "host_not_allowed"]);
-      expect((await send("https://gpu.corp.example/health", {}, hosts)).status).toBe(200);
-      expect((await send("/health", {}, hosts)).status).toBe(200);
+      // ALLOWED_HOSTS is set: the message says to add the name to it, not to set it (nor API_KEY, which it overrides)
+      expect(refused.body.detail).toContain("add 'rebound.example' to ALLOWED_HOSTS");
+      expect(refused.body.detail).not.toContain("API_KEY");
+      expect((await send("https://gpu.corp.example/status", {}, hosts)).status).toBe(200);
+      expect((await send("/status", {}, hosts)).status).toBe(200);
       const origin = await answer(await send("/embed", post(JSON.stringify({ texts: ["a"] }), { origin: "https://rebound.example" }), hosts));
       expect([origin.status, origin.body.code]).toEqual([403, "host_not_allowed"]);
       const sameOrigin = await send("/embed", post(JSON.stringify({ texts: ["a"] }), { origin: ctx().origin }), hosts);
       expect(sameOrigin.status).toBe(200);
     });
 
+    it("with ALLOWED_HOSTS, still answers IP addresses and localhost (probes), and /health under any name", async () => {
+      for (const local of ["http://127.0.0.1:8765", "http://localhost", "http://[::1]:8765", "http://10.244.1.7:8765"]) {
+        expect((await send(`${local}/status`, {}, hosts)).status, local).toBe(200);
+      }
+      expect((await send("http://proxy:8765/health", {}, hosts)).status).toBe(200);
+    });
+
     it("without API_KEY and ALLOWED_HOSTS, refuses host names other than localhost where the host says so", async () => {
-      const rebound = await send("http://rebound.example/health");
+      const rebound = await send("http://rebound.example/status");
       if (!ctx().localHostsByDefault) {
         expect(rebound.status, "Workers are reached by their public name").toBe(200);
         return;
       }
       const refused = await answer(rebound);
       expect([refused.status, refused.body.code]).toEqual([403, "host_not_allowed"]);
+      expect(refused.body.detail).toContain("add 'rebound.example' to ALLOWED_HOSTS");
+      expect(refused.body.detail).toContain("or set API_KEY");
       for (const local of ["http://127.0.0.1:8765", "http://localhost", "http://[::1]:8765", "http://10.1.2.3"]) {
-        expect((await send(`${local}/health`)).status, local).toBe(200);
+        expect((await send(`${local}/status`)).status, local).toBe(200);
       }
+      expect((await send("http://rebound.example/health")).status, "/health holds no data").toBe(200);
       // With a key the key protects the API, whatever the Host.
       expect((await send("http://rebound.example/health", {}, { API_KEY: "k" })).status).toBe(200);
     });

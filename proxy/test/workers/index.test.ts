@@ -32,6 +32,17 @@ describe("proxy in workerd", () => {
     expect(health.status).toBe(200);
   });
 
+  it("serves /docs as a plain page of the routes (no Swagger UI files in the bundle), public with API_KEY set", async () => {
+    const keyed = { ...(env as Record<string, unknown>), API_KEY: "worker-key" };
+    const docs = await worker.fetch(new Request(`${BASE}/docs`), keyed);
+    expect(docs.status).toBe(200);
+    const html = await docs.text();
+    expect(html).not.toContain("<script");
+    for (const path of ["/embed", "/bertscore", "/v1/embeddings", "/health"]) expect(html).toContain(`<code>${path}</code>`);
+    expect(html).toContain('href="openapi.json"');
+    expect((await worker.fetch(new Request(`${BASE}/openapi.json`), keyed)).status).toBe(200);
+  });
+
   it("answers a clear config_error when TRITON_URL is missing", async () => {
     const { TRITON_URL: _unused, ...rest } = env as Record<string, unknown>;
     const res = await worker.fetch(new Request(`${BASE}/health`), rest);

@@ -3,8 +3,8 @@
  * width → PRECISION, RECALL, F1 [n,1] FP32 and HASH [n,1] BYTES (triton-models/README.md).
  */
 import { ApiError } from "@gpu-bridge/contract/errors";
-import type { KServeClient } from "@gpu-bridge/kserve/client";
-import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS } from "@gpu-bridge/contract/model-contract";
+import { UpstreamError, type KServeClient } from "@gpu-bridge/kserve/client";
+import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS, isNoBaselineMessage } from "@gpu-bridge/contract/model-contract";
 import type { Tensor } from "@gpu-bridge/kserve/types";
 import { inRowBatches } from "./batches.js";
 import { bertscoreResponseBytes, checkScores } from "./expected-output.js";
@@ -98,7 +98,8 @@ async function scoreBatch(
   options: BertscoreOptions,
 ): Promise<BertscoreScores> {
   const { precision, recall, f1, hash } = BERTSCORE_TENSORS;
-  const outputs = await client.infer(model, bertscoreTensors(input), {
+  const outputs = await client
+    .infer(model, bertscoreTensors(input), {
     outputs: [precision, recall, f1, hash],
     parameters: {
       [BERTSCORE_PARAMETERS.idf]: input.idf,
@@ -109,7 +110,13 @@ async function scoreBatch(
     binary: options.binary,
     maxResponseBytes: bertscoreResponseBytes(input.candidates.length),
     ...(options.signal ? { signal: options.signal } : {}),
-  });
+  })
+    .catch((err: unknown) => {
+      if (err instanceof UpstreamError && err.kind === "rejected" && isNoBaselineMessage(err.message)) {
+        throw new ApiError("no_rescale_baseline", err.message);
+      }
+      throw err;
+    });
   const n = input.candidates.length;
   const scores = { precision: floats(outputs, precision, n), recall: floats(outputs, recall, n), f1: floats(outputs, f1, n) };
   checkScores(scores, input.rescaleWithBaseline);

@@ -26,7 +26,7 @@ const bertscoreRoute = (limits: RequestLimits) =>
     request: jsonRequest(bertscoreRequestSchema(limits)),
     responses: {
       200: jsonContent(BertscoreResponseSchema, "Precision, recall and F1 per candidate"),
-      ...errorResponses("length_mismatch", ...POST_ERRORS),
+      ...errorResponses("length_mismatch", "no_rescale_baseline", ...POST_ERRORS),
     },
   });
 
