@@ -37,6 +37,8 @@ export interface DownloadOptions {
   url: string;
   dest: string;
   checksum: Checksum;
+  /** The file's size where the hub's metadata gives it (the progress total; Content-Length may count gzip's bytes). */
+  size?: number;
   headers?: Record<string, string>;
   progress?: DownloadProgress;
   fetchFn?: FetchFn;
@@ -69,7 +71,8 @@ export async function downloadVerified(options: DownloadOptions): Promise<"cache
 
   const res = await hubGet({
     url,
-    headers: { ...options.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
+    // the file's own bytes, not a compressed encoding of them: a Range counts them and the checksum is over them
+    headers: { ...options.headers, "accept-encoding": "identity", ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
     ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
@@ -86,8 +89,8 @@ export async function downloadVerified(options: DownloadOptions): Promise<"cache
   }
   const offset = resumed ? have : 0;
   // a compressed answer's Content-Length counts the compressed bytes, not the file's
-  const length = res.headers.has("content-encoding") ? NaN : Number(res.headers.get("content-length") ?? NaN);
-  options.progress?.start(Number.isFinite(length) ? offset + length : undefined, offset);
+  const length = res.headers.has("content-encoding") ? NaN : offset + Number(res.headers.get("content-length") ?? NaN);
+  options.progress?.start(options.size ?? (Number.isFinite(length) ? length : undefined), offset);
 
   if (res.status !== 416 && res.body) {
     const counter = new Transform({

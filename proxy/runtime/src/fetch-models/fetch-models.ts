@@ -57,6 +57,7 @@ export async function fetchModels(options: FetchModelsOptions): Promise<{ file: 
       url: resolveUrl(options.baseUrl, options.repo, commit, file.path),
       dest: path.join(options.out, ...file.path.split("/")),
       checksum: { sha256: file.sha256 },
+      ...(file.size !== undefined ? { size: file.size } : {}),
       headers,
       ...(options.progress ? { progress: options.progress(file.path) } : {}),
       ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),

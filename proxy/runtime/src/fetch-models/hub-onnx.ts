@@ -141,6 +141,7 @@ export async function fetchHubOnnx(options: HubOnnxOptions): Promise<HubOnnxResu
           url: resolveUrl(options.baseUrl, entry.repo, revision.commit, file),
           dest: path.join(snapshot, ...file.split("/")),
           checksum: hubFile.checksum,
+          size: hubFile.size,
           ...http,
           ...(options.progress ? { progress: options.progress(`${entry.repo}/${file}`) } : {}),
         });
