@@ -20,9 +20,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 hub="${HF_ENDPOINT:-https://huggingface.co}"
-auth=()
-[ -n "${HF_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $HF_TOKEN")
-if curl -fsS --max-time 10 "${auth[@]}" -o /dev/null "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main"; then
+hub="${hub%/}"
+# 0: the hub answers; 2: nothing answered (air-gapped): the offline route; 1: a refused token, a proxy or firewall
+# that refuses, a hub error: stop with what to do (scripts/hub-check.sh says it), never the offline route
+reachable=0
+bash scripts/hub-check.sh || reachable=$?
+if [ "$reachable" -ne 0 ] && [ "$reachable" -ne 2 ]; then exit 1; fi
+if [ "$reachable" -eq 0 ]; then
   echo "quickstart: the encoders from the Hugging Face hub's ONNX exports (all-MiniLM-L6-v2 90 MB, roberta-large 1.6 GB)"
   PIP_FLAGS=--no-cache-dir bash scripts/setup-hub-onnx.sh
   if ! npm run --silent fetch-models -- --no-pypi-fallback; then
