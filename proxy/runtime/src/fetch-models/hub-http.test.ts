@@ -114,6 +114,22 @@ describe("through a forward proxy", () => {
     ]);
   });
 
+  it("tunnels https requests through HTTPS_PROXY", async () => {
+    process.env.HTTPS_PROXY = proxy.url;
+    // the stand-in speaks no TLS, so the request fails after the tunnel: the proxy's log is what counts
+    const err = await resolveRevision({ baseUrl: hub.url.replace("http:", "https:"), repo: "org/name", revision: "main" }).catch(
+      (e: unknown) => e,
+    );
+    expect(proxied).toEqual([new URL(hub.url).host]);
+    expect(err).toBeInstanceOf(HubUnreachableError);
+    expect((err as Error).message).toContain(`through the proxy ${proxy.url} (`);
+  });
+
+  it("says that a proxy variable it cannot read is one", async () => {
+    process.env.HTTP_PROXY = "not a url";
+    await expect(revision()).rejects.toThrow(/could not reach .* through the proxy not a url \(.*\); check HTTPS_PROXY/);
+  });
+
   it("goes direct to the hosts NO_PROXY names", async () => {
     process.env.HTTP_PROXY = proxy.url;
     process.env.NO_PROXY = "example.com,127.0.0.1";

@@ -61,8 +61,9 @@ function envDispatcher(): EnvHttpProxyAgent {
 }
 
 /** fetch through the environment's proxy; NO_PROXY is read by undici on each request. */
-export const proxiedFetch: FetchFn = (url, init) =>
-  undiciFetch(url, { ...init, dispatcher: envDispatcher() }) as unknown as Promise<Response>;
+export const proxiedFetch: FetchFn = async (url, init) =>
+  // async: a proxy variable undici cannot parse rejects, as any other failure to connect
+  (await undiciFetch(url, { ...init, dispatcher: envDispatcher() })) as unknown as Response;
 
 /** The proxy a request to `url` goes through, as undici chooses it (for messages only). */
 export function proxyFor(url: string): string | undefined {
