@@ -6,6 +6,7 @@ where it is the point."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -80,6 +81,24 @@ def test_a_commit_that_leaves_the_files_as_they_were_downloads_nothing(with_toke
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(rf"^up to date: {MODEL} from {MINILM}@[0-9a-f]{{40}}/{ONNX}$", result.stdout, re.MULTILINE), result.stdout
     assert [path for path, _ in hub.requests] == [f"/api/models/{MINILM}/revision/main"]
+
+
+def test_an_export_without_recorded_digests_is_current_at_its_commit(with_token, hub_repos, tmp_path):
+    hub, repository, _ = with_token
+    legacy = tmp_path / "repository"
+    shutil.copytree(repository, legacy)
+    info_path = legacy / MODEL / "1" / "export-info.json"
+    info = json.loads(info_path.read_text())
+    del info["source_files"]  # as fetch-models wrote it before it recorded them
+    info_path.write_text(json.dumps(info))
+    again = LoopbackHub({MINILM: hub_repos[MODEL]}).start()
+    try:
+        result = fetch_models(again.url, legacy, tmp_path / "downloads", "--model", MODEL)
+    finally:
+        again.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"up to date: {MODEL} from {MINILM}@{hub.commits[MINILM]}/{ONNX}\n" in result.stdout
+    assert [path for path, _ in again.requests] == [f"/api/models/{MINILM}/revision/main"]
 
 
 def test_a_refused_token_says_so_and_never_falls_back(minilm_hub, tmp_path):

@@ -120,7 +120,9 @@ export async function fetchHubOnnx(options: HubOnnxOptions): Promise<HubOnnxResu
     const source = `${entry.repo}@${revision.commit}/${entry.onnx}`;
     const files = sourceFiles(revision, entry.files);
     const exported = await exportedFrom(options.out, entry.model);
-    if (exported && isDeepStrictEqual(exported.source_files, files) && typeof exported.source === "string") {
+    // an export made before digests were recorded is current while its commit is
+    const same = exported?.source_files === undefined ? exported?.source === source : isDeepStrictEqual(exported.source_files, files);
+    if (exported && same && typeof exported.source === "string") {
       results.push({ model: entry.model, result: "current", source: exported.source });
       continue;
     }
