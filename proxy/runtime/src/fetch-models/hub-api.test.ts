@@ -43,7 +43,7 @@ describe("resolveRevision", () => {
     await expect(resolveRevision({ baseUrl: "http://hub.test", repo: "o/n", revision: "main", fetchFn: answer({ sha: "main" }) })).rejects.toThrow(
       /not the hub's model info/,
     );
-    await expect(resolveRevision({ baseUrl: "http://hub.test", repo: "o/n", revision: "main", fetchFn: answer({}, 401) })).rejects.toThrow(/HTTP 401/);
+    await expect(resolveRevision({ baseUrl: "http://hub.test", repo: "o/n", revision: "main", fetchFn: answer({}, 404) })).rejects.toThrow(/HTTP 404/);
   });
 
   it("never puts an odd repository id into a URL", () => {

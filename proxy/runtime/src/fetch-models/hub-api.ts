@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Checksum } from "./download.js";
+import { hubGet, type HubRequest } from "./hub-http.js";
 
 const RevisionInfoSchema = z.object({
   sha: z.string().regex(/^[0-9a-f]{40}$/),
@@ -46,18 +47,11 @@ export function resolveUrl(baseUrl: string, repo: string, revision: string, file
   return `${hubBase(baseUrl)}/${checkRepoId(repo)}/resolve/${encodeURIComponent(revision)}/${encoded}`;
 }
 
-export async function resolveRevision(options: {
-  baseUrl: string;
-  repo: string;
-  revision: string;
-  headers?: Record<string, string>;
-  fetchFn?: typeof fetch;
-}): Promise<HubRevision> {
+export async function resolveRevision(
+  options: Omit<HubRequest, "url"> & { baseUrl: string; repo: string; revision: string },
+): Promise<HubRevision> {
   const url = `${hubBase(options.baseUrl)}/api/models/${checkRepoId(options.repo)}/revision/${encodeURIComponent(options.revision)}?blobs=true`;
-  const res = await (options.fetchFn ?? fetch)(url, { headers: options.headers ?? {} }).catch((err: Error) => {
-    throw new HubUnreachableError(`GET ${url}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
-  });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  const res = await hubGet({ url, ...options });
   const parsed = RevisionInfoSchema.safeParse(await res.json().catch(() => null));
   if (!parsed.success) throw new Error(`GET ${url}: not the hub's model info (${parsed.error.issues[0]?.message})`);
   const files = new Map<string, HubFile>();
@@ -68,9 +62,4 @@ export async function resolveRevision(options: {
     }
   }
   return { repo: options.repo, commit: parsed.data.sha, files };
-}
-
-/** The hub could not be reached at all (as opposed to answering an error). */
-export class HubUnreachableError extends Error {
-  override name = "HubUnreachableError";
 }
