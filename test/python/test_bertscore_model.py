@@ -5,8 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
-from paths import GOLDENS, TRITON_MODELS, model_py
-from pb_utils_harness import (
+from gpu_bridge_export.pb_utils_harness import (
     RUNTIME,
     TritonError,
     TritonModelException,
@@ -16,6 +15,7 @@ from pb_utils_harness import (
     load_model,
     request,
 )
+from paths import GOLDENS, TRITON_MODELS, model_py
 
 MODELS = {"bertscore": "bertscore.json", "bertscore-tiny-bert": "bertscore-tiny-bert.json"}
 
