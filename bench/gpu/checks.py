@@ -14,14 +14,22 @@ TOLERANCE = 1e-5
 
 
 def compare(actual: list[np.ndarray], expected: list[np.ndarray], tolerance: float = TOLERANCE) -> dict:
-    """The largest absolute difference between paired arrays (NaN where only one side is NaN)."""
+    """The largest absolute difference between paired arrays (NaN where only one side is NaN), with how many values
+    were compared and their range (so that a pass on constant values shows as such)."""
     a, e = np.concatenate([x.ravel() for x in actual]), np.concatenate([x.ravel() for x in expected])
     if a.shape != e.shape or not np.array_equal(np.isnan(a), np.isnan(e)):
         difference = float("nan")
     else:
         finite = ~np.isnan(a)
         difference = float(np.max(np.abs(a[finite] - e[finite]), initial=0.0))
-    return {"max_abs_diff": difference, "tolerance": tolerance, "passed": bool(difference <= tolerance)}
+    finite_expected = e[~np.isnan(e)]
+    return {
+        "max_abs_diff": difference,
+        "tolerance": tolerance,
+        "passed": bool(difference <= tolerance),
+        "values": int(e.size),
+        "value_range": [float(finite_expected.min(initial=np.inf)), float(finite_expected.max(initial=-np.inf))],
+    }
 
 
 def device_equality(

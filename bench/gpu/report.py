@@ -8,7 +8,11 @@ def _check(entry: dict) -> str:
     if "skipped" in entry:
         return f"skipped ({entry['skipped']})"
     verdict = "ok" if entry["passed"] else "FAILED"
-    return f"{verdict}: max abs diff {entry['max_abs_diff']:.2e} (tolerance {entry['tolerance']:g})"
+    low, high = entry["value_range"]
+    return (
+        f"{verdict}: max abs diff {entry['max_abs_diff']:.2e} (tolerance {entry['tolerance']:g}; "
+        f"{entry['values']} values in [{low:.3g}, {high:.3g}])"
+    )
 
 
 def _rate(entry: dict) -> str:

@@ -34,6 +34,8 @@ def _assert_parity(result: dict) -> None:
     for name in ("embed", "bertscore"):
         assert parity[name]["passed"], parity[name]
         assert parity[name]["max_abs_diff"] <= 1e-5
+        low, high = parity[name]["value_range"]
+        assert parity[name]["values"] > 0 and low < high  # not a pass on constants
 
 
 def test_without_cuda_the_device_parts_are_skipped_and_the_cpu_parity_holds(tmp_path):
