@@ -73,6 +73,8 @@ def rehearse(args: argparse.Namespace, scratch: Path) -> dict:
     embed_check = embed_checks(args.check_texts, args.seed)
     score_check = score_checks(args.check_pairs, args.seed + 10, modes)
     pool = sentences(args.pool, args.seed + 20)
+    # before anything initialises CUDA: bert_score's idf forks worker processes
+    parity = reference_parity(cpu, hf, max_length, bert_score_layers, embed_check, score_check)
     result = {
         "smoke": args.smoke,
         "versions": _versions(),
@@ -83,7 +85,7 @@ def rehearse(args: argparse.Namespace, scratch: Path) -> dict:
             name: _mean_tokens(TOKENIZERS[SERVED[name]] / "tokenizer.json", pool[:512]) for name in SERVED
         },
         "batch_sizes": {name: batcher_sizes(configs[name]) for name in SERVED},
-        "reference_parity": reference_parity(cpu, hf, max_length, bert_score_layers, embed_check, score_check),
+        "reference_parity": parity,
     }
     if device is None:
         skipped = {"skipped": "no CUDA device"}
