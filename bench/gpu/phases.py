@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib.metadata
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,15 @@ def _mean_tokens(tokenizer_json: Path, texts: list[str]) -> float:
     return float(np.mean([len(e.ids) for e in Tokenizer.from_file(str(tokenizer_json)).encode_batch(texts)]))
 
 
+def attempt(phase: Callable[[], dict]) -> dict:
+    """A phase's result, or the error that stopped it: one lent machine, one run; the other phases still report."""
+    try:
+        return phase()
+    except Exception as error:  # noqa: BLE001 -- written into the result; rehearsal.py exits 1 when any is there
+        traceback.print_exc()
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
 def _device(requested: str | None) -> torch.device | None:
     """Where the device phases run: CUDA where there is one; "cpu" only exercises them (figures meaningless)."""
     if requested == "cpu":
@@ -74,7 +85,7 @@ def rehearse(args: argparse.Namespace, scratch: Path) -> dict:
     score_check = score_checks(args.check_pairs, args.seed + 10, modes)
     pool = sentences(args.pool, args.seed + 20)
     # before anything initialises CUDA: bert_score's idf forks worker processes
-    parity = reference_parity(cpu, hf, max_length, bert_score_layers, embed_check, score_check)
+    parity = attempt(lambda: reference_parity(cpu, hf, max_length, bert_score_layers, embed_check, score_check))
     result = {
         "smoke": args.smoke,
         "versions": _versions(),
@@ -97,28 +108,43 @@ def rehearse(args: argparse.Namespace, scratch: Path) -> dict:
            for name in SERVED}  # fmt: skip
     half = {name: load_served(name, repository, BlsEncoder(copy.deepcopy(modules[name]).half(), device), on_cpu)
             for name in SERVED}  # fmt: skip
-    result["device_equality"] = device_equality(cpu, gpu, embed_check, score_check)
-    result["fp16_difference"] = {
-        "embed": compare(half["embed"].embed(embed_check), gpu["embed"].embed(embed_check), FP16_TOLERANCE),
-        "bertscore": compare(half["bertscore"].score(score_check), gpu["bertscore"].score(score_check), FP16_TOLERANCE),
-    }
     references = sentences(args.pool, args.seed + 30)
     makers = {
         "embed": lambda n: embed_requests(pool, n, 1),
         "bertscore": lambda n: score_requests(pool, references, n, 1),
     }
-    result["throughput"] = {
-        name: {
-            dtype: batch_sweep(served[name], makers[name], result["batch_sizes"][name], args.seconds)
-            for dtype, served in (("fp32", gpu), ("fp16", half))
+
+    def fp16_difference() -> dict:
+        return {
+            "embed": compare(half["embed"].embed(embed_check), gpu["embed"].embed(embed_check), FP16_TOLERANCE),
+            "bertscore": compare(half["bertscore"].score(score_check), gpu["bertscore"].score(score_check),
+                                 FP16_TOLERANCE),
+        }  # fmt: skip
+
+    def throughput() -> dict:
+        return {
+            name: {
+                dtype: batch_sweep(served[name], makers[name], result["batch_sizes"][name], args.seconds)
+                for dtype, served in (("fp32", gpu), ("fp16", half))
+            }
+            for name in SERVED
         }
-        for name in SERVED
+
+    def against_original() -> dict:
+        half.clear()
+        if not on_cpu:
+            torch.cuda.empty_cache()
+        embedder = OriginalEmbedder(hf["embed"], max_length, str(device))
+        scorer = OriginalScorer(hf["bertscore"], bert_score_layers, str(device))
+        max_batch = {name: int(configs[name]["max_batch_size"]) for name in SERVED}
+        return versus_original(gpu, embedder, scorer, max_batch, pool, references, args.seconds)
+
+    phases = {
+        "device_equality": lambda: device_equality(cpu, gpu, embed_check, score_check),
+        "fp16_difference": fp16_difference,
+        "throughput": throughput,
+        "versus_original": against_original,
     }
-    del half
-    if not on_cpu:
-        torch.cuda.empty_cache()
-    embedder = OriginalEmbedder(hf["embed"], max_length, str(device))
-    scorer = OriginalScorer(hf["bertscore"], bert_score_layers, str(device))
-    max_batch = {name: int(configs[name]["max_batch_size"]) for name in SERVED}
-    result["versus_original"] = versus_original(gpu, embedder, scorer, max_batch, pool, references, args.seconds)
+    for key, phase in phases.items():
+        result[key] = attempt(phase)
     return result

@@ -78,5 +78,11 @@ def main(argv: list[str] | None = None) -> dict:
     return result
 
 
+def failed_phases(result: dict) -> list[str]:
+    return [key for key, value in result.items() if isinstance(value, dict) and "error" in value]
+
+
 if __name__ == "__main__":
-    main()
+    failed = failed_phases(main())
+    if failed:
+        sys.exit(f"phases that raised (their errors are in rehearsal.json): {', '.join(failed)}")

@@ -4,9 +4,17 @@ method against model.py)."""
 from __future__ import annotations
 
 
-def _check(entry: dict) -> str:
+def _not_run(entry: dict) -> str | None:
     if "skipped" in entry:
         return f"skipped ({entry['skipped']})"
+    if "error" in entry:
+        return f"ERROR ({entry['error']})"
+    return None
+
+
+def _check(entry: dict) -> str:
+    if _not_run(entry):
+        return _not_run(entry)
     verdict = "ok" if entry["passed"] else "FAILED"
     low, high = entry["value_range"]
     return (
@@ -38,12 +46,12 @@ def markdown(result: dict) -> str:
         ("fp16_difference", "FP16 vs FP32 encoders (informative)"),
     ):
         entry = result[key]
-        cells = [_check(entry)] * 2 if "skipped" in entry else [_check(entry["embed"]), _check(entry["bertscore"])]
+        cells = [_check(entry)] * 2 if _not_run(entry) else [_check(entry["embed"]), _check(entry["bertscore"])]
         lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
     throughput = result["throughput"]
     lines += ["", "## Throughput through model.py (items/s, peak GPU MiB)", ""]
-    if "skipped" in throughput:
-        lines.append(f"skipped ({throughput['skipped']})")
+    if _not_run(throughput):
+        lines.append(_not_run(throughput))
     else:
         lines += ["| model | batch | FP32 | FP16 |", "|---|---|---|---|"]
         for name, by_dtype in throughput.items():
@@ -51,8 +59,8 @@ def markdown(result: dict) -> str:
                 lines.append(f"| {name} | {fp32['batch']} | {_rate(fp32)} | {_rate(fp16)} |")
     versus = result["versus_original"]
     lines += ["", "## Original method (2 requests at a time) vs model.py fed as the batcher would (FP32)", ""]
-    if "skipped" in versus:
-        lines.append(f"skipped ({versus['skipped']})")
+    if _not_run(versus):
+        lines.append(_not_run(versus))
     else:
         lines += ["| workload | model | original items/s | model.py items/s | ratio |", "|---|---|---|---|---|"]
         for workload, row in versus.items():
