@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 from gpu_bridge_export.encoder_modules import SentenceEncoder, TokenEncoder
-from gpu_bridge_export.pb_utils_harness import Tensor
 from gpu_bridge_export.random_roberta import ROBERTA_LARGE
+from pb_utils_harness import Tensor
 from transformers import AutoModel, BertConfig, BertModel, RobertaConfig, RobertaModel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,8 +24,8 @@ from encoders import (
     write_hf_folder,
     write_repository,
 )
-from gpu_bridge_export.pb_utils_harness import read_config
 from original_method import OriginalEmbedder, OriginalScorer
+from pb_utils_harness import read_config
 from served_models import load_served
 from throughput import batch_sweep, embed_requests, score_requests, versus_original
 from tokenizers import Tokenizer

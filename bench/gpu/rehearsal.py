@@ -25,7 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # the working tree travels to the GPU machine; keep it free of __pycache__
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "export-scripts" / "src"))
+ROOT = Path(__file__).resolve().parents[2]
+# the export package (encoder modules, fixtures' corpus) and the pb_utils harness the Python suites run model.py with
+sys.path[:0] = [str(ROOT / "export-scripts" / "src"), str(ROOT / "test" / "python")]
 
 from carried_wheels import use_carried_wheels
 

@@ -9,7 +9,7 @@ from unittest import mock
 
 import numpy as np
 from encoders import SERVED, TRITON_MODELS, BlsEncoder
-from gpu_bridge_export.pb_utils_harness import RUNTIME, execute, load_model
+from pb_utils_harness import RUNTIME, execute, load_model
 from workloads import ScoreRequest, embed_request
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gpu_bridge_export.fixtures.corpus import long_text
-from gpu_bridge_export.pb_utils_harness import bytes_column, bytes_rows, request
+from pb_utils_harness import bytes_column, bytes_rows, request
 
 WORDS_FILE = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "hf" / "tiny-bert" / "vocab.txt"
 

@@ -10,14 +10,8 @@ import numpy as np
 import pytest
 from gpu_bridge_export.encoder_spec import EncoderSpec
 from gpu_bridge_export.hub_onnx.convert import convert_hub_onnx
-from gpu_bridge_export.pb_utils_harness import (
-    bytes_column,
-    bytes_rows,
-    execute,
-    load_model,
-    request,
-)
 from paths import FIXTURE_REPOSITORY, FIXTURES, GOLDENS, model_py
+from pb_utils_harness import bytes_column, bytes_rows, execute, load_model, request
 
 
 @pytest.fixture(scope="module")

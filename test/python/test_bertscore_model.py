@@ -5,7 +5,8 @@ import shutil
 
 import numpy as np
 import pytest
-from gpu_bridge_export.pb_utils_harness import (
+from paths import GOLDENS, TRITON_MODELS, model_py
+from pb_utils_harness import (
     RUNTIME,
     TritonError,
     TritonModelException,
@@ -15,7 +16,6 @@ from gpu_bridge_export.pb_utils_harness import (
     load_model,
     request,
 )
-from paths import GOLDENS, TRITON_MODELS, model_py
 
 MODELS = {"bertscore": "bertscore.json", "bertscore-tiny-bert": "bertscore-tiny-bert.json"}
 

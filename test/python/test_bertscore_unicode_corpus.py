@@ -10,14 +10,8 @@ import json
 
 import numpy as np
 import pytest
-from gpu_bridge_export.pb_utils_harness import (
-    bytes_column,
-    bytes_rows,
-    execute,
-    load_model,
-    request,
-)
 from paths import GOLDENS, model_py
+from pb_utils_harness import bytes_column, bytes_rows, execute, load_model, request
 
 GOLDENS_FILE = json.loads((GOLDENS / "bertscore-unicode-corpus.json").read_text(encoding="utf-8"))
 ROW_NAMES = GOLDENS_FILE["row_names"]

@@ -6,8 +6,8 @@ import re
 import pytest
 from contract_readme import parse_contract
 from gpu_bridge_export.default_repository import default_configs
-from gpu_bridge_export.pb_utils_harness import read_config
 from paths import FIXTURE_REPOSITORY, ROOT, TRITON_MODELS
+from pb_utils_harness import read_config
 
 CONTRACT = parse_contract(TRITON_MODELS / "README.md")
 TEXT_MODELS = {"embed": "embed", "bertscore": "bertscore", "bertscore-all-MiniLM-L6-v2": "bertscore"}

@@ -5,14 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from gpu_bridge_export.pb_utils_harness import (
-    InferenceRequest,
-    Tensor,
-    TritonError,
-    execute,
-    load_model,
-)
 from paths import ROOT, model_py
+from pb_utils_harness import InferenceRequest, Tensor, TritonError, execute, load_model
 
 CONTRACT = json.loads((ROOT / "test" / "contract" / "cases.json").read_text(encoding="utf-8"))
 # by role, as in the TypeScript suites: bertscore-tiny-bert has no baseline, bertscore (tiny-roberta) an en one

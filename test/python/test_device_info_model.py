@@ -2,8 +2,8 @@
 
 import numpy as np
 import torch
-from gpu_bridge_export.pb_utils_harness import execute, load_model, read_config, request
 from paths import model_py
+from pb_utils_harness import execute, load_model, read_config, request
 
 
 def test_reports_every_declared_output(fixture_repository):

@@ -4,7 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from gpu_bridge_export.pb_utils_harness import (
+from paths import GOLDENS, model_py
+from pb_utils_harness import (
     RUNTIME,
     TritonError,
     bytes_column,
@@ -12,7 +13,6 @@ from gpu_bridge_export.pb_utils_harness import (
     load_model,
     request,
 )
-from paths import GOLDENS, model_py
 
 GOLDEN = json.loads((GOLDENS / "embed.json").read_text(encoding="utf-8"))
 

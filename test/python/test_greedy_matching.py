@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-from gpu_bridge_export.pb_utils_harness import load_model
 from paths import model_py
+from pb_utils_harness import load_model
 
 
 def reference_pair(cand, ref, cand_w, ref_w):

