@@ -34,6 +34,17 @@ from carried_wheels import use_carried_wheels
 GOALS = {"embed_sentences_per_s": 50_000, "bertscore_pairs_per_s": 5_000, "ratio_to_original": 20}
 
 
+def scratch_directory(attempts: int = 100) -> tempfile.TemporaryDirectory:
+    """A scratch folder for the encoders' folders whose path bert_score will load as what it is: bert_score's
+    get_model takes any model_type containing "t5" for a T5 model, and a random folder name can contain it."""
+    for _ in range(attempts):
+        directory = tempfile.TemporaryDirectory(prefix="gpu-rehearsal-")
+        if "t5" not in directory.name:
+            return directory
+        directory.cleanup()
+    raise SystemExit(f"no scratch folder without 't5' in its path under {tempfile.gettempdir()}: set TMPDIR")
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="folder for rehearsal.json and rehearsal.md")
@@ -56,7 +67,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = _parse(argv)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="gpu-rehearsal-") as scratch:
+    with scratch_directory() as scratch:
         carried = use_carried_wheels(Path(scratch))
         from phases import (
             rehearse,  # imports torch, bert_score and tritonclient: after the carried wheels

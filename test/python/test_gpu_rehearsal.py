@@ -73,3 +73,30 @@ def test_the_device_phases_run_end_to_end_on_the_cpu(tmp_path, seconds):
     assert versus["1 text per request"]["embed"]["model_py"]["requests_per_execute"] == 32
     assert versus["32 texts per request"]["embed"]["model_py"]["requests_per_execute"] == 2
     assert versus["32 texts per request"]["bertscore"]["model_py"]["requests_per_execute"] == 4
+
+
+class _Folder:
+    """A TemporaryDirectory stand-in with a chosen name, recording its cleanup."""
+
+    def __init__(self, name: str, cleaned: list[str]):
+        self.name, self._cleaned = name, cleaned
+
+    def cleanup(self) -> None:
+        self._cleaned.append(self.name)
+
+
+def test_the_scratch_folder_never_contains_t5(monkeypatch):
+    # bert_score loads any model_type path containing "t5" as a T5 model; the encoders' folders live in the scratch
+    sys.path.insert(0, str(REHEARSAL.parent))
+    try:
+        import rehearsal
+    finally:
+        sys.path.remove(str(REHEARSAL.parent))
+    cleaned: list[str] = []
+    names = iter(["/tmp/gpu-rehearsal-at5b", "/tmp/gpu-rehearsal-t5xy", "/tmp/gpu-rehearsal-ab12"])
+    monkeypatch.setattr(rehearsal.tempfile, "TemporaryDirectory", lambda prefix: _Folder(next(names), cleaned))
+    assert rehearsal.scratch_directory().name == "/tmp/gpu-rehearsal-ab12"
+    assert cleaned == ["/tmp/gpu-rehearsal-at5b", "/tmp/gpu-rehearsal-t5xy"]
+    monkeypatch.setattr(rehearsal.tempfile, "TemporaryDirectory", lambda prefix: _Folder("/t5/x", cleaned))
+    with pytest.raises(SystemExit, match="set TMPDIR"):
+        rehearsal.scratch_directory(attempts=3)
