@@ -42,7 +42,7 @@ def markdown(result: dict) -> str:
     ]
     for key, label in (
         ("reference_parity", "model.py (CPU) vs sentence-transformers / bert_score.score"),
-        ("device_equality", "model.py CUDA vs CPU, FP32"),
+        ("device_equality", "model.py on the device (CUDA) vs the CPU, FP32"),
         ("fp16_difference", "FP16 vs FP32 encoders (informative)"),
     ):
         entry = result[key]
