@@ -1,8 +1,10 @@
-"""A stand-in for Triton's `triton_python_backend_utils`, so the real model.py files run under pytest.
+"""A stand-in for Triton's `triton_python_backend_utils`, so the real model.py files run under pytest (and in
+bench/gpu's rehearsal, which imports it from here).
 
-BLS calls (`InferenceRequest(...).exec()`) run the exported encoder of the same repository in ONNX Runtime;
-configs are parsed with Triton's own ModelConfig protobuf (from tritonclient), and the model gets the JSON
-Triton would give it.
+BLS calls (`InferenceRequest(...).exec()`) run the exported encoder of the same repository in ONNX Runtime, or a
+callable registered for that encoder name (`RUNTIME.encoders`: torch modules on a GPU, as Triton's KIND_GPU
+encoders answer); configs are parsed with Triton's own ModelConfig protobuf (from tritonclient), and the model
+gets the JSON Triton would give it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import itertools
 import json
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +25,11 @@ from tritonclient.grpc import model_config_pb2
 
 
 def read_config(path: Path) -> dict:
-    message = text_format.Parse(Path(path).read_text(), model_config_pb2.ModelConfig())
+    return parse_config(Path(path).read_text())
+
+
+def parse_config(text: str) -> dict:
+    message = text_format.Parse(text, model_config_pb2.ModelConfig())
     return json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
@@ -50,23 +57,30 @@ class TritonModelException(Exception):
 
 
 class Tensor:
+    """A numpy array, or (from `from_dlpack`) a torch tensor that stays on its device, as pb_utils keeps GPU
+    tensors on the GPU."""
+
     def __init__(self, name: str, array):
         self._name = name
-        self._array = np.asarray(array)
+        self._array = array if _is_torch_tensor(array) else np.asarray(array)
 
     def name(self) -> str:
         return self._name
 
     def as_numpy(self) -> np.ndarray:
-        return self._array
+        if not self.is_cpu():
+            raise TritonModelException(f"tensor {self._name} is on {self._array.device}: as_numpy() needs a CPU tensor")
+        return self._array.numpy() if _is_torch_tensor(self._array) else self._array
 
     def is_cpu(self) -> bool:
-        return True
+        return not _is_torch_tensor(self._array) or self._array.device.type == "cpu"
 
     def shape(self):
         return list(self._array.shape)
 
     def to_dlpack(self):
+        if _is_torch_tensor(self._array):
+            return self._array.contiguous().__dlpack__()
         if self._array.dtype == np.object_:
             raise TritonModelException("BYTES tensors cannot be shared over DLPack")
         return np.ascontiguousarray(self._array).__dlpack__()
@@ -75,7 +89,12 @@ class Tensor:
     def from_dlpack(name: str, capsule) -> Tensor:
         import torch
 
-        return Tensor(name, torch.from_dlpack(capsule).cpu().numpy())
+        return Tensor(name, torch.from_dlpack(capsule))
+
+
+def _is_torch_tensor(value) -> bool:
+    torch = sys.modules.get("torch")  # a torch tensor can only exist once torch is imported
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 class InferenceResponse:
@@ -100,20 +119,30 @@ class BlsCall:
     shapes: dict[str, tuple[int, ...]]
 
 
+# An encoder answered in Python: (requested output names, {input name: array}) -> one Tensor per requested output
+Encoder = Callable[[list[str], dict[str, np.ndarray]], list[Tensor]]
+
+
 @dataclass
 class Runtime:
-    """What `InferenceRequest.exec()` runs: encoders of one repository in ONNX Runtime."""
+    """What `InferenceRequest.exec()` runs: encoders of one repository, in ONNX Runtime or, for the names in
+    `encoders`, the callable registered there; either way checked against the encoder's config.pbtxt."""
 
     repository: Path | None = None
     sessions: dict[Path, ort.InferenceSession] = field(default_factory=dict)
+    encoders: dict[str, Encoder] = field(default_factory=dict)
     calls: list[BlsCall] = field(default_factory=list)
+    # parsed once per text (Triton reads a config at load): parsing per call would dominate a fast encoder's time
+    configs: dict[str, dict] = field(default_factory=dict)
 
     def run(self, model_name: str, requested: list[str], inputs: list[Tensor]) -> InferenceResponse:
         model_dir = self.repository / model_name
         onnx_path = model_dir / "1" / "model.onnx"
-        if not onnx_path.is_file():
+        encoder = self.encoders.get(model_name)
+        if encoder is None and not onnx_path.is_file():
             return InferenceResponse(error=TritonError(f"Request for unknown model: '{model_name}' is not found"))
-        config = read_config(model_dir / "config.pbtxt")
+        text = (model_dir / "config.pbtxt").read_text()
+        config = self.configs.get(text) or self.configs.setdefault(text, parse_config(text))
         declared_inputs = {t["name"] for t in config["input"]}
         declared_outputs = {t["name"] for t in config["output"]}
         feeds = {t.name(): t.as_numpy() for t in inputs}
@@ -125,13 +154,15 @@ class Runtime:
         unknown = [name for name in requested if name not in declared_outputs]
         if unknown:
             return InferenceResponse(error=TritonError(f"unknown outputs {unknown}"))
+        names = requested or sorted(declared_outputs)
+        self.calls.append(BlsCall(model_name, list(requested), {k: v.shape for k, v in feeds.items()}))
+        if encoder is not None:
+            return InferenceResponse(output_tensors=encoder(names, feeds))
         session = self.sessions.get(onnx_path)
         if session is None:
             options = ort.SessionOptions()
             options.intra_op_num_threads = 2
             session = self.sessions[onnx_path] = ort.InferenceSession(str(onnx_path), options)
-        names = requested or sorted(declared_outputs)
-        self.calls.append(BlsCall(model_name, list(requested), {k: v.shape for k, v in feeds.items()}))
         values = session.run(names, feeds)
         return InferenceResponse(output_tensors=[Tensor(n, v) for n, v in zip(names, values)])
 
