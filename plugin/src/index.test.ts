@@ -36,7 +36,9 @@ describe("plugin entry", () => {
     expect(warnings[0]).toContain("plugins.entries.gpu-bridge.config");
     for (const tool of tools) {
       const args = tool.name === "gpu_embed" ? { texts: ["a"] } : tool.name === "gpu_bertscore" ? { candidates: ["a"], references: ["a"] } : {};
-      await expect(tool.execute("id", args)).rejects.toThrow(/serviceUrl is required/);
+      const result = (await tool.execute("id", args)) as { details: { status: string; error: string } };
+      expect(result.details.status).toBe("error");
+      expect(result.details.error).toMatch(/serviceUrl is required/);
     }
   });
 });
