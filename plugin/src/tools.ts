@@ -19,9 +19,9 @@ import {
   HealthResponseSchema,
   StatusResponseSchema,
 } from "@gpu-bridge/contract/schemas";
+import { bertscoreAnswer, embedAnswer } from "./answer-limits.js";
 import type { ProxyClient } from "./client.js";
 import type { PluginConfig } from "./config.js";
-import { bertscoreAnswer, embedAnswer } from "./answer-limits.js";
 import { summariseEmbeddings, type EmbeddingSummary } from "./embedding-summary.js";
 import { GpuBridgeError, ToolInputError } from "./errors.js";
 import {
@@ -223,7 +223,7 @@ function guarded(tools: AgentTool[]): AgentTool[] {
   }));
 }
 
-export function failure(error: GpuBridgeError): ToolResult<FailureDetails> {
+function failure(error: GpuBridgeError): ToolResult<FailureDetails> {
   const details: FailureDetails = {
     status: "error",
     error: error.message,
