@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MAX_ATTEMPTS, ProxyClient, retryAfterMs } from "./client.js";
+import { MAX_ATTEMPTS, MAX_DETAIL_CHARS, ProxyClient, retryAfterMs } from "./client.js";
 import { GpuBridgeError } from "./errors.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -248,6 +248,13 @@ describe("ProxyClient against a proxy it cannot trust", () => {
     });
     const error = await client(proxy.url).get("/info", Body, { timeoutMs: 500 }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/did not answer GET \/info within 0\.5 s/);
+  });
+
+  it("clips the proxy's error detail that goes into the message", async () => {
+    const proxy = await serve((_req, res) => json(res, 500, { detail: `boom ${"x".repeat(50_000)}`, code: "internal_error" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/failed with 500 internal_error: boom x+…\. Check the proxy's log/);
+    expect((error as Error).message.length).toBeLessThan(MAX_DETAIL_CHARS + 200);
   });
 
   it("waits at least a second on Retry-After: 0 and gives up after a bounded number of attempts", async () => {

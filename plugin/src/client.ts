@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import { ErrorBodySchema } from "@gpu-bridge/contract/schemas";
+import { clip } from "./clip.js";
 import { GpuBridgeError, ToolInputError } from "./errors.js";
 
 export interface ClientOptions {
@@ -36,6 +37,8 @@ const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
 const MIN_RETRY_AFTER_MS = 1000;
 /** A longer Retry-After is not waited for: the call fails at once and says so. */
 const MAX_RETRY_AFTER_MS = 60_000;
+/** Characters of the proxy's error detail kept in a message (the message reaches the agent's context). */
+export const MAX_DETAIL_CHARS = 1000;
 /** Requests one call makes at most, the first included. */
 export const MAX_ATTEMPTS = 5;
 /** Proxy error codes that mean the tool's arguments were wrong (the caller can fix them). */
@@ -295,7 +298,7 @@ function readErrorBody(text: string): { detail?: string; code?: string } {
     const parsed = ErrorBodySchema.partial().safeParse(JSON.parse(text));
     if (parsed.success) {
       const { detail, code } = parsed.data;
-      return { ...(detail !== undefined && { detail: String(detail) }), ...(code !== undefined && { code }) };
+      return { ...(detail !== undefined && { detail: clip(String(detail), MAX_DETAIL_CHARS) }), ...(code !== undefined && { code }) };
     }
   } catch {
     // not JSON: fall through to the raw text
@@ -319,6 +322,5 @@ function seconds(ms: number): string {
 }
 
 function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  return clip(text.replace(/\s+/g, " ").trim(), 200);
 }

@@ -1,5 +1,6 @@
 /** Short human text for each tool's `content` (what the model reads in OpenClaw's direct tool mode). */
 import type { BertscoreResponse, HealthResponse, StatusResponse } from "@gpu-bridge/contract/schemas";
+import { clip } from "./clip.js";
 import type { EmbeddingSummary } from "./embedding-summary.js";
 import type { ProxyInfo } from "./proxy-info.js";
 
@@ -118,7 +119,12 @@ export function vectorsText(vectors: readonly (readonly number[])[]): VectorsTex
 export type ShownStatus = StatusResponse & { more_jobs?: number };
 
 export function clipStatus(status: StatusResponse): ShownStatus {
-  const jobs = status.active_jobs.slice(0, MAX_JOBS_SHOWN).map((job) => ({ ...job, id: clip(job.id), model: clip(job.model), started_at: clip(job.started_at) }));
+  const jobs = status.active_jobs.slice(0, MAX_JOBS_SHOWN).map((job) => ({
+    ...job,
+    id: clip(job.id, MAX_NAME_CHARS),
+    model: clip(job.model, MAX_NAME_CHARS),
+    started_at: clip(job.started_at, MAX_NAME_CHARS),
+  }));
   const more = status.active_jobs.length - jobs.length;
   return { queue: status.queue, active_jobs: jobs, ...(more > 0 ? { more_jobs: more } : {}) };
 }
@@ -135,11 +141,6 @@ export function formatStatus(status: ShownStatus): string {
   }
   if (status.more_jobs) lines.push(`… ${status.more_jobs} more jobs`);
   return lines.join("\n");
-}
-
-/** At most MAX_NAME_CHARS characters, the last one `…` when cut. */
-export function clip(text: string, max = MAX_NAME_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function normsText(norms: readonly number[]): string {
