@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ProxyClient, retryAfterMs } from "./client.js";
+import { MAX_ATTEMPTS, MAX_DETAIL_CHARS, ProxyClient, retryAfterMs } from "./client.js";
 import { GpuBridgeError } from "./errors.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -80,7 +80,7 @@ describe("ProxyClient", () => {
     expect((unreachable as Error).message).toMatch(/^Cannot reach the GPU Bridge proxy at http:\/\/127\.0\.0\.1:\d+\/gpu \(ECONNREFUSED/);
   });
 
-  it("retries a 503 after its Retry-After and then succeeds", async () => {
+  it("retries a 503 after its Retry-After (a second at least) and then succeeds", async () => {
     let calls = 0;
     const proxy = await serve((_req, res) => {
       calls++;
@@ -195,6 +195,80 @@ describe("ProxyClient", () => {
     const missing = await serve((_req, res) => json(res, 404, { detail: "Not Found" }));
     const notFound = await client(missing.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
     expect((notFound as Error).message).toMatch(/answered 404: Not Found; check that .*serviceUrl is the GPU Bridge proxy's base URL/);
+  });
+});
+
+describe("ProxyClient against a proxy it cannot trust", () => {
+  it("never follows a redirect: a 3xx is an error naming the Location's origin, and the key goes nowhere else", async () => {
+    const elsewhere = await serve((_req, res) => json(res, 200, { value: 1 }));
+    const proxy = await serve((_req, res) => {
+      res.writeHead(307, { location: `${elsewhere.url}/steal?x=1` });
+      res.end();
+    });
+    const error = await client(proxy.url, "k3y").post("/embed", { texts: ["secret"] }, Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuBridgeError);
+    expect((error as Error).message).toBe(
+      `POST /embed on ${proxy.url} answered 307, a redirect to ${elsewhere.url}; the plugin does not follow redirects ` +
+        "(they would carry the API key and the texts elsewhere): set plugins.entries.gpu-bridge.config.serviceUrl to the proxy's own URL",
+    );
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
+  it("stops reading an answer past its byte limit, declared or streamed", async () => {
+    const big = JSON.stringify({ value: 1, pad: "x".repeat(5000) });
+    const declared = await serve((_req, res) => json(res, 200, JSON.parse(big) as unknown));
+    const error = await client(declared.url).get("/info", Body, { timeoutMs: 2000, maxBytes: 4096 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GpuBridgeError);
+    expect((error as Error).message).toBe(
+      `GET /info on ${declared.url} answered more than 4096 bytes, more than this call can need; check that ` +
+        "plugins.entries.gpu-bridge.config.serviceUrl points at a GPU Bridge proxy",
+    );
+    let sent = 0;
+    const streamed = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = "x".repeat(64 * 1024);
+      // an endless body without a Content-Length, until the client goes away
+      const write = () => {
+        while (!res.destroyed && sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (!res.destroyed && sent < 64 * 1024 * 1024) res.once("drain", write);
+      };
+      write();
+    });
+    const endless = await client(streamed.url).get("/info", Body, { timeoutMs: 10_000, maxBytes: 1024 * 1024 }).catch((e: unknown) => e);
+    expect((endless as Error).message).toMatch(/answered more than 1048576 bytes/);
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it("stops reading a body that trickles past the deadline", async () => {
+    const proxy = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"value": ');
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(" ")), 50);
+      res.on("close", () => clearInterval(timer));
+    });
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/did not answer GET \/info within 0\.5 s/);
+  });
+
+  it("clips the proxy's error detail that goes into the message", async () => {
+    const proxy = await serve((_req, res) => json(res, 500, { detail: `boom ${"x".repeat(50_000)}`, code: "internal_error" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/failed with 500 internal_error: boom x+…\. Check the proxy's log/);
+    expect((error as Error).message.length).toBeLessThan(MAX_DETAIL_CHARS + 200);
+  });
+
+  it("waits at least a second on Retry-After: 0 and gives up after a bounded number of attempts", async () => {
+    const proxy = await serve((_req, res) => json(res, 503, { detail: "busy", code: "busy" }, { "retry-after": "0" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 30_000 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(new RegExp(`unavailable \\(503 busy\\): busy, still busy after ${MAX_ATTEMPTS} attempt\\(s\\)`));
+    expect(proxy.requests).toHaveLength(MAX_ATTEMPTS);
+  });
+
+  it("does not wait on a Retry-After beyond a minute, whatever the timeout", async () => {
+    const proxy = await serve((_req, res) => json(res, 503, { detail: "busy", code: "busy" }, { "retry-after": "3000" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 3_600_000 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/asked to retry after 3000 s, more than the 60 s the plugin waits/);
+    expect(proxy.requests).toHaveLength(1);
   });
 });
 

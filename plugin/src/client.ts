@@ -1,11 +1,13 @@
 /**
  * HTTP client for the GPU Bridge proxy: one total deadline per call (retries included), the caller's abort signal,
- * 503 + Retry-After retries while the deadline allows, responses checked against the proxy's own zod schemas, and
- * errors that say which host, what happened and what to check.
+ * 503 + Retry-After retries (at least a second apart, a bounded number, while the deadline allows), redirects never
+ * followed, answers read up to a byte limit and checked against the proxy's own zod schemas, and errors that say
+ * which host, what happened and what to check. The proxy is not trusted more than it trusts its inference server.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import { ErrorBodySchema } from "@gpu-bridge/contract/schemas";
+import { clip } from "./clip.js";
 import { GpuBridgeError, ToolInputError } from "./errors.js";
 
 export interface ClientOptions {
@@ -23,10 +25,22 @@ export interface CallOptions {
   retryBusy?: boolean;
   /** Statuses whose body is a normal answer rather than an error (e.g. 503 from /health when nothing is ready). */
   acceptStatuses?: readonly number[];
+  /** Most bytes of the answer read (default ANSWER_LIMIT_BYTES); a larger answer fails the call. */
+  maxBytes?: number;
 }
 
-/** Wait used when a 503 carries no usable Retry-After. */
-const DEFAULT_RETRY_AFTER_MS = 1000;
+/** Answer size limit of calls that name none (/health, /info, /status): far above what a proxy sends. */
+export const ANSWER_LIMIT_BYTES = 1024 * 1024;
+/** Bytes of an error answer read for its message; the rest is left unread. */
+const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
+/** Wait used when a 503 carries no usable Retry-After, and the least wait whatever it says. */
+const MIN_RETRY_AFTER_MS = 1000;
+/** A longer Retry-After is not waited for: the call fails at once and says so. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Characters of the proxy's error detail kept in a message (the message reaches the agent's context). */
+export const MAX_DETAIL_CHARS = 1000;
+/** Requests one call makes at most, the first included. */
+export const MAX_ATTEMPTS = 5;
 /** Proxy error codes that mean the tool's arguments were wrong (the caller can fix them). */
 const INPUT_ERROR_STATUSES = new Set([400, 413, 422]);
 
@@ -84,9 +98,26 @@ export class ProxyClient {
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
           signal,
+          // A redirect would carry the key and the texts to wherever the Location points.
+          redirect: "manual",
         });
-        text = await response.text();
+        if (isRedirect(response.status)) {
+          await response.body?.cancel();
+          throw this.redirectError(response, what, url);
+        }
+        const answer = response.ok || options.acceptStatuses?.includes(response.status);
+        const limit = answer ? (options.maxBytes ?? ANSWER_LIMIT_BYTES) : ERROR_BODY_LIMIT_BYTES;
+        const read = await readCapped(response, limit);
+        if (!read.complete && answer) {
+          throw new GpuBridgeError(
+            `${what} on ${this.serviceUrl} answered more than ${limit} bytes, more than this call can need; ` +
+              `check that ${this.options.configPath}.serviceUrl points at a GPU Bridge proxy`,
+            response.status,
+          );
+        }
+        text = read.text;
       } catch (error) {
+        if (error instanceof GpuBridgeError) throw error;
         throw this.transportError(error, what, options, timeout);
       }
 
@@ -95,8 +126,17 @@ export class ProxyClient {
       }
 
       if (response.status === 503 && options.retryBusy !== false) {
-        const waitMs = retryAfterMs(response.headers.get("retry-after"));
-        if (Date.now() + waitMs < deadline) {
+        const asked = retryAfterMs(response.headers.get("retry-after"));
+        if (asked > MAX_RETRY_AFTER_MS) {
+          throw this.statusError(
+            response.status,
+            text,
+            what,
+            `, and asked to retry after ${seconds(asked)} s, more than the ${seconds(MAX_RETRY_AFTER_MS)} s the plugin waits`,
+          );
+        }
+        const waitMs = Math.max(MIN_RETRY_AFTER_MS, asked);
+        if (attempt < MAX_ATTEMPTS && Date.now() + waitMs < deadline) {
           try {
             await sleep(waitMs, undefined, { signal });
           } catch (error) {
@@ -108,6 +148,24 @@ export class ProxyClient {
       }
       throw this.statusError(response.status, text, what, "");
     }
+  }
+
+  private redirectError(response: Response, what: string, url: URL): GpuBridgeError {
+    const location = response.headers.get("location");
+    let target = "a missing Location";
+    if (location !== null) {
+      try {
+        target = new URL(location, url).origin;
+      } catch {
+        target = "an invalid Location";
+      }
+    }
+    return new GpuBridgeError(
+      `${what} on ${this.serviceUrl} answered ${response.status}, a redirect to ${target}; the plugin does not follow ` +
+        "redirects (they would carry the API key and the texts elsewhere): " +
+        `set ${this.options.configPath}.serviceUrl to the proxy's own URL`,
+      response.status,
+    );
   }
 
   private parse<T extends z.ZodType>(text: string, schema: T, what: string, status: number): z.output<T> {
@@ -199,11 +257,40 @@ export class ProxyClient {
 
 /** Seconds (or an HTTP date) from a Retry-After header, in milliseconds. */
 export function retryAfterMs(header: string | null, now = Date.now()): number {
-  if (header === null || header.trim() === "") return DEFAULT_RETRY_AFTER_MS;
+  if (header === null || header.trim() === "") return MIN_RETRY_AFTER_MS;
   const value = header.trim();
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, date - now);
+  return Number.isNaN(date) ? MIN_RETRY_AFTER_MS : Math.max(0, date - now);
+}
+
+const isRedirect = (status: number) => status >= 300 && status < 400;
+
+/**
+ * The body as text, read up to `limit` bytes: a larger Content-Length is refused unread, a longer stream is cancelled
+ * there. Reads end with the call's signal (fetch errors the body stream when it aborts).
+ */
+async function readCapped(response: Response, limit: number): Promise<{ text: string; complete: boolean }> {
+  const declared = Number(response.headers.get("content-length"));
+  if (!response.body || (Number.isFinite(declared) && declared > limit)) {
+    await response.body?.cancel();
+    return { text: "", complete: !response.body };
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (total + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - total));
+      await reader.cancel();
+      return { text: Buffer.concat(chunks).toString("utf8"), complete: false };
+    }
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), complete: true };
 }
 
 function readErrorBody(text: string): { detail?: string; code?: string } {
@@ -211,7 +298,7 @@ function readErrorBody(text: string): { detail?: string; code?: string } {
     const parsed = ErrorBodySchema.partial().safeParse(JSON.parse(text));
     if (parsed.success) {
       const { detail, code } = parsed.data;
-      return { ...(detail !== undefined && { detail: String(detail) }), ...(code !== undefined && { code }) };
+      return { ...(detail !== undefined && { detail: clip(String(detail), MAX_DETAIL_CHARS) }), ...(code !== undefined && { code }) };
     }
   } catch {
     // not JSON: fall through to the raw text
@@ -235,6 +322,5 @@ function seconds(ms: number): string {
 }
 
 function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  return clip(text.replace(/\s+/g, " ").trim(), 200);
 }

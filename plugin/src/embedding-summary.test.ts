@@ -43,6 +43,20 @@ describe("summariseEmbeddings", () => {
     expect([...values].sort((a, b) => b - a)).toEqual(values);
   });
 
+  it("finds the same nearest texts and top pairs as the full matrix, ties to the earlier index", () => {
+    // coarse values so that ties occur
+    const vectors = Array.from({ length: 40 }, (_, i) => [Math.round(Math.sin(i * 1.7) * 3), Math.round(Math.cos(i * 0.9) * 3), 1]);
+    const dot = (a: number[], b: number[]) => a.reduce((sum, x, k) => sum + x * (b[k] as number), 0);
+    const cos = (a: number[], b: number[]) => dot(a, b) / (Math.sqrt(dot(a, a)) * Math.sqrt(dot(b, b)));
+    const full = vectors.map((a, i) => vectors.map((b, j) => (i === j ? -Infinity : cos(a, b))));
+    const nearest = full.map((row) => row.indexOf(Math.max(...row)));
+    const pairs = vectors.flatMap((_, i) => vectors.map((__, j) => [i, j, (full[i] as number[])[j] as number] as const).filter(([, j]) => j > i));
+    const top = [...pairs].sort((a, b) => b[2] - a[2]).slice(0, TOP_PAIRS);
+    const summary = summariseEmbeddings(vectors, 3);
+    expect(summary.nearest).toEqual(nearest);
+    expect(summary.top_pairs?.map(([i, j]) => [i, j])).toEqual(top.map(([i, j]) => [i, j]));
+  });
+
   it("handles one text and none", () => {
     expect(summariseEmbeddings([[1, 0]], 2)).toEqual({ count: 1, dimensions: 2, norms: [1], similarity: [[1]] });
     expect(summariseEmbeddings([], 0)).toEqual({ count: 0, dimensions: 0, norms: [], similarity: [] });

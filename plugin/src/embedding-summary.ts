@@ -1,7 +1,8 @@
 /**
  * What gpu_embed tells the model instead of the vectors: their L2 norms and how similar the texts are (cosine).
  * Sizes stay bounded by the number of texts: the full similarity matrix only up to MATRIX_MAX_TEXTS texts, beyond
- * that each text's nearest neighbour and the most similar pairs.
+ * that each text's nearest neighbour and the most similar pairs, found in one pass over the pairs that keeps only
+ * those (memory grows with the texts, never with their square).
  */
 
 /** Largest number of texts whose full n × n cosine matrix is returned. */
@@ -45,27 +46,31 @@ export function summariseEmbeddings(vectors: readonly (readonly number[])[], dim
     const denominator = (norms[i] as number) * (norms[j] as number);
     return denominator === 0 ? 0 : dot(vectors[i] as number[], vectors[j] as number[]) / denominator;
   };
-  const matrix = vectors.map((_, i) => vectors.map((__, j) => (i === j ? 1 : j < i ? NaN : cosine(i, j))));
-  for (let i = 0; i < count; i++) for (let j = 0; j < i; j++) (matrix[i] as number[])[j] = (matrix[j] as number[])[i] as number;
-
   const summary: EmbeddingSummary = { count, dimensions, norms: norms.map((n) => round(n)) };
-  if (count <= MATRIX_MAX_TEXTS) summary.similarity = matrix.map((row) => row.map((value) => round(value)));
+  const matrix = count <= MATRIX_MAX_TEXTS ? vectors.map((_, i) => vectors.map((__, j) => (i === j ? 1 : 0))) : undefined;
+  const nearest = new Array<number>(count).fill(-1);
+  const best = new Array<number>(count).fill(-Infinity);
+  // Most similar first; a pair enters only if more similar than the last kept, so ties keep the earlier pair.
+  const top: [number, number, number][] = [];
+  for (let i = 0; i < count; i++) {
+    for (let j = i + 1; j < count; j++) {
+      const value = cosine(i, j);
+      if (matrix) (matrix[i] as number[])[j] = (matrix[j] as number[])[i] = value;
+      if (nearest[i] === -1 || value > (best[i] as number)) [nearest[i], best[i]] = [j, value];
+      if (nearest[j] === -1 || value > (best[j] as number)) [nearest[j], best[j]] = [i, value];
+      if (!matrix && (top.length < TOP_PAIRS || value > (top[top.length - 1] as [number, number, number])[2])) {
+        let at = top.length;
+        while (at > 0 && (top[at - 1] as [number, number, number])[2] < value) at--;
+        top.splice(at, 0, [i, j, value]);
+        if (top.length > TOP_PAIRS) top.pop();
+      }
+    }
+  }
+  if (matrix) summary.similarity = matrix.map((row) => row.map((value) => round(value)));
   if (count >= 2) {
-    const nearest = matrix.map((row, i) => {
-      let best = -1;
-      row.forEach((value, j) => {
-        if (j !== i && (best < 0 || value > (row[best] as number))) best = j;
-      });
-      return best;
-    });
     summary.nearest = nearest;
-    summary.nearest_similarity = nearest.map((j, i) => round((matrix[i] as number[])[j] as number));
+    summary.nearest_similarity = best.map((value) => round(value));
   }
-  if (count > MATRIX_MAX_TEXTS) {
-    const pairs: [number, number, number][] = [];
-    for (let i = 0; i < count; i++) for (let j = i + 1; j < count; j++) pairs.push([i, j, (matrix[i] as number[])[j] as number]);
-    pairs.sort((a, b) => b[2] - a[2]);
-    summary.top_pairs = pairs.slice(0, TOP_PAIRS).map(([i, j, value]) => [i, j, round(value)]);
-  }
+  if (!matrix) summary.top_pairs = top.map(([i, j, value]) => [i, j, round(value)]);
   return summary;
 }

@@ -1,7 +1,8 @@
 /**
- * Errors a tool call throws. OpenClaw's /tools/invoke recognises input errors by `name === "ToolInputError"` (it
+ * Errors a tool call raises. OpenClaw's /tools/invoke recognises input errors by `name === "ToolInputError"` (it
  * also accepts its own class, which a plugin cannot import without the host package) and answers 400 with the
- * message; any other error becomes a 500 and is logged, and the agent loop shows its message to the model.
+ * message. A GpuBridgeError does not leave the tool: tools.ts returns it as OpenClaw's failed-tool result (a thrown
+ * one would become a bare 500 there, its message only in the Gateway log).
  */
 
 export class ToolInputError extends Error {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { summariseEmbeddings } from "./embedding-summary.js";
-import { formatBertscore, formatEmbed, formatHealth, formatInfo, formatStatus, MAX_SCORE_ROWS } from "./format.js";
+import { formatBertscore, formatEmbed, formatHealth, formatInfo, formatStatus, MAX_SCORE_ROWS, vectorsText } from "./format.js";
 
 describe("formatBertscore", () => {
   it("prints a P/R/F1 table with four decimals and the mean", () => {
@@ -68,7 +68,7 @@ describe("formatEmbed", () => {
   });
 
   it("prints the vectors as float32 when asked", () => {
-    const text = formatEmbed(summariseEmbeddings([[Math.fround(0.1), 0.5]], 2), "m", [[Math.fround(0.1), 0.5]]);
+    const text = formatEmbed(summariseEmbeddings([[Math.fround(0.1), 0.5]], 2), "m", vectorsText([[Math.fround(0.1), 0.5]]));
     expect(text.split("\n").slice(-2)).toEqual(["Vectors (float32), one per text:", "[[0.1,0.5]]"]);
   });
 

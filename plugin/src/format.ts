@@ -1,10 +1,17 @@
 /** Short human text for each tool's `content` (what the model reads in OpenClaw's direct tool mode). */
 import type { BertscoreResponse, HealthResponse, StatusResponse } from "@gpu-bridge/contract/schemas";
+import { clip } from "./clip.js";
 import type { EmbeddingSummary } from "./embedding-summary.js";
 import type { ProxyInfo } from "./proxy-info.js";
 
 /** Table rows shown before "… N more"; every score stays in `details`. */
 export const MAX_SCORE_ROWS = 20;
+/** Jobs gpu_status lists (content and details): /status shows every client's jobs, and each lands in the context. */
+export const MAX_JOBS_SHOWN = 10;
+/** Characters the vectors of gpu_embed's include_vectors may take in `content` (OpenClaw cuts a result near 32,000). */
+export const MAX_VECTOR_CHARS = 24_000;
+/** Characters kept of a name or id another client chose (its model name, its request id). */
+export const MAX_NAME_CHARS = 80;
 
 /** How the proxy took the API key on an authenticated route (its /health needs none). */
 export type KeyCheck =
@@ -63,7 +70,7 @@ export function formatBertscore(result: BertscoreResponse): string {
   return lines.join("\n");
 }
 
-export function formatEmbed(summary: EmbeddingSummary, model: string, vectors?: readonly (readonly number[])[]): string {
+export function formatEmbed(summary: EmbeddingSummary, model: string, vectors?: VectorsText): string {
   const n = summary.count;
   if (n === 0) return `No texts, no embeddings (${model})`;
   const lines = [`${n} embedding${n === 1 ? "" : "s"} × ${summary.dimensions} dims (${model}); ${normsText(summary.norms)}`];
@@ -75,15 +82,54 @@ export function formatEmbed(summary: EmbeddingSummary, model: string, vectors?: 
     lines.push(`Most similar pairs (of ${(n * (n - 1)) / 2}; each text's nearest in details.nearest):`, "| i | j | cosine |", "|---|---|---|");
     for (const [i, j, v] of summary.top_pairs) lines.push(`| ${i} | ${j} | ${v.toFixed(4)} |`);
   }
-  if (vectors) {
-    lines.push("Vectors (float32), one per text:", JSON.stringify(vectors.map((v) => v.map(float32Text))));
-  } else {
+  if (!vectors) {
     lines.push("Vectors not included: call gpu_embed with include_vectors: true to get them.");
+  } else if (vectors.included === 0) {
+    lines.push(`Vectors not included: one vector is more than the ${MAX_VECTOR_CHARS} characters a result holds.`);
+  } else if (vectors.included === n) {
+    lines.push("Vectors (float32), one per text:", vectors.json);
+  } else {
+    lines.push(
+      `Vectors (float32) of texts 0–${vectors.included - 1} of ${n} (the rest would pass ${MAX_VECTOR_CHARS} characters: ask for them in smaller calls):`,
+      vectors.json,
+    );
   }
   return lines.join("\n");
 }
 
-export function formatStatus(status: StatusResponse): string {
+/** The first vectors whose JSON fits in MAX_VECTOR_CHARS, as one JSON line. */
+export interface VectorsText {
+  json: string;
+  included: number;
+}
+
+export function vectorsText(vectors: readonly (readonly number[])[]): VectorsText {
+  const parts: string[] = [];
+  let length = 2;
+  for (const vector of vectors) {
+    const part = JSON.stringify(vector.map(float32Text));
+    if (length + part.length + (parts.length > 0 ? 1 : 0) > MAX_VECTOR_CHARS) break;
+    length += part.length + (parts.length > 0 ? 1 : 0);
+    parts.push(part);
+  }
+  return { json: `[${parts.join(",")}]`, included: parts.length };
+}
+
+/** /status as gpu_status shows it: the first MAX_JOBS_SHOWN jobs, their names and ids clipped; `more_jobs` the rest. */
+export type ShownStatus = StatusResponse & { more_jobs?: number };
+
+export function clipStatus(status: StatusResponse): ShownStatus {
+  const jobs = status.active_jobs.slice(0, MAX_JOBS_SHOWN).map((job) => ({
+    ...job,
+    id: clip(job.id, MAX_NAME_CHARS),
+    model: clip(job.model, MAX_NAME_CHARS),
+    started_at: clip(job.started_at, MAX_NAME_CHARS),
+  }));
+  const more = status.active_jobs.length - jobs.length;
+  return { queue: status.queue, active_jobs: jobs, ...(more > 0 ? { more_jobs: more } : {}) };
+}
+
+export function formatStatus(status: ShownStatus): string {
   const { queue, active_jobs: jobs } = status;
   const lines = [
     `Queue: ${queue.in_flight} of ${queue.max_concurrent} slots in use, ${queue.available_slots} free, ${queue.waiting_estimate} waiting`,
@@ -93,6 +139,7 @@ export function formatStatus(status: StatusResponse): string {
     const progress = `${Math.round(job.progress * 100)}%`;
     lines.push(`- ${job.type} of ${job.items} item${job.items === 1 ? "" : "s"} with ${job.model}, since ${job.started_at} (${progress}, id ${job.id})`);
   }
+  if (status.more_jobs) lines.push(`… ${status.more_jobs} more jobs`);
   return lines.join("\n");
 }
 

@@ -72,9 +72,12 @@ describe("validate", () => {
 });
 
 describe("execute", () => {
-  it("checks arguments before anything else, then reports a config problem", async () => {
+  it("checks arguments before anything else, then reports a config problem as a failed-tool result", async () => {
     await expect(byName("gpu_embed").execute("call-1", { texts: [1] })).rejects.toMatchObject({ name: "ToolInputError" });
-    await expect(byName("gpu_embed").execute("call-1", { texts: ["a"] })).rejects.toThrow("not configured");
+    expect(await byName("gpu_embed").execute("call-1", { texts: ["a"] })).toEqual({
+      content: [{ type: "text", text: "not configured" }],
+      details: { status: "error", error: "not configured" },
+    });
     await expect(byName("gpu_health").execute("call-1", { extra: 1 })).rejects.toMatchObject({ name: "ToolInputError" });
   });
 });

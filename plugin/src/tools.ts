@@ -4,22 +4,37 @@
  *
  * What a result puts in front of the model: in OpenClaw's direct tool mode the `content` text; with its default Tool
  * Search (`tool_call`) the whole result, `details` included, as indented JSON. So `details` stays small too: gpu_embed
- * returns vectors only when asked (`include_vectors`).
+ * returns vectors only when asked (`include_vectors`), once, in `content`.
+ *
+ * A call that fails for want of the proxy (unreachable, key refused, a bad answer) returns OpenClaw's failed-tool
+ * result, as its own tools do (`details.status: "error"`, the message in `details.error` and `content`): the Gateway's
+ * /tools/invoke then hands the caller the message, where a thrown error would become a bare 500. Wrong arguments
+ * still throw ToolInputError (a 400 with the message).
  */
 import { z } from "zod";
 import {
   BertscoreRequestSchema,
-  BertscoreResponseSchema,
+  type BertscoreResponseSchema,
   EmbedRequestSchema,
-  EmbedResponseSchema,
   HealthResponseSchema,
   StatusResponseSchema,
 } from "@gpu-bridge/contract/schemas";
+import { bertscoreAnswer, embedAnswer } from "./answer-limits.js";
 import type { ProxyClient } from "./client.js";
 import type { PluginConfig } from "./config.js";
 import { summariseEmbeddings, type EmbeddingSummary } from "./embedding-summary.js";
 import { GpuBridgeError, ToolInputError } from "./errors.js";
-import { formatBertscore, formatEmbed, formatHealth, formatInfo, formatStatus, type KeyCheck } from "./format.js";
+import {
+  clipStatus,
+  formatBertscore,
+  formatEmbed,
+  formatHealth,
+  formatInfo,
+  formatStatus,
+  vectorsText,
+  type KeyCheck,
+  type ShownStatus,
+} from "./format.js";
 import type { AgentTool, ToolResult } from "./openclaw-api.js";
 import { ProxyInfoSchema, type ProxyInfo } from "./proxy-info.js";
 
@@ -61,7 +76,11 @@ export const EmbedParams = z
     include_vectors: z
       .boolean()
       .default(false)
-      .meta({ description: "Also return the vectors (large: dimensions × texts floats); default: only norms and similarities" }),
+      .meta({
+        description:
+          "Also return the vectors, as many as fit in about 24,000 characters (large: dimensions × texts floats); " +
+          "default: only norms and similarities",
+      }),
   })
   .strict();
 
@@ -76,8 +95,18 @@ export interface HealthDetails {
 
 export interface EmbedDetails extends EmbeddingSummary {
   model: string;
-  /** Only with `include_vectors: true`. */
-  embeddings?: number[][];
+  /** Only with `include_vectors: true`: how many vectors `content` holds (the first ones). */
+  vectors_included?: number;
+}
+
+/** OpenClaw's failed-tool details: it reads `status` and `error` to mark the call failed. */
+export interface FailureDetails {
+  status: "error";
+  error: string;
+  /** The proxy's error code, when it answered one. */
+  code?: string;
+  /** The proxy's HTTP status, when it answered. */
+  httpStatus?: number;
 }
 
 export interface ToolContext {
@@ -93,7 +122,7 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
   };
   const timeoutMs = () => ready().config.timeout * 1000;
 
-  return [
+  return guarded([
     {
       name: "gpu_health",
       label: "GPU Bridge health",
@@ -133,9 +162,9 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
       label: "GPU Bridge queue",
       description: "Show the GPU Bridge proxy's queue: slots in use and free, requests waiting, and the jobs running now.",
       parameters: jsonSchema(NoParams),
-      async execute(_id, params, signal): Promise<ToolResult<z.output<typeof StatusResponseSchema>>> {
+      async execute(_id, params, signal): Promise<ToolResult<ShownStatus>> {
         validate("gpu_status", NoParams, params);
-        const status = await ready().client.get("/status", StatusResponseSchema, { timeoutMs: timeoutMs(), signal });
+        const status = clipStatus(await ready().client.get("/status", StatusResponseSchema, { timeoutMs: timeoutMs(), signal }));
         return { content: [{ type: "text", text: formatStatus(status) }], details: status };
       },
     },
@@ -151,7 +180,8 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
         const { client, config } = ready();
         const named = model_type || model || config.models.bertscore;
         const body = { ...args, ...(named ? { model_type: named } : {}) };
-        const result = await client.post("/bertscore", body, BertscoreResponseSchema, { timeoutMs: timeoutMs(), signal });
+        const { schema, maxBytes } = bertscoreAnswer(args.candidates.length);
+        const result = await client.post("/bertscore", body, schema, { timeoutMs: timeoutMs(), signal, maxBytes });
         return { content: [{ type: "text", text: formatBertscore(result) }], details: result };
       },
     },
@@ -167,14 +197,40 @@ export function createTools(context: ToolContext | { problem: string }): AgentTo
         const { client, config } = ready();
         const named = model || config.models.embed;
         const body = { texts, ...(named ? { model: named } : {}) };
-        const result = await client.post("/embed", body, EmbedResponseSchema, { timeoutMs: timeoutMs(), signal });
+        const { schema, maxBytes } = embedAnswer(texts.length);
+        const result = await client.post("/embed", body, schema, { timeoutMs: timeoutMs(), signal, maxBytes });
         const summary = summariseEmbeddings(result.embeddings, result.dimensions);
-        const details: EmbedDetails = { model: result.model, ...summary, ...(includeVectors ? { embeddings: result.embeddings } : {}) };
-        const text = formatEmbed(summary, result.model, includeVectors ? result.embeddings : undefined);
-        return { content: [{ type: "text", text }], details };
+        const vectors = includeVectors ? vectorsText(result.embeddings) : undefined;
+        const details: EmbedDetails = { model: result.model, ...summary, ...(vectors ? { vectors_included: vectors.included } : {}) };
+        return { content: [{ type: "text", text: formatEmbed(summary, result.model, vectors) }], details };
       },
     },
-  ];
+  ]);
+}
+
+/** Each tool's GpuBridgeError as OpenClaw's failed-tool result; a cancelled call and ToolInputError still throw. */
+function guarded(tools: AgentTool[]): AgentTool[] {
+  return tools.map((tool) => ({
+    ...tool,
+    async execute(id, params, signal) {
+      try {
+        return await tool.execute(id, params, signal);
+      } catch (error) {
+        if (!(error instanceof GpuBridgeError) || signal?.aborted) throw error;
+        return failure(error);
+      }
+    },
+  }));
+}
+
+function failure(error: GpuBridgeError): ToolResult<FailureDetails> {
+  const details: FailureDetails = {
+    status: "error",
+    error: error.message,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+  };
+  return { content: [{ type: "text", text: error.message }], details };
 }
 
 /** /health needs no key, so the key is tried on GET /status (authenticated, answered without the inference server). */

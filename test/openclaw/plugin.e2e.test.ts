@@ -2,8 +2,9 @@
  * The plugin inside real OpenClaw: `openclaw plugins install -l`, config, enable, `plugins inspect --runtime`,
  * `openclaw gateway run`, every tool through POST /tools/invoke checked against the proxy's own answers, bad
  * arguments, a wrong key, a serviceUrl with a path, real agent turns (mock model on loopback) that show what reaches
- * the model's context, the proxy going down; the original plugin's config moved by `openclaw doctor --fix`; and the
- * `npm pack` tarball installed with `npm-pack:`. Run via run.sh.
+ * the model's context, failures (wrong key, no key, the proxy down) reaching the HTTP caller and the model as the
+ * plugin's message; the original plugin's config moved by `openclaw doctor --fix`; and the `npm pack` tarball
+ * installed with `npm-pack:`. Run via run.sh.
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
@@ -96,6 +97,20 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
     assert.deepEqual(Object.keys(value.details).filter((key) => RESERVED_DETAIL_KEYS.includes(key)), []);
     return value;
   }
+
+  /** A failed call as OpenClaw's convention has it: 200, the plugin's message in content and details.error. */
+  function failure(response: { status: number; body: Record<string, unknown> }): string {
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.ok, true, JSON.stringify(response.body));
+    const value = response.body.result as { content: { type: string; text: string }[]; details: { status: string; error: string } };
+    assert.equal(value.details.status, "error", JSON.stringify(value));
+    assert.deepEqual(value.content, [{ type: "text", text: value.details.error }]);
+    return value.details.error;
+  }
+
+  /** The vectors of gpu_embed's include_vectors: the JSON line that ends its content. */
+  const printedVectors = (text: string) => JSON.parse(text.split("\n").at(-1) ?? "") as number[][];
+  const float32 = (vectors: number[][]) => vectors.map((row) => row.map((value) => Math.fround(value)));
 
   before(async () => {
     proxy = await startProxy(apiKey);
@@ -210,11 +225,14 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       assert.match(value.content[0]?.text ?? "", new RegExp(`^3 embeddings × ${proxied.dimensions} dims \\(${EMBED_MODEL}\\); L2 norm 1\\.0000\nCosine similarity`));
     });
 
-    await t.test("gpu_embed with include_vectors: the proxy's vectors", async () => {
+    await t.test("gpu_embed with include_vectors: the proxy's vectors, once, in content", async () => {
       const { status, body } = await invoke("gpu_embed", { texts, include_vectors: true });
       assert.equal(status, 200);
       const proxied = (await fromProxy("/embed", { texts, model: EMBED_MODEL })) as { embeddings: number[][] };
-      assert.deepEqual(result(body).details.embeddings, proxied.embeddings);
+      const value = result(body);
+      assert.equal("embeddings" in value.details, false);
+      assert.equal(value.details.vectors_included, texts.length);
+      assert.deepEqual(float32(printedVectors(value.content[0]?.text ?? "")), float32(proxied.embeddings));
     });
 
     await t.test("gpu_bertscore", async () => {
@@ -273,8 +291,9 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
         args: { texts: texts.slice(0, 1), include_vectors: true },
       });
       const proxied = (await fromProxy("/embed", { texts: texts.slice(0, 1), model: EMBED_MODEL })) as { embeddings: number[][] };
-      const { result: withVectors } = JSON.parse(vectors.toolMessage) as { result: { details: { embeddings: number[][] } } };
-      assert.deepEqual(withVectors.details.embeddings, proxied.embeddings);
+      const { result: withVectors } = JSON.parse(vectors.toolMessage) as { result: { content: { text: string }[]; details: Record<string, unknown> } };
+      assert.equal("embeddings" in withVectors.details, false);
+      assert.deepEqual(float32(printedVectors(withVectors.content[0]?.text ?? "")), float32(proxied.embeddings));
     });
 
     await t.test("the model reads the content text in direct tool mode (tools.toolSearch false)", async () => {
@@ -300,24 +319,37 @@ describe("GPU Bridge plugin in real OpenClaw", () => {
       await invokeUntil("gpu_health", {}, (r) => r.status === 200 && (r.body.result as { details: { apiKey: string } }).details.apiKey === "ok");
     });
 
+    await t.test("a wrong key and a missing key reach the /tools/invoke caller as the plugin's message", async () => {
+      const refused = (r: { body: Record<string, unknown> }) => JSON.stringify(r.body).includes("refused the request");
+      await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.apiKey`, "not-the-key");
+      const wrong = failure(await invokeUntil("gpu_info", {}, refused));
+      assert.match(wrong, new RegExp(`^The GPU Bridge proxy at ${proxy?.url} refused the request \\(401 unauthorized\\).*Set plugins\\.entries\\.gpu-bridge\\.config\\.apiKey to the proxy's API_KEY \\(the configured key was not accepted\\)`));
+      await home.cli(["config", "unset", `plugins.entries.${PLUGIN_ID}.config.apiKey`]);
+      const missing = failure(await invokeUntil("gpu_embed", { texts: ["a"] }, (r) => refused(r) && JSON.stringify(r.body).includes("none is configured")));
+      assert.match(missing, /refused the request \(401 unauthorized\).*apiKey to the proxy's API_KEY \(none is configured\)/);
+      await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.apiKey`, apiKey);
+      await invokeUntil("gpu_info", {}, (r) => r.status === 200 && (r.body.result as { details: Record<string, unknown> }).details.status === undefined);
+    });
+
     await t.test("messages keep the path of serviceUrl", async () => {
       const prefixed = `${proxy?.url}/gpu`;
       await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.serviceUrl`, prefixed);
       const expected = `GET /info on ${prefixed} answered 404: no route GET /gpu/info; check that plugins.entries.gpu-bridge.config.serviceUrl`;
-      await invokeUntil("gpu_info", {}, (r) => r.status === 500 && (gateway?.log() ?? "").includes(expected));
+      const answered = await invokeUntil("gpu_info", {}, (r) => JSON.stringify(r.body).includes("no route GET /gpu/info"));
+      assert.ok(failure(answered).startsWith(expected), JSON.stringify(answered.body));
       await setConfig(home, `plugins.entries.${PLUGIN_ID}.config.serviceUrl`, proxy?.url);
-      await invokeUntil("gpu_info", {}, (r) => r.status === 200);
+      await invokeUntil("gpu_info", {}, (r) => r.status === 200 && (r.body.result as { details: Record<string, unknown> }).details.status === undefined);
     });
 
-    await t.test("with the proxy down, the call fails and the Gateway logs which host and what to check", async () => {
+    await t.test("with the proxy down, the caller and the model get which host and what to check", async () => {
+      assert.ok(mock);
       await stop(proxy?.child);
-      const { status, body } = await invoke("gpu_health", {});
-      assert.equal(status, 500);
-      assert.equal(body.ok, false);
       const port = new URL(proxy?.url ?? "").port;
-      const expected = new RegExp(`Cannot reach the GPU Bridge proxy at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED.*serviceUrl is right`);
-      // the Gateway writes its log asynchronously, after it has answered
-      await waitFor(async () => expected.test(gateway?.log() ?? ""), 10_000, () => `${expected} in the Gateway log`);
+      const expected = new RegExp(`^Cannot reach the GPU Bridge proxy at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED.*serviceUrl is right`);
+      assert.match(failure(await invoke("gpu_health", {})), expected);
+      assert.match(failure(await invoke("gpu_embed", { texts })), expected);
+      const turn = await agentTurn(home, { url: gateway?.url ?? "", token }, mock, { tool: "gpu_status", args: {} });
+      assert.match(turn.toolMessage, /Cannot reach the GPU Bridge proxy at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED/);
     });
   });
 
