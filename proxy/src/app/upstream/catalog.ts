@@ -162,6 +162,14 @@ export class Cached<T> {
 
   get(): Promise<T> {
     if (this.value && this.now() - this.value.at < this.ttlMs) return Promise.resolve(this.value.data);
+    return this.refresh();
+  }
+
+  /**
+   * Loads anew (joining a load under way) while `get` keeps answering with the value held until it is fresh: only
+   * the caller waits for the new value.
+   */
+  refresh(): Promise<T> {
     if (!this.pending) {
       this.pending = this.load().then(
         (data) => {
