@@ -4,7 +4,8 @@
 import { invalidArgument } from "@gpu-bridge/kserve/errors";
 import { CONTRACT_ERRORS } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "@gpu-bridge/kserve/types";
-import { elementCount, type DecodedInferRequest } from "@gpu-bridge/kserve/binary";
+import type { DecodedInferRequest } from "@gpu-bridge/kserve/binary";
+import { elementCount } from "@gpu-bridge/kserve/tensor-data";
 import { configTensors, type ConfigTensor } from "./model-config.js";
 
 export interface RuntimeModel {
