@@ -14,7 +14,6 @@ import {
   type InferOutputs,
 } from "@gpu-bridge/kserve/inference";
 import type { ModelConfig, RepositoryIndexEntry, ServerMetadata, Tensor } from "@gpu-bridge/kserve/types";
-import { cancellable } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
 import { checkInputs, type RuntimeModel } from "./served-model.js";
 import { repositoryIndex, serverMetadata } from "./server-description.js";
@@ -63,7 +62,7 @@ export class InProcessInference implements Inference {
       const request = { inputs, outputs: options.outputs.map((name) => ({ name })) };
       const checked = checkInputs(served, request);
       // A caller that goes away (client closed, deadline passed) stops the inference before its next encoder run.
-      const work = cancellable(deadline.signal, () => served.infer(checked, options.parameters ?? {}));
+      const work = served.infer(checked, options.parameters ?? {}, deadline.signal);
       return requestedOutputs(model, await raceAbort(work, deadline.signal), options.outputs);
     } catch (err) {
       throw deadline.ended(this.location) ?? this.failure(err);

@@ -12,7 +12,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { CONFIG_PARAMETERS } from "@gpu-bridge/contract/model-contract";
 import { KServeError, notFound } from "@gpu-bridge/kserve/errors";
-import { cancellable } from "./cancellation.js";
 import { BatchScheduler, type ScheduledJob } from "./batching.js";
 import { batchingPolicy, configParameter } from "./model-config.js";
 import { loadRepository, type LoadedRepository } from "./repository.js";
@@ -41,7 +40,7 @@ async function infer(repository: LoadedRepository, message: InferMessage, signal
     const model = repository.models.get(message.model);
     if (!model) throw notFound(`Request for unknown model: '${message.model}' is not found`);
     const inputs = new Map(message.inputs.map((tensor) => [tensor.name, tensor]));
-    const outputs = await cancellable(signal, () => model.infer(inputs, message.parameters));
+    const outputs = await model.infer(inputs, message.parameters, signal);
     send({ type: "done", id: message.id, outputs });
   } catch (err) {
     if (signal.aborted) {

@@ -10,7 +10,6 @@ import {
   parseHeaderLength,
 } from "@gpu-bridge/kserve/binary";
 import { KServeError, invalidArgument, notFound, toKServeError } from "@gpu-bridge/kserve/errors";
-import { cancellable } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
 import { checkInputs, type RuntimeModel } from "./served-model.js";
 import { repositoryIndex, serverMetadata } from "./server-description.js";
@@ -71,7 +70,7 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
       const request = decodeInferRequest(body, headerLength);
       const inputs = checkInputs(served, request);
       // A caller that goes away (client closed, deadline passed) stops the inference before its next encoder run.
-      const outputs = await cancellable(c.req.raw.signal, () => served.infer(inputs, request.parameters ?? {}));
+      const outputs = await served.infer(inputs, request.parameters ?? {}, c.req.raw.signal);
       const wanted = request.outputs?.length ? new Set(request.outputs.map((o) => o.name)) : undefined;
       const selected = wanted ? outputs.filter((t) => wanted.has(t.name)) : outputs;
       const encoded = encodeInferResponse(
