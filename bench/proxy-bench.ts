@@ -1,6 +1,9 @@
 /**
  * Proxy overhead on /embed: the same standalone runtime called directly (KServe v2, binary tensors, the request
- * the proxy itself sends) and through the proxy with binary and with JSON upstream tensors, in one run.
+ * the proxy itself sends) and through the proxy with binary and with JSON upstream tensors, in one run; then the
+ * proxy on its embedded runtime (no TRITON_URL, the same repository) with 1 text from 8 clients and 32 texts from
+ * 2. Each proxied row gives the proxy's CPU per request, the whole process's and its main thread's (the embedded
+ * runtime's inference runs in worker threads: the main thread's is what the proxy itself costs).
  * Throughput with autocannon (loopback, bounded duration); latency with a sequential keep-alive loop (sub-ms).
  *
  *   npx tsx bench/proxy-bench.ts        env: BENCH_DURATION_S (5), BENCH_CONNECTIONS (4), BENCH_REPOSITORY
@@ -27,6 +30,12 @@ const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 const REPOSITORY = process.env.BENCH_REPOSITORY ?? `${ROOT}test/fixtures/model-repository`;
 
 const SENTENCE = "The quick brown fox jumps over the lazy dog near the river bank.";
+const EMBEDDED_TARGET = "proxy /embed, embedded runtime";
+/** [texts per request, clients] of the embedded rows: one-text clients, and a few clients of large requests. */
+const EMBEDDED_SCENARIOS = [
+  [1, 8],
+  [32, 2],
+] as const;
 
 interface Target {
   name: string;
@@ -37,10 +46,14 @@ interface Target {
   pid?: number | undefined;
 }
 
-/** User + system CPU milliseconds of a process so far (Linux /proc; undefined elsewhere). */
-function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+/**
+ * User + system CPU milliseconds so far of a process, or of its main thread alone (Linux /proc; undefined
+ * elsewhere).
+ */
+function cpuMs(pid: number | undefined, mainThread = false): number | undefined {
+  const stat = mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(stat)) return undefined;
+  const fields = readFileSync(stat, "utf8").split(") ")[1]?.split(" ") ?? [];
   const ticksPerSecond = 100; // USER_HZ on Linux
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
@@ -92,21 +105,23 @@ async function startProxyProcess(env: Record<string, string>): Promise<{ url: st
   };
 }
 
-async function throughput(target: Target) {
+async function throughput(target: Target, connections = CONNECTIONS) {
   const cpuBefore = cpuMs(target.pid);
+  const mainBefore = cpuMs(target.pid, true);
   const result = await autocannon({
     url: target.url,
     method: "POST",
     headers: target.headers,
     body: target.body,
-    connections: CONNECTIONS,
+    connections,
     duration: DURATION_S,
   });
-  const cpuAfter = cpuMs(target.pid);
-  const proxyCpu =
-    cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
-      ? ((cpuAfter - cpuBefore) * 1000) / result.requests.total
+  const perRequest = (before: number | undefined, after: number | undefined) =>
+    before !== undefined && after !== undefined && result.requests.total > 0
+      ? ((after - before) * 1000) / result.requests.total
       : undefined;
+  const proxyCpu = perRequest(cpuBefore, cpuMs(target.pid));
+  const mainCpu = perRequest(mainBefore, cpuMs(target.pid, true));
   return {
     rps: result.requests.average,
     p50_ms: result.latency.p50,
@@ -114,6 +129,7 @@ async function throughput(target: Target) {
     non2xx: result.non2xx,
     errors: result.errors,
     proxy_cpu_us_per_req: proxyCpu,
+    proxy_main_thread_cpu_us_per_req: mainCpu,
   };
 }
 
@@ -173,6 +189,25 @@ async function main(): Promise<void> {
         });
       }
     }
+    // The proxy on its embedded runtime, started after the others have stopped loading the machine.
+    const embeddedProxy = await startProxyProcess({ MODEL_REPOSITORY: REPOSITORY, RUNTIME_WORKERS: "1" });
+    try {
+      for (const [batch, clients] of EMBEDDED_SCENARIOS) {
+        const texts = Array.from({ length: batch }, (_, i) => `${SENTENCE} ${i}`);
+        const target = proxyTarget(EMBEDDED_TARGET, embeddedProxy, texts);
+        console.log(`batch ${batch}, ${clients} clients: ${target.name}`);
+        const tput = await throughput(target, clients);
+        rows.push({
+          target: target.name,
+          batch,
+          clients,
+          ...Object.fromEntries(Object.entries(tput).map(([k, v]) => [k, typeof v === "number" ? round(v) : v])),
+          texts_per_s: round(tput.rps * batch),
+        });
+      }
+    } finally {
+      await embeddedProxy.stop();
+    }
     const report = { cpus: cpus().length, loadavg_1m_at_end: loadavg()[0], repository: REPOSITORY, model, connections: CONNECTIONS, duration_s: DURATION_S, rows };
     console.table(rows);
     console.log(`written to ${await writeBenchResult("proxy", proxyBenchMetrics(report), { report })}`);
@@ -198,6 +233,10 @@ function proxyBenchMetrics(report: Json): Metric[] {
     if (ratio !== undefined) {
       metrics.push({ key: "proxy_overhead_throughput_ratio", label: `proxied / direct throughput, /embed batch ${batch}`, value: ratio, unit: "ratio", target: ">= 0.5" });
     }
+    const tritonMain = num(binary?.proxy_main_thread_cpu_us_per_req);
+    if (tritonMain !== undefined && batch === 1) {
+      metrics.push({ key: "proxy_main_cpu_triton_ms", label: "proxy main-thread CPU per 1-text /embed, Triton mode (binary)", value: tritonMain / 1000, unit: "ms" });
+    }
     const added = num(binary?.added_seq_p50_ms);
     if (added !== undefined) {
       metrics.push({ key: "proxy_added_p50_ms", label: `added p50 latency, /embed batch ${batch} (sequential)`, value: added, unit: "ms", target: "<= 1" });
@@ -206,6 +245,23 @@ function proxyBenchMetrics(report: Json): Metric[] {
     const jsonRps = num(json?.rps);
     if (binaryRps !== undefined && jsonRps) {
       metrics.push({ key: "json_vs_binary_throughput_ratio", label: `binary / JSON upstream tensors, /embed batch ${batch}`, value: binaryRps / jsonRps, unit: "ratio" });
+    }
+  }
+  for (const [batch, clients] of EMBEDDED_SCENARIOS) {
+    const embedded = rows.find((r) => r.target === EMBEDDED_TARGET && r.batch === batch && r.clients === clients);
+    const main = num(embedded?.proxy_main_thread_cpu_us_per_req);
+    if (main !== undefined) {
+      metrics.push({
+        key: `proxy_main_cpu_embedded_${batch}x${clients}_ms`,
+        label: `proxy main-thread CPU per /embed, embedded runtime, ${batch} text(s) x ${clients} clients`,
+        value: main / 1000,
+        unit: "ms",
+        ...(batch === 1 ? { target: "<= 0.5" } : {}),
+      });
+    }
+    const texts = num(embedded?.texts_per_s);
+    if (texts !== undefined) {
+      metrics.push({ key: `embedded_texts_per_s_${batch}x${clients}`, label: `/embed texts/s, embedded runtime, ${batch} text(s) x ${clients} clients`, value: texts, unit: "texts/s" });
     }
   }
   return metrics;

@@ -4,7 +4,8 @@
  * same port, and an access log of raw request targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KServeClient, UpstreamError, type UpstreamErrorKind } from "@gpu-bridge/kserve/client";
+import { KServeClient } from "@gpu-bridge/kserve/client";
+import { UpstreamError, type UpstreamErrorKind } from "@gpu-bridge/kserve/inference";
 import { EMBED_TENSORS } from "@gpu-bridge/contract/model-contract";
 import type { Tensor } from "@gpu-bridge/kserve/types";
 import { startFaultUpstream, type FaultKind, type FaultUpstream } from "./fault-upstream.js";

@@ -7,9 +7,8 @@ import {
   encodeInferRequest,
   encodeInferResponse,
   parseHeaderLength,
-  tensorDataFromBytes,
-  tensorDataToBytes,
 } from "./binary.js";
+import { tensorDataFromBytes, tensorDataToBytes } from "./tensor-data.js";
 import { KServeError } from "./errors.js";
 import type { Tensor } from "./types.js";
 

@@ -1,20 +1,21 @@
 /**
- * The proxy's one KServe v2 client: health, metadata, repository index, model config and inference over a
- * fetch function (a keep-alive undici fetch or the embedded runtime's in-process handler on Node, plain fetch on
- * Workers). Every call has a deadline; failures become an UpstreamError with a kind the API maps to a status.
- * Web-standard only.
+ * The proxy's KServe v2 client, its Inference (inference.ts) over HTTP: health, metadata, repository index, model
+ * config and inference over a fetch function (a keep-alive undici fetch on Node, plain fetch on Workers). Every
+ * call has a deadline; failures become an UpstreamError with a kind the API maps to a status. Web-standard only.
  */
 import { readAtMost, readPrefix, type ChunkReader } from "./read-at-most.js";
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "./binary.js";
+import { CallDeadline, raceAbort } from "./deadline.js";
 import { upstreamMessage } from "./errors.js";
-import type {
-  InferRequestedOutput,
-  ModelConfig,
-  Parameters,
-  RepositoryIndexEntry,
-  ServerMetadata,
-  Tensor,
-} from "./types.js";
+import {
+  UpstreamError,
+  requestedOutputs,
+  type CallOptions,
+  type Inference,
+  type InferOptions,
+  type InferOutputs,
+} from "./inference.js";
+import type { InferRequestedOutput, ModelConfig, RepositoryIndexEntry, ServerMetadata, Tensor } from "./types.js";
 
 /** One upstream request: what both fetch() and undici's request() take. */
 export interface UpstreamRequest {
@@ -41,34 +42,8 @@ export interface UpstreamResponse {
   readonly body: UpstreamBody | null;
 }
 
-/** How the client sends: global fetch (Workers), undici's request() on a keep-alive pool, or an in-process handler. */
+/** How the client sends: global fetch (Workers) or undici's request() on a keep-alive pool (Node). */
 export type FetchFn = (url: string, init: UpstreamRequest) => Promise<UpstreamResponse>;
-
-export type UpstreamErrorKind =
-  /** The server rejected the request (400): bad input. */
-  | "rejected"
-  /** The server said it is not ready (503) or the model is unknown to it (404). */
-  | "unavailable"
-  /** Connection refused/reset, DNS, TLS: nothing usable came back. */
-  | "unreachable"
-  /** The deadline passed. */
-  | "timeout"
-  /** The caller went away (client disconnect). */
-  | "aborted"
-  /** A 5xx or an answer we cannot read. */
-  | "bad_response";
-
-export class UpstreamError extends Error {
-  readonly kind: UpstreamErrorKind;
-  readonly status: number | undefined;
-
-  constructor(kind: UpstreamErrorKind, message: string, status?: number) {
-    super(message);
-    this.name = "UpstreamError";
-    this.kind = kind;
-    this.status = status;
-  }
-}
 
 export interface KServeClientOptions {
   /** Base URL without trailing slash, e.g. `https://triton.example.com`. */
@@ -80,29 +55,10 @@ export interface KServeClientOptions {
   headers?: Record<string, string>;
 }
 
-export interface CallOptions {
-  /** Aborts the call when the caller goes away. */
-  signal?: AbortSignal;
-  /** Overrides the client's deadline. */
-  timeoutMs?: number;
-}
-
-export interface InferOptions extends CallOptions {
-  parameters?: Parameters;
-  outputs: string[];
-  /** Binary tensors in the request and the response (Triton's binary extension); false: JSON tensors. */
-  binary: boolean;
-  /** Most bytes the answer may have (what the outputs can take for this input); default MAX_METADATA_BYTES. */
-  maxResponseBytes?: number;
-}
-
 /** Most bytes of an answer to a metadata call (server metadata, repository index, a model's config). */
 export const MAX_METADATA_BYTES = 4 * 1024 * 1024;
 /** Most bytes read of an error answer; the message kept is shorter still (errors.ts). */
 const MAX_ERROR_BYTES = 64 * 1024;
-
-/** The decoded outputs of an inference, by name. */
-export type InferOutputs = Map<string, Tensor>;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -126,7 +82,7 @@ function describeFetchError(err: unknown): string {
   return err.message;
 }
 
-export class KServeClient {
+export class KServeClient implements Inference {
   readonly baseUrl: string;
   private readonly fetchFn: FetchFn;
   private readonly timeoutMs: number;
@@ -137,6 +93,10 @@ export class KServeClient {
     this.fetchFn = options.fetch;
     this.timeoutMs = options.timeoutMs;
     this.headers = options.headers && Object.keys(options.headers).length > 0 ? options.headers : undefined;
+  }
+
+  get location(): string {
+    return this.baseUrl;
   }
 
   /** GET /v2/health/ready: true when ready, false when the server says it is not; throws when unreachable. */
@@ -184,11 +144,7 @@ export class KServeClient {
       const bytes = await readBody(this.baseUrl, res, maxBytes);
       return parseOrThrow(this.baseUrl, () => decodeInferResponse(bytes, parseHeaderLength(res.headers, bytes.byteLength)));
     });
-    const byName: InferOutputs = new Map(decoded.outputs.map((t) => [t.name, t]));
-    for (const name of options.outputs) {
-      if (!byName.has(name)) throw new UpstreamError("bad_response", `infer response of ${model} lacks output ${name}`);
-    }
-    return byName;
+    return requestedOutputs(model, decoded.outputs, options.outputs);
   }
 
   private json(method: UpstreamRequest["method"], path: string, payload: unknown, options: CallOptions): Promise<unknown> {
@@ -215,30 +171,18 @@ export class KServeClient {
     options: CallOptions,
     handle: (res: UpstreamResponse) => Promise<T>,
   ): Promise<T> {
-    // One controller and one timer per call: AbortSignal.timeout/any cost several times more on Node 20.
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException("upstream deadline", "TimeoutError"));
-    }, options.timeoutMs ?? this.timeoutMs);
-    const caller = options.signal;
-    const onCallerAbort = () => controller.abort(caller?.reason);
-    if (caller?.aborted) onCallerAbort();
-    else caller?.addEventListener("abort", onCallerAbort, { once: true });
+    const deadline = new CallDeadline(options, this.timeoutMs);
     const headers = this.headers && message ? { ...this.headers, ...message.headers } : (message?.headers ?? this.headers);
     const init: UpstreamRequest = {
       method,
-      signal: controller.signal,
+      signal: deadline.signal,
       redirect: "manual",
       ...(message ? { body: message.body } : {}),
       ...(headers ? { headers } : {}),
     };
     const failure = (err: unknown, kind: "unreachable" | "bad_response", what: string): UpstreamError => {
       if (err instanceof UpstreamError) return err;
-      if (caller?.aborted) return new UpstreamError("aborted", "the client went away");
-      if (timedOut) return new UpstreamError("timeout", `${this.baseUrl} did not answer in time`);
-      return new UpstreamError(kind, `${this.baseUrl} ${what}: ${describeFetchError(err)}`);
+      return deadline.ended(this.baseUrl) ?? new UpstreamError(kind, `${this.baseUrl} ${what}: ${describeFetchError(err)}`);
     };
     try {
       let res: UpstreamResponse;
@@ -253,37 +197,14 @@ export class KServeClient {
         throw new UpstreamError("bad_response", redirect, res.status);
       }
       try {
-        return await raceAbort(handle(res), controller.signal);
+        return await raceAbort(handle(res), deadline.signal);
       } catch (err) {
         throw failure(err, "bad_response", "broke off its answer");
       }
     } finally {
-      clearTimeout(timer);
-      caller?.removeEventListener("abort", onCallerAbort);
+      deadline.dispose();
     }
   }
-}
-
-/** Settles with `work` or rejects when `signal` aborts, whichever comes first (some fetch shims ignore signals). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => {}); // its failure, if it fails, comes after the caller has gone
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err as Error);
-      },
-    );
-  });
 }
 
 function parseOrThrow<T>(baseUrl: string, parse: () => T): T {

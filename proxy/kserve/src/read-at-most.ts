@@ -2,6 +2,7 @@
  * Reads a body whole but never past a byte limit, counting as the chunks arrive: the one guard against bodies
  * larger than expected, whether they declared their size or not. Web-standard only.
  */
+import { concatBytes } from "./bytes.js";
 
 /** What a web ReadableStream's default reader offers (and Node's upstream adapter imitates). */
 export interface ChunkReader {
@@ -31,7 +32,7 @@ export async function readPrefix(reader: ChunkReader, maxBytes: number): Promise
     total += value.byteLength;
     chunks.push(value);
   }
-  return { bytes: join(chunks, total), complete };
+  return { bytes: concatBytes(chunks, total), complete };
 }
 
 /** The stream's bytes, joined; more than `maxBytes` cancels the stream and throws `tooLarge()`. */
@@ -39,15 +40,4 @@ export async function readAtMost(reader: ChunkReader, maxBytes: number, tooLarge
   const { bytes, complete } = await readPrefix(reader, maxBytes);
   if (!complete) throw tooLarge();
   return bytes;
-}
-
-function join(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
 }

@@ -1,6 +1,7 @@
 /**
- * The embedded runtime: serves a Triton model repository over KServe v2 with onnxruntime-node. Inference runs in
- * worker threads (`createWorkerRuntime`, what the proxy and the standalone server use) or on the calling thread
+ * The embedded runtime: serves a Triton model repository with onnxruntime-node, in process as an Inference
+ * (in-process.ts, what the proxy uses) and over KServe v2 (kserve-server.ts). Inference runs in worker threads
+ * (`createWorkerRuntime`, what the proxy and the standalone server use) or on the calling thread
  * (`createRuntimeFetch`, for tests that read the runtime's answers in process); `startRuntimeServer` serves either
  * on a loopback port. Node only.
  */
@@ -15,6 +16,7 @@ import { workerRepository } from "./worker-repository.js";
 export { MissingModelFilesError, loadRepository, type LoadedRepository } from "./repository.js";
 export { InferenceWorkers, type WorkerStats } from "./worker-pool.js";
 export { configParameter, parseModelConfig } from "./model-config.js";
+export { IN_PROCESS_LOCATION, InProcessInference, type InProcessOptions } from "./in-process.js";
 export type { BertScoreModel } from "./text-models.js";
 
 /** The repository's triton-models/ (the same depth from proxy/runtime/src and from proxy/dist/node, which bundles it). */

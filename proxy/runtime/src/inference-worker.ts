@@ -1,7 +1,7 @@
 /**
  * One inference worker thread of the embedded runtime: loads the model repository into sessions of its own and runs
- * the inferences its pool (worker-pool.ts) sends, in batches (jobRunner). One whose caller went away is dropped if
- * it has not started, or stopped before its next encoder run.
+ * the inferences its pool (worker-pool.ts) sends, in batches (BatchScheduler, batching.ts, which tells the whole
+ * pipeline). One whose caller went away is dropped if it has not started, or stopped before its next encoder run.
  *
  * Why requests are batched here rather than merged into one job by the pool on the main thread: the encoder call is
  * made inside each model (bertscore tokenizes, dedupes and scores per request), so only the thread that holds the
@@ -12,7 +12,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { CONFIG_PARAMETERS } from "@gpu-bridge/contract/model-contract";
 import { KServeError, notFound } from "@gpu-bridge/kserve/errors";
-import { cancellable } from "./cancellation.js";
+import { BatchScheduler, type ScheduledJob } from "./batching.js";
 import { batchingPolicy, configParameter } from "./model-config.js";
 import { loadRepository, type LoadedRepository } from "./repository.js";
 import type { FromWorker, ModelEntry, ToWorker, WorkerSettings } from "./worker-protocol.js";
@@ -40,7 +40,7 @@ async function infer(repository: LoadedRepository, message: InferMessage, signal
     const model = repository.models.get(message.model);
     if (!model) throw notFound(`Request for unknown model: '${message.model}' is not found`);
     const inputs = new Map(message.inputs.map((tensor) => [tensor.name, tensor]));
-    const outputs = await cancellable(signal, () => model.infer(inputs, message.parameters));
+    const outputs = await model.infer(inputs, message.parameters, signal);
     send({ type: "done", id: message.id, outputs });
   } catch (err) {
     if (signal.aborted) {
@@ -54,85 +54,21 @@ async function infer(repository: LoadedRepository, message: InferMessage, signal
   }
 }
 
-/**
- * Runs the jobs in batches, as Triton's dynamic batcher does: while a batch runs, the jobs that come wait; then all
- * the waiting jobs start together, and their encoder calls run as shared onnxruntime runs (encoder.ts). From idle,
- * a batch of a model with `dynamic_batching` waits up to its max_queue_delay_microseconds for more jobs, or until it
- * has its preferred (else max_batch_size) rows. Each job keeps its own outcome: one that fails or is cancelled
- * leaves the others of its batch alone.
- */
+/** The worker's batch scheduler (batching.ts, step 4) over the repository's models. */
 function jobRunner(repository: LoadedRepository) {
-  const waiting: { message: InferMessage; arrived: number }[] = [];
-  const running = new Map<number, AbortController>();
-  let batch: Promise<void> | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const policies = new Map([...repository.models.values()].map((m) => [m.name, batchingPolicy(m.config)]));
-  const rows = (message: InferMessage) => message.inputs[0]?.shape[0] ?? 1;
-
-  /** How long the head job may still wait for others (ms); 0: start now. */
-  const waitLeft = (): number => {
-    const head = waiting[0] as (typeof waiting)[number];
-    const policy = policies.get(head.message.model);
-    if (!policy) return 0;
-    const same = waiting.filter((w) => w.message.model === head.message.model);
-    if (same.reduce((n, w) => n + rows(w.message), 0) >= policy.startRows) return 0;
-    return policy.maxQueueDelayMs - (performance.now() - head.arrived);
-  };
-  const schedule = () => {
-    if (batch || timer || waiting.length === 0) return;
-    const left = waitLeft();
-    if (left > 0) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        if (!batch && waiting.length > 0) start();
-      }, left);
-    } else start();
-  };
-  const start = () => {
-    const jobs = waiting.splice(0).map(({ message }) => {
-      const controller = new AbortController();
-      running.set(message.id, controller);
-      return infer(repository, message, controller.signal).finally(() => running.delete(message.id));
-    });
-    batch = Promise.all(jobs).then(() => {
-      batch = undefined;
-      schedule();
-    });
-  };
-  return {
-    add(message: InferMessage) {
-      waiting.push({ message, arrived: performance.now() });
-      if (timer && waitLeft() <= 0) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
-      schedule();
-    },
-    cancel(id: number) {
-      const index = waiting.findIndex((w) => w.message.id === id);
-      if (index >= 0) {
-        waiting.splice(index, 1);
-        send({ type: "cancelled", id, started: false });
-      } else {
-        running.get(id)?.abort();
-      }
-    },
-    /** Drops what has not started, stops the running jobs before their next encoder run; settles once they have. */
-    stop(): Promise<void> {
-      clearTimeout(timer);
-      timer = undefined;
-      waiting.splice(0);
-      for (const controller of running.values()) controller.abort();
-      return batch ?? Promise.resolve();
-    },
-  };
+  return new BatchScheduler<InferMessage & ScheduledJob>(
+    policies,
+    (message, signal) => infer(repository, message, signal),
+    (message) => send({ type: "cancelled", id: message.id, started: false }),
+  );
 }
 
 try {
   const repository = await loadRepository(settings.repository, { ...settings, log });
   const jobs = jobRunner(repository);
   port.on("message", (message: ToWorker) => {
-    if (message.type === "infer") jobs.add(message);
+    if (message.type === "infer") jobs.add({ ...message, rows: message.inputs[0]?.shape[0] ?? 1 });
     else if (message.type === "cancel") jobs.cancel(message.id);
     // An onnxruntime run cannot be stopped (terminating the thread inside one aborts the process): the current job
     // ends at its next encoder run, then the sessions are released.

@@ -3,7 +3,6 @@
  * in-process `(Request) => Promise<Response>` and the standalone server's handler.
  */
 import { Hono, type Context } from "hono";
-import proxyPackage from "../package.json" with { type: "json" };
 import {
   binaryOutputNames,
   decodeInferRequest,
@@ -11,13 +10,9 @@ import {
   parseHeaderLength,
 } from "@gpu-bridge/kserve/binary";
 import { KServeError, invalidArgument, notFound, toKServeError } from "@gpu-bridge/kserve/errors";
-import type { RepositoryIndexEntry, ServerMetadata } from "@gpu-bridge/kserve/types";
-import { cancellable } from "./cancellation.js";
 import type { LoadedRepository } from "./repository.js";
 import { checkInputs, type RuntimeModel } from "./served-model.js";
-
-export const SERVER_NAME = "gpu-bridge-runtime";
-export const EXTENSIONS = ["binary_tensor_data", "model_configuration", "model_repository"];
+import { repositoryIndex, serverMetadata } from "./server-description.js";
 
 export interface KServeServerOptions {
   /** Largest request body accepted (default 64 MiB). */
@@ -50,7 +45,7 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
   app.onError((err, c) => errorResponse(err, log, c.req.raw.signal));
   app.notFound(() => notFound("Not Found").toResponse());
 
-  app.get("/v2", (c) => c.json({ name: SERVER_NAME, version: proxyPackage.version, extensions: EXTENSIONS } satisfies ServerMetadata));
+  app.get("/v2", (c) => c.json(serverMetadata()));
   app.get("/v2/health/live", (c) => empty(c, 200));
   app.get("/v2/health/ready", (c) => empty(c, repository.models.size > 0 ? 200 : 400));
 
@@ -75,7 +70,7 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
       const request = decodeInferRequest(body, headerLength);
       const inputs = checkInputs(served, request);
       // A caller that goes away (client closed, deadline passed) stops the inference before its next encoder run.
-      const outputs = await cancellable(c.req.raw.signal, () => served.infer(inputs, request.parameters ?? {}));
+      const outputs = await served.infer(inputs, request.parameters ?? {}, c.req.raw.signal);
       const wanted = request.outputs?.length ? new Set(request.outputs.map((o) => o.name)) : undefined;
       const selected = wanted ? outputs.filter((t) => wanted.has(t.name)) : outputs;
       const encoded = encodeInferResponse(
@@ -91,13 +86,7 @@ export function createKServeApp(repository: LoadedRepository, options: KServeSer
     });
   }
 
-  app.post("/v2/repository/index", (c) => {
-    const entries: RepositoryIndexEntry[] = [
-      ...[...repository.models.values()].map((m) => ({ name: m.name, version: m.version, state: "READY" })),
-      ...[...repository.skipped].map(([name, reason]) => ({ name, state: "UNAVAILABLE", reason })),
-    ].sort((a, b) => a.name.localeCompare(b.name));
-    return c.json(entries);
-  });
+  app.post("/v2/repository/index", (c) => c.json(repositoryIndex(repository)));
 
   return app;
 }

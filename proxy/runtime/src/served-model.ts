@@ -4,7 +4,8 @@
 import { invalidArgument } from "@gpu-bridge/kserve/errors";
 import { CONTRACT_ERRORS } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, ModelMetadata, Parameters, Tensor } from "@gpu-bridge/kserve/types";
-import { elementCount, type DecodedInferRequest } from "@gpu-bridge/kserve/binary";
+import type { DecodedInferRequest } from "@gpu-bridge/kserve/binary";
+import { elementCount } from "@gpu-bridge/kserve/tensor-data";
 import { configTensors, type ConfigTensor } from "./model-config.js";
 
 export interface RuntimeModel {
@@ -12,8 +13,12 @@ export interface RuntimeModel {
   readonly version: string;
   readonly config: ModelConfig;
   readonly metadata: ModelMetadata;
-  /** Computes every output of the model for checked inputs (by name). */
-  infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]>;
+  /**
+   * Computes every output of the model for checked inputs (by name). Once `signal` (default: the inference scope's,
+   * cancellation.ts) aborts, no further encoder run starts; the scope is entered only on the thread that runs the
+   * model, so that a thread that only passes calls on pays no async-context hooks.
+   */
+  infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters, signal?: AbortSignal): Promise<Tensor[]>;
 }
 
 export function modelMetadata(config: ModelConfig, version: string, platform: string): ModelMetadata {

@@ -26,6 +26,7 @@ import {
   type EmbeddedText,
   type Scores,
 } from "./bertscore.js";
+import { cancellable } from "./cancellation.js";
 import type { OnnxEncoder } from "./encoder.js";
 import { boolParameter, decodeTexts, modelMetadata, stringParameter, type RuntimeModel } from "./served-model.js";
 import type { TextTokenizer } from "./text-tokenizer.js";
@@ -50,7 +51,12 @@ abstract class BaseModel implements RuntimeModel {
   get name(): string {
     return this.config.name;
   }
-  abstract infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]>;
+  /** Runs as the inference of `signal` (cancellation.ts): once it aborts, no further encoder run starts. */
+  infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters, signal?: AbortSignal): Promise<Tensor[]> {
+    return signal ? cancellable(signal, () => this.compute(inputs, parameters)) : this.compute(inputs, parameters);
+  }
+
+  protected abstract compute(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]>;
 }
 
 /** An encoder served as Triton's onnxruntime backend serves it: int64 [batch, tokens] in, FP32 out. */
@@ -63,7 +69,7 @@ export class EncoderModel extends BaseModel {
     super(config, version, "onnxruntime_onnx");
   }
 
-  async infer(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor[]> {
+  protected async compute(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor[]> {
     const ids = requireInput(inputs, ENCODER_TENSORS.inputIds);
     const mask = requireInput(inputs, ENCODER_TENSORS.attentionMask);
     if (ids.shape.join() !== mask.shape.join()) {
@@ -109,7 +115,7 @@ export class EmbedModel extends BaseModel {
     }
   }
 
-  async infer(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor[]> {
+  protected async compute(inputs: ReadonlyMap<string, Tensor>): Promise<Tensor[]> {
     const text = requireInput(inputs, EMBED_TENSORS.text);
     const texts = decodeTexts(text);
     const encoded = await this.resources.encoder.encode(
@@ -167,7 +173,7 @@ export class BertScoreModel extends BaseModel {
     return { candidates, references, idf, rescaled, fastTokenizer };
   }
 
-  async infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]> {
+  protected async compute(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]> {
     const { candidates, references, idf, rescaled, fastTokenizer } = this.parse(inputs, parameters);
     const { encoder, padId, baseline } = this.resources;
     const tokenizer = fastTokenizer ? this.resources.tokenizer : (this.resources.slowTokenizer as TextTokenizer);
@@ -240,7 +246,7 @@ export class DeviceInfoModel extends BaseModel {
     super(config, version, "python");
   }
 
-  async infer(): Promise<Tensor[]> {
+  protected async compute(): Promise<Tensor[]> {
     const text = (name: string, value: string): Tensor => ({ name, datatype: "BYTES", shape: [1], data: [enc.encode(value)] });
     const int = (name: string, value: number): Tensor => ({ name, datatype: "INT64", shape: [1], data: new BigInt64Array([BigInt(value)]) });
     return [

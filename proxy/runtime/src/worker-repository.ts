@@ -32,9 +32,9 @@ class PooledModel implements RuntimeModel {
     return this.entry.metadata;
   }
 
-  infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters): Promise<Tensor[]> {
+  infer(inputs: ReadonlyMap<string, Tensor>, parameters: Parameters, signal?: AbortSignal): Promise<Tensor[]> {
     if (this.entry.constantOutputs) return Promise.resolve(this.entry.constantOutputs);
-    return this.workers.infer(this.entry.name, [...inputs.values()], parameters, inferenceSignal());
+    return this.workers.infer(this.entry.name, [...inputs.values()], parameters, signal ?? inferenceSignal());
   }
 }
 

@@ -1,11 +1,10 @@
 /**
- * The GPU Bridge HTTP API as one Hono app, the same on Node and Workers: the host passes configuration, a fetch
- * function for the upstreams, and optionally metrics and a log sink.
+ * The GPU Bridge HTTP API as one Hono app, the same on Node and Workers: the host passes configuration, the upstreams
+ * (KServe v2 clients, or the embedded runtime in process), and optionally metrics and a log sink.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { ApiError } from "@gpu-bridge/contract/errors";
-import type { FetchFn } from "@gpu-bridge/kserve/client";
 import { apiKeyAuth } from "./auth.js";
 import type { Config } from "./config.js";
 import { errorResponse, toApiError, validationFailure } from "./error-response.js";
@@ -24,15 +23,12 @@ import { registerOpenAIEmbeddings } from "./routes/openai-embeddings.js";
 import { registerStatus } from "./routes/status.js";
 import type { Backend, Services } from "./services.js";
 import type { AppEnv, LogSink, Metrics } from "./types.js";
-import { UpstreamPool } from "./upstream/pool.js";
+import { UpstreamPool, type UpstreamEndpoint } from "./upstream/pool.js";
 
 export interface AppOptions {
   config: Config;
-  /** Base URLs of the upstreams (TRITON_URL's list, or the embedded runtime's address). */
-  upstreamUrls: string[];
-  fetch: FetchFn;
-  /** Readiness probes' own way to the upstreams (Node: a small connection pool apart from inference); default `fetch`. */
-  probeFetch?: FetchFn;
+  /** TRITON_URL's servers (upstream/endpoints.ts), or the embedded runtime. */
+  upstreams: UpstreamEndpoint[];
   backend: Backend;
   metrics?: Metrics;
   /** Structured log sink; default: one JSON line on stdout when LOG_REQUESTS is on. */
@@ -57,17 +53,11 @@ export function createApp(options: AppOptions): GpuBridgeApp {
   const { config } = options;
   const log = options.log ?? (config.LOG_REQUESTS ? stdoutLog : undefined);
   const pool = new UpstreamPool(
-    options.upstreamUrls,
-    {
-      fetch: options.fetch,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-      cacheTtlMs: config.MODEL_CACHE_TTL_MS,
-      headers: config.UPSTREAM_HEADERS,
-    },
+    options.upstreams,
+    { cacheTtlMs: config.MODEL_CACHE_TTL_MS },
     {
       retryMs: config.UPSTREAM_RETRY_MS,
       probeCacheMs: config.HEALTH_PROBE_CACHE_MS,
-      ...(options.probeFetch ? { probeFetch: options.probeFetch } : {}),
       onFailover: (url, err) =>
         log?.({ time: new Date().toISOString(), level: "warn", msg: "upstream marked down", upstream: url, kind: err.kind }),
       onSkippedModel: (url, model, reason) =>

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { describe, expect, it } from "vitest";
 import { ApiError, MAX_DETAIL_LENGTH, MAX_ISSUES } from "@gpu-bridge/contract/errors";
 import { embedRequestSchema, openAIEmbeddingsRequestSchema } from "@gpu-bridge/contract/schemas";
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 import { toApiError, validationFailure } from "./error-response.js";
 
 describe("toApiError", () => {

@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { ApiError, MAX_ISSUES } from "@gpu-bridge/contract/errors";
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 import type { AppEnv } from "./types.js";
 
 /** What clients see for each upstream failure; the upstream's own text is logged, not returned (it names hosts). */

@@ -12,7 +12,10 @@ import { EXPORT_COMMAND, isExportable, isHubId, quoteName } from "./model-names.
 import type { Catalog, ServedModel } from "./upstream/catalog.js";
 import type { Upstream } from "./upstream/pool.js";
 
-/** A catalogue miss reloads the catalogue at most this often, so unknown names cannot hammer the upstream. */
+/**
+ * A catalogue miss reloads the catalogue at most this often, so unknown names cannot hammer the upstream; the reload
+ * runs beside the requests for served models, which keep the catalogue held until it is done.
+ */
 const MISS_RELOAD_MS = 5000;
 
 export interface DefaultChoice {
@@ -72,7 +75,7 @@ export function namedModel(requested: string | undefined): string | undefined {
 }
 
 export async function resolveModel(
-  upstream: Upstream,
+  upstream: Pick<Upstream, "catalog">,
   task: Task,
   requested: string | undefined,
   configured: string,
@@ -83,8 +86,8 @@ export async function resolveModel(
   if (named !== undefined) {
     let hit = catalog.find(task, named);
     if (!hit && upstream.catalog.ageMs() > MISS_RELOAD_MS) {
-      upstream.catalog.invalidate();
-      catalog = await upstream.catalog.get();
+      // Everyone else goes on with the catalogue held; a failed reload leaves it, and the name stays unknown.
+      catalog = await upstream.catalog.refresh().catch(() => catalog);
       hit = catalog.find(task, named);
     }
     if (hit) return { model: hit, name: named };

@@ -1,6 +1,6 @@
 /** What the routes share: configuration, upstreams, the concurrency limiter and the hooks of the host. */
 import { ApiError } from "@gpu-bridge/contract/errors";
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 import type { Config } from "./config.js";
 import type { ActiveJobs, Job, JobStart } from "./jobs.js";
 import { ConcurrencyLimiter } from "./limiter.js";

@@ -6,10 +6,11 @@
  */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FetchFn } from "@gpu-bridge/kserve/client";
+import type { Inference } from "@gpu-bridge/kserve/inference";
 import { DEFAULT_MODEL_REPOSITORY } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { passingInference } from "../../test/support/passing-inference.js";
 import { metricValue, waitFor } from "../../test/support/wait.js";
 import { startProxy, type RunningProxy } from "./server.js";
 
@@ -44,20 +45,22 @@ async function inFlight(proxy: RunningProxy): Promise<number | undefined> {
 }
 
 /**
- * Records, when an upstream call fails (the slot is released later in the same turn of the event loop), how many
+ * Records, when an inference call fails (the slot is released later in the same turn of the event loop), how many
  * jobs the runtime's workers still hold for callers that have gone: the proof that the slot was freed before the
  * worker was done with the inference.
  */
 function recordEndings(proxy: () => RunningProxy | undefined, endings: number[]) {
-  return (fetch: FetchFn): FetchFn =>
-    async (url, init) => {
-      try {
-        return await fetch(url, init);
-      } catch (err) {
-        endings.push(proxy()?.runtime?.stats().abandoned ?? -1);
-        throw err;
-      }
-    };
+  return (inference: Inference): Inference =>
+    passingInference(inference, {
+      infer: async (model, inputs, options) => {
+        try {
+          return await inference.infer(model, inputs, options);
+        } catch (err) {
+          endings.push(proxy()?.runtime?.stats().abandoned ?? -1);
+          throw err;
+        }
+      },
+    });
 }
 
 /** A request and whether it has settled yet. */
@@ -87,7 +90,7 @@ describe.skipIf(missing.length > 0)("a saturated embedded runtime", () => {
         LOG_REQUESTS: "false",
         PORT: "0",
       },
-      { wrapFetch: recordEndings(() => proxy, endings) },
+      { wrapInference: recordEndings(() => proxy, endings) },
     );
   });
   afterAll(async () => {
@@ -159,7 +162,7 @@ describe.skipIf(missing.length > 0)("the upstream deadline on the embedded runti
   beforeAll(async () => {
     proxy = await startProxy(
       { ...ONE_THREAD, UPSTREAM_TIMEOUT_MS: String(DEADLINE_MS), LOG_REQUESTS: "false", PORT: "0" },
-      { wrapFetch: recordEndings(() => proxy, endings) },
+      { wrapInference: recordEndings(() => proxy, endings) },
     );
   });
   afterAll(async () => {

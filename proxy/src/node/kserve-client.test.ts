@@ -4,7 +4,8 @@ import { keepAliveFetch, type KeepAliveFetch } from "./upstream-fetch.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "@gpu-bridge/runtime";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
-import { KServeClient, modelPath, UpstreamError } from "@gpu-bridge/kserve/client";
+import { KServeClient, modelPath } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;

@@ -6,10 +6,12 @@ import { createApp, type GpuBridgeApp } from "../app/app.js";
 import { parseConfig, type Config } from "../app/config.js";
 import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "@gpu-bridge/kserve/client";
+import type { Inference } from "@gpu-bridge/kserve/inference";
+import { kserveEndpoints } from "../app/upstream/endpoints.js";
 import { closeWhenBodyUnread } from "./close-unread.js";
 import { packageDocsAssets } from "./docs-assets.js";
 import { guardConnections, type ConnectionCounters } from "./connection-guard.js";
-import { EMBEDDED_URL, startEmbedded } from "./embedded.js";
+import { startEmbedded } from "./embedded.js";
 import type { InferenceWorkers } from "@gpu-bridge/runtime";
 import { createPromMetrics, registerConnectionMetrics, registerRuntimeMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
@@ -20,8 +22,10 @@ const PROBE_CONNECTIONS = 2;
 export interface NodeAppOptions {
   /** Replaces the default JSON-lines stdout log (tests pass a collector or nothing). */
   log?: LogSink;
-  /** Wraps the upstream fetch (tests record what reaches the upstream). */
+  /** Wraps the upstream fetch (tests record what reaches the upstream over HTTP). */
   wrapFetch?: (fetch: FetchFn) => FetchFn;
+  /** Wraps each upstream's inference and probe (tests record or stand in for the calls, the embedded runtime's too). */
+  wrapInference?: (inference: Inference) => Inference;
 }
 
 export interface NodeApp extends GpuBridgeApp {
@@ -33,24 +37,41 @@ export interface NodeApp extends GpuBridgeApp {
   close(): Promise<void>;
 }
 
+/**
+ * TRITON_URL's servers over keep-alive connections: enough for every admitted request; readiness probes get their
+ * own few, so that a flood of /health against a hanging upstream cannot take the connections inference needs.
+ */
+function tritonUpstreams(config: Config, wrapFetch: NodeAppOptions["wrapFetch"]) {
+  const admitted = Math.min(config.GPU_MAX_CONCURRENT ?? Infinity, config.GPU_MAX_TEXTS_IN_FLIGHT);
+  const inference = keepAliveFetch(Math.max(admitted * 2, 8));
+  const probes = keepAliveFetch(PROBE_CONNECTIONS);
+  const wrap = (fetch: FetchFn) => (wrapFetch ? wrapFetch(fetch) : fetch);
+  const endpoints = kserveEndpoints(config.TRITON_URL, {
+    fetch: wrap(inference.fetch),
+    probeFetch: wrap(probes.fetch),
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    headers: config.UPSTREAM_HEADERS,
+  });
+  return { endpoints, close: async () => void (await Promise.all([inference.close(), probes.close()])) };
+}
+
 export async function createNodeApp(env: Record<string, string | undefined>, options: NodeAppOptions = {}): Promise<NodeApp> {
   const config = parseConfig(env);
   const embedded = config.TRITON_URL.length === 0 ? await startEmbedded(config) : undefined;
-  // Enough connections for every admitted request; readiness probes get their own few, so that a flood of /health
-  // against a hanging upstream cannot take the connections inference needs.
-  const admitted = Math.min(config.GPU_MAX_CONCURRENT ?? Infinity, config.GPU_MAX_TEXTS_IN_FLIGHT);
-  const upstream = embedded ?? keepAliveFetch(Math.max(admitted * 2, 8));
-  const probes = embedded ? undefined : keepAliveFetch(PROBE_CONNECTIONS);
-  const fetch = options.wrapFetch ? options.wrapFetch(upstream.fetch) : upstream.fetch;
-  const probeFetch = probes && (options.wrapFetch ? options.wrapFetch(probes.fetch) : probes.fetch);
+  const upstream = embedded ?? tritonUpstreams(config, options.wrapFetch);
+  const { wrapInference } = options;
+  const upstreams = wrapInference
+    ? upstream.endpoints.map(({ inference, probe }) => ({
+        inference: wrapInference(inference),
+        ...(probe ? { probe: wrapInference(probe) } : {}),
+      }))
+    : upstream.endpoints;
   const metrics = createPromMetrics();
   if (embedded) registerRuntimeMetrics(metrics.registry, () => embedded.workers.stats());
   const connections = registerConnectionMetrics(metrics.registry);
   const gpuBridge = createApp({
     config,
-    upstreamUrls: embedded ? [EMBEDDED_URL] : config.TRITON_URL,
-    fetch,
-    ...(probeFetch ? { probeFetch } : {}),
+    upstreams,
     backend: embedded ? "embedded" : "triton",
     metrics,
     localHostsWithoutKey: true,
@@ -62,9 +83,7 @@ export async function createNodeApp(env: Record<string, string | undefined>, opt
     fetch: async (request) => gpuBridge.app.fetch(request),
     runtime: embedded?.workers,
     connections,
-    close: async () => {
-      await Promise.all([upstream.close(), probes?.close()]);
-    },
+    close: () => upstream.close(),
   };
 }
 

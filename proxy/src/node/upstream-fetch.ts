@@ -56,32 +56,3 @@ export function keepAliveFetch(connectionsPerOrigin: number): KeepAliveFetch {
     close: () => agent.close(),
   };
 }
-
-/**
- * An in-process handler (the embedded runtime) as a FetchFn. Like fetch, it settles with the abort reason as soon
- * as the call's signal aborts, whenever the handler answers.
- */
-export function handlerFetch(handler: (request: Request) => Promise<Response>): FetchFn {
-  return (url, init) => {
-    const { signal } = init;
-    const answer = handler(new Request(url, init));
-    return new Promise<Response>((resolve, reject) => {
-      const onAbort = () => {
-        reject(signal.reason as Error);
-        answer.then((res) => res.body?.cancel(), () => {}).catch(() => {});
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
-      answer.then(
-        (res) => {
-          signal.removeEventListener("abort", onAbort);
-          resolve(res);
-        },
-        (err: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(err as Error);
-        },
-      );
-    });
-  };
-}

@@ -5,6 +5,7 @@
 import { ApiError } from "@gpu-bridge/contract/errors";
 import { createApp, type GpuBridgeApp } from "../app/app.js";
 import { ConfigError, parseConfig } from "../app/config.js";
+import { kserveEndpoints } from "../app/upstream/endpoints.js";
 
 type Env = Record<string, unknown>;
 
@@ -30,8 +31,11 @@ function appFor(env: Env): GpuBridgeApp {
   }
   const app = createApp({
     config,
-    upstreamUrls: config.TRITON_URL,
-    fetch: (url, init) => fetch(url, init),
+    upstreams: kserveEndpoints(config.TRITON_URL, {
+      fetch: (url, init) => fetch(url, init),
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      headers: config.UPSTREAM_HEADERS,
+    }),
     backend: "triton",
   });
   apps.set(key, app);

@@ -5,7 +5,8 @@
  * all give the same outputs.
  */
 import document from "../../../../test/contract/cases.json" with { type: "json" };
-import { decodeInferResponse, elementCount, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
+import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
+import { elementCount } from "@gpu-bridge/kserve/tensor-data";
 import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
 
 /** Which served model a case goes to: the embed model, a bertscore model without a rescale baseline, one that failed to load. */

@@ -3,7 +3,7 @@
  * width → PRECISION, RECALL, F1 [n,1] FP32 and HASH [n,1] BYTES (triton-models/README.md).
  */
 import { ApiError } from "@gpu-bridge/contract/errors";
-import { UpstreamError, type KServeClient } from "@gpu-bridge/kserve/client";
+import { UpstreamError, type Inference } from "@gpu-bridge/kserve/inference";
 import { BERTSCORE_PARAMETERS, BERTSCORE_TENSORS, isNoBaselineMessage } from "@gpu-bridge/contract/model-contract";
 import type { Tensor } from "@gpu-bridge/kserve/types";
 import { inRowBatches } from "./batches.js";
@@ -60,7 +60,7 @@ export interface BertscoreOptions {
 }
 
 export async function scoreBertscore(
-  client: KServeClient,
+  client: Inference,
   model: string,
   input: BertscoreInput,
   options: BertscoreOptions,
@@ -92,7 +92,7 @@ export async function scoreBertscore(
 }
 
 async function scoreBatch(
-  client: KServeClient,
+  client: Inference,
   model: string,
   input: BertscoreInput,
   options: BertscoreOptions,

@@ -1,5 +1,5 @@
 /** The `device_info` model: device, VRAM and versions of the box that serves the models. */
-import type { KServeClient } from "@gpu-bridge/kserve/client";
+import type { Inference } from "@gpu-bridge/kserve/inference";
 import { DEVICE_INFO_TENSORS } from "@gpu-bridge/contract/model-contract";
 import { bigints, strings } from "./tensors.js";
 
@@ -13,7 +13,7 @@ export interface DeviceInfo {
   runtime: string;
 }
 
-export async function readDeviceInfo(client: KServeClient, model: string): Promise<DeviceInfo> {
+export async function readDeviceInfo(client: Inference, model: string): Promise<DeviceInfo> {
   const t = DEVICE_INFO_TENSORS;
   const outputs = await client.infer(model, [], {
     outputs: [t.device, t.deviceName, t.vramTotalMb, t.vramUsedMb, t.torchVersion, t.cudaVersion, t.runtime],

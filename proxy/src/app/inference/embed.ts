@@ -1,7 +1,6 @@
 /** `embed` models: TEXT [n,1] BYTES → EMBEDDING [n,d] FP32 (triton-models/README.md). */
-import type { KServeClient } from "@gpu-bridge/kserve/client";
 import { EMBED_TENSORS } from "@gpu-bridge/contract/model-contract";
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError, type Inference } from "@gpu-bridge/kserve/inference";
 import { inRowBatches } from "./batches.js";
 import { checkEmbeddings, embedResponseBytes } from "./expected-output.js";
 import { textTensor } from "./tensors.js";
@@ -21,7 +20,7 @@ export interface EmbedOptions {
 }
 
 export async function embedTexts(
-  client: KServeClient,
+  client: Inference,
   model: string,
   texts: string[],
   options: EmbedOptions,
@@ -43,7 +42,7 @@ export async function embedTexts(
   return { data, rows: texts.length, dimensions };
 }
 
-async function embedBatch(client: KServeClient, model: string, texts: string[], options: EmbedOptions): Promise<Embeddings> {
+async function embedBatch(client: Inference, model: string, texts: string[], options: EmbedOptions): Promise<Embeddings> {
   const outputs = await client.infer(model, [textTensor(EMBED_TENSORS.text, texts, texts.length, 1)], {
     outputs: [EMBED_TENSORS.embedding],
     binary: options.binary,

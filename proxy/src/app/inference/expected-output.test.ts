@@ -1,6 +1,6 @@
 /** Which upstream values pass as plausible, at the edges of each check. */
 import { describe, expect, it } from "vitest";
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 import { checkEmbeddings, checkScores, embedResponseBytes, MAX_EMBEDDING_DIMENSIONS } from "./expected-output.js";
 
 const unit = (dims: number, scale = 1) => Float32Array.from({ length: dims }, () => scale / Math.sqrt(dims));

@@ -3,7 +3,7 @@
  * bytes the outputs of a request can take (the client reads no more), and values that are finite, of a plausible
  * size, and L2-normalised where the model contract says so (triton-models/README.md).
  */
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 
 /** Widest embedding the proxy accepts; sentence-embedding models have 384 to 4096. */
 export const MAX_EMBEDDING_DIMENSIONS = 8192;

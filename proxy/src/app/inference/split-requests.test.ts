@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeApp, type NodeApp } from "../../node/server.js";
 import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
+import { passingInference } from "../../../test/support/passing-inference.js";
 
 let folder: string;
 let app: NodeApp;
@@ -26,15 +27,13 @@ beforeAll(async () => {
   app = await createNodeApp(
     { ...FIXTURE_ENV, MODEL_REPOSITORY: folder },
     {
-      wrapFetch: (inner) => async (url, init) => {
-        const match = /\/v2\/models\/([^/]+)\/infer$/.exec(url);
-        if (match && init.body) {
-          const header = new TextDecoder().decode(init.body.subarray(0, Number(init.headers?.["inference-header-content-length"] ?? init.body.length)));
-          const shape = (JSON.parse(header) as { inputs: { shape: number[] }[] }).inputs[0]?.shape ?? [];
-          calls.push({ model: decodeURIComponent(match[1] as string), rows: shape[0] as number });
-        }
-        return inner(url, init);
-      },
+      wrapInference: (inner) =>
+        passingInference(inner, {
+          infer: (model, inputs, options) => {
+            calls.push({ model, rows: inputs[0]?.shape[0] as number });
+            return inner.infer(model, inputs, options);
+          },
+        }),
     },
   );
 });

@@ -1,5 +1,5 @@
 /** Reading the tensors the text-in models answer with, checking dtype and size against the contract. */
-import { UpstreamError } from "@gpu-bridge/kserve/client";
+import { UpstreamError } from "@gpu-bridge/kserve/inference";
 import type { Datatype, Tensor, TensorData } from "@gpu-bridge/kserve/types";
 
 const decoder = new TextDecoder();

@@ -1,10 +1,11 @@
 /** POST /embed: the original service's embeddings endpoint. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
-import { embedTexts, row, type Embeddings } from "../inference/embed.js";
+import { embedForRequest } from "../embed-request.js";
+import { row } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
-import { namedModel, resolveModel, type ModelChoice } from "../models.js";
-import { withUpstreamSlot, type Services } from "../services.js";
+import { resolveModel } from "../models.js";
+import type { Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 
@@ -24,28 +25,6 @@ const embedRoute = (limits: RequestLimits) =>
       ...errorResponses(...POST_ERRORS),
     },
   });
-
-/** The texts' embeddings from the requested (else the configured) embed model, within an upstream slot. */
-export async function embedForRequest(
-  services: Services,
-  requestId: string,
-  signal: AbortSignal,
-  texts: string[],
-  model: string | undefined,
-): Promise<{ choice: ModelChoice; embeddings: Embeddings }> {
-  const { config } = services;
-  const job = { id: requestId, type: "embed" as const, items: texts.length, model: namedModel(model) ?? config.MODEL_EMBED };
-  return withUpstreamSlot(services, signal, job, async (upstream, active) => {
-    const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
-    active.model = choice.name;
-    const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
-      binary: config.UPSTREAM_BINARY,
-      signal,
-      maxBatchSize: choice.model.maxBatchSize,
-    });
-    return { choice, embeddings };
-  });
-}
 
 export function registerEmbed(app: OpenAPIHono<AppEnv>, services: Services): void {
   const { config } = services;

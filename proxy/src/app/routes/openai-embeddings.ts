@@ -5,10 +5,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "@gpu-bridge/contract/errors";
 import { openAIEmbeddingsRequestSchema, OpenAIEmbeddingsResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
+import { embedForRequest } from "../embed-request.js";
 import { row, rowBase64 } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
 import type { Services } from "../services.js";
-import { embedForRequest } from "./embed.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 

@@ -4,7 +4,7 @@
  * Public model names from requests are matched against this list; only the served names it holds ever go into an
  * upstream URL.
  */
-import { UpstreamError, type CallOptions, type KServeClient } from "@gpu-bridge/kserve/client";
+import { UpstreamError, type CallOptions, type Inference } from "@gpu-bridge/kserve/inference";
 import { CONFIG_PARAMETERS, TASKS, type Task } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import { acceptedNames, lookupKey } from "../model-names.js";
@@ -103,7 +103,7 @@ export interface SkippedModel {
 }
 
 export async function loadCatalog(
-  client: KServeClient,
+  client: Inference,
   options: CallOptions = {},
   onSkipped?: (model: SkippedModel) => void,
 ): Promise<Catalog> {
@@ -117,7 +117,7 @@ export async function loadCatalog(
  * upstream rather than of its entries.
  */
 export async function catalogFromIndex(
-  client: KServeClient,
+  client: Inference,
   index: readonly RepositoryIndexEntry[],
   options: CallOptions = {},
   onSkipped?: (model: SkippedModel) => void,
@@ -162,6 +162,14 @@ export class Cached<T> {
 
   get(): Promise<T> {
     if (this.value && this.now() - this.value.at < this.ttlMs) return Promise.resolve(this.value.data);
+    return this.refresh();
+  }
+
+  /**
+   * Loads anew (joining a load under way) while `get` keeps answering with the value held until it is fresh: only
+   * the caller waits for the new value.
+   */
+  refresh(): Promise<T> {
     if (!this.pending) {
       this.pending = this.load().then(
         (data) => {

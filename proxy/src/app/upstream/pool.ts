@@ -1,5 +1,6 @@
 /**
- * One or more KServe v2 upstreams (TRITON_URL may list several) sharing the load: each call goes to the upstream
+ * One or more upstreams sharing the load, each an Inference (@gpu-bridge/kserve/inference): the KServe v2 servers
+ * TRITON_URL lists (endpoints.ts), or the embedded runtime in process. each call goes to the upstream
  * with the fewest calls outstanding (ties: the configured order) among those not marked down. One that is
  * unreachable or answers 503 is marked down for `retryMs` and the call moves on to the next, since nothing was
  * computed there; a down upstream takes calls again once its time is up, and a success clears its mark.
@@ -7,28 +8,26 @@
  * fails while one model is unavailable and the others serve. Readiness probes (/health, public) only report: they
  * are coalesced and cached, go over their own connections, and never mark an upstream down or up.
  */
-import { KServeClient, UpstreamError, type FetchFn } from "@gpu-bridge/kserve/client";
+import { UpstreamError, type Inference } from "@gpu-bridge/kserve/inference";
 import { MODELS } from "@gpu-bridge/contract/model-contract";
 import { readDeviceInfo, type DeviceInfo } from "../inference/device-info.js";
 import { Cached, catalogFromIndex, loadCatalog, readyModelNames, type Catalog, type SkippedModel } from "./catalog.js";
 
-/** A readiness probe's deadline: short, so that a hanging upstream cannot hold /health or a probe connection long. */
-export const PROBE_TIMEOUT_MS = 2000;
+/** An upstream's ways in: one for inference and the catalogue, one for readiness probes. */
+export interface UpstreamEndpoint {
+  inference: Inference;
+  /** Readiness probes (over HTTP: their own connections and a short deadline); default `inference`. */
+  probe?: Inference;
+}
 
 export interface UpstreamOptions {
-  fetch: FetchFn;
-  /** The probes' way to the upstream; default `fetch`. */
-  probeFetch?: FetchFn;
-  timeoutMs: number;
   cacheTtlMs: number;
-  headers?: Record<string, string>;
   now?: () => number;
 }
 
 export class Upstream {
-  readonly client: KServeClient;
-  /** Readiness probes: their own connections and a short deadline. */
-  private readonly probeClient: KServeClient;
+  readonly client: Inference;
+  private readonly probeClient: Inference;
   readonly catalog: Cached<Catalog>;
   readonly deviceInfo: Cached<DeviceInfo>;
   readonly serverMetadata: Cached<{ name: string; version: string }>;
@@ -39,16 +38,15 @@ export class Upstream {
   outstanding = 0;
 
   constructor(
-    baseUrl: string,
+    endpoint: UpstreamEndpoint,
     /** Position in TRITON_URL: the metrics' label. */
     readonly index: number,
     options: UpstreamOptions,
     probeCacheMs = 1000,
     onSkippedModel?: (model: SkippedModel) => void,
   ) {
-    const common = { baseUrl, ...(options.headers ? { headers: options.headers } : {}) };
-    this.client = new KServeClient({ ...common, fetch: options.fetch, timeoutMs: options.timeoutMs });
-    this.probeClient = new KServeClient({ ...common, fetch: options.probeFetch ?? options.fetch, timeoutMs: PROBE_TIMEOUT_MS });
+    this.client = endpoint.inference;
+    this.probeClient = endpoint.probe ?? endpoint.inference;
     this.catalog = new Cached(() => loadCatalog(this.client, {}, onSkippedModel), options.cacheTtlMs, options.now);
     this.deviceInfo = new Cached(async () => {
       const catalog = await this.catalog.get();
@@ -62,8 +60,9 @@ export class Upstream {
     this.readiness = new Cached(() => this.servesText(onSkippedModel).catch(() => false), probeCacheMs, options.now);
   }
 
+  /** Its base URL, or the embedded runtime's name. */
   get url(): string {
-    return this.client.baseUrl;
+    return this.client.location;
   }
 
   /**
@@ -104,7 +103,6 @@ export interface PoolOptions {
   retryMs: number;
   /** How long a readiness probe's answer is reused. */
   probeCacheMs?: number;
-  probeFetch?: FetchFn;
   onFailover?: (url: string, err: UpstreamError) => void;
   /** A model of the index left out of the catalogue (its config could not be read). */
   onSkippedModel?: (url: string, model: string, reason: string) => void;
@@ -119,13 +117,12 @@ export class UpstreamPool {
   private readonly onFailover: PoolOptions["onFailover"];
   private readonly onInFlight: PoolOptions["onInFlight"];
 
-  constructor(urls: string[], options: UpstreamOptions, pool: PoolOptions) {
-    if (urls.length === 0) throw new Error("UpstreamPool needs at least one upstream URL");
-    const upstreamOptions = pool.probeFetch ? { ...options, probeFetch: pool.probeFetch } : options;
-    this.upstreams = urls.map(
-      (url, i) =>
-        new Upstream(url, i, upstreamOptions, pool.probeCacheMs, (skipped) =>
-          pool.onSkippedModel?.(url, skipped.name, skipped.reason),
+  constructor(endpoints: UpstreamEndpoint[], options: UpstreamOptions, pool: PoolOptions) {
+    if (endpoints.length === 0) throw new Error("UpstreamPool needs at least one upstream");
+    this.upstreams = endpoints.map(
+      (endpoint, i) =>
+        new Upstream(endpoint, i, options, pool.probeCacheMs, (skipped) =>
+          pool.onSkippedModel?.(endpoint.inference.location, skipped.name, skipped.reason),
         ),
     );
     this.now = options.now ?? Date.now;

@@ -1,37 +1,38 @@
 /**
  * /health and failover ask per model (the repository index), not the server's ready check, which Triton fails while
- * any model is unavailable (--strict-readiness, its default). The upstream here is the embedded runtime, its ready
- * check answering 400 as such a Triton does and its index marking chosen models UNAVAILABLE; test/triton shows the
+ * any model is unavailable (--strict-readiness, its default). The upstream here is the embedded runtime in process, its
+ * ready check answering false as such a Triton does and its index marking chosen models UNAVAILABLE; test/triton shows the
  * same against the real server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
-import { handlerFetch } from "../../node/upstream-fetch.js";
+import type { Inference } from "@gpu-bridge/kserve/inference";
 import { createNodeApp, type NodeApp } from "../../node/server.js";
-import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
+import { createRuntimeFetch, InProcessInference, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
+import { passingInference } from "../../../test/support/passing-inference.js";
 
 let runtime: RuntimeHandle;
 let app: NodeApp;
 const unavailable = new Set<string>();
 
-async function upstream(request: Request): Promise<Response> {
-  const { pathname } = new URL(request.url);
-  if (pathname === "/v2/health/ready") return new Response(null, { status: 400 });
-  const response = await runtime.fetch(request);
-  if (pathname !== "/v2/repository/index") return response;
-  const index = ((await response.json()) as RepositoryIndexEntry[]).map((entry) =>
-    unavailable.has(entry.name) ? { name: entry.name, version: "1", state: "UNAVAILABLE", reason: "test" } : entry,
-  );
-  return Response.json(index);
+/** The runtime with the ready check of a Triton that has an unavailable model, and the chosen models unavailable. */
+function upstream(): Inference {
+  const inner = new InProcessInference(runtime.repository, { timeoutMs: 10_000 });
+  return passingInference(inner, {
+    ready: async () => false,
+    repositoryIndex: async () =>
+      (await inner.repositoryIndex()).map((entry) =>
+        unavailable.has(entry.name) ? { name: entry.name, version: "1", state: "UNAVAILABLE", reason: "test" } : entry,
+      ),
+  });
 }
 
 beforeAll(async () => {
   runtime = await createRuntimeFetch({ repository: FIXTURE_REPOSITORY, log: () => {} });
   app = await createNodeApp(
     { ...FIXTURE_ENV, TRITON_URL: "http://triton.invalid", MODEL_CACHE_TTL_MS: "600000", HEALTH_PROBE_CACHE_MS: "0" },
-    { wrapFetch: () => handlerFetch(upstream) },
+    { wrapInference: upstream },
   );
 });
 

@@ -1,0 +1,26 @@
+/** The texts' embeddings for a request to /embed or /v1/embeddings: the model it names, else the configured one. */
+import { embedTexts, type Embeddings } from "./inference/embed.js";
+import { namedModel, resolveModel, type ModelChoice } from "./models.js";
+import { withUpstreamSlot, type Services } from "./services.js";
+
+/** The texts' embeddings from the requested (else the configured) embed model, within an upstream slot. */
+export async function embedForRequest(
+  services: Services,
+  requestId: string,
+  signal: AbortSignal,
+  texts: string[],
+  model: string | undefined,
+): Promise<{ choice: ModelChoice; embeddings: Embeddings }> {
+  const { config } = services;
+  const job = { id: requestId, type: "embed" as const, items: texts.length, model: namedModel(model) ?? config.MODEL_EMBED };
+  return withUpstreamSlot(services, signal, job, async (upstream, active) => {
+    const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
+    active.model = choice.name;
+    const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
+      binary: config.UPSTREAM_BINARY,
+      signal,
+      maxBatchSize: choice.model.maxBatchSize,
+    });
+    return { choice, embeddings };
+  });
+}
