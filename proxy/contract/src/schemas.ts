@@ -168,6 +168,12 @@ function referencesSchema(limits: RequestLimits | undefined) {
   }, bounded);
 }
 
+/**
+ * A language as bert_score names them (`en`, `zh`, `en-sci`): a short tag of letters, digits and dashes, at most
+ * 30 characters, or empty (en). It goes upstream with every call, so nothing longer is forwarded.
+ */
+export const LANG_TAG = /^(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3})?$/;
+
 export function bertscoreRequestSchema(limits?: RequestLimits) {
   return z
     .object({
@@ -175,11 +181,15 @@ export function bertscoreRequestSchema(limits?: RequestLimits) {
       references: referencesSchema(limits).meta({
         description: "One reference per candidate, or a list of references per candidate (best one counts)",
       }),
-      lang: z.string().default("en").meta({
-        description:
-          "Language: the rescale baseline, and bert_score's default model for it when no model_type is named and " +
-          "that model is served; empty means `en`",
-      }),
+      lang: z
+        .string()
+        .regex(LANG_TAG, { error: "not a language tag (e.g. en, zh, en-sci: 2 or 3 letters, then up to 3 -parts)" })
+        .default("en")
+        .meta({
+          description:
+            "Language: the rescale baseline, and bert_score's default model for it when no model_type is named and " +
+            "that model is served; empty means `en`. A short tag (`en`, `zh`, `en-sci`), at most 30 characters",
+        }),
       model_type: z
         .string()
         .optional()

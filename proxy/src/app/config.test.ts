@@ -43,6 +43,20 @@ describe("parseConfig", () => {
     expect(config.PORT).toBe(8765);
   });
 
+  it("refuses a TRITON_URL with user:password@, pointing to UPSTREAM_HEADERS, without echoing the password", () => {
+    for (const url of ["http://triton:s3cret-pw@10.0.0.2:8000", "https://a.example,https://user:s3cret-pw@b.example/v2", "http://:s3cret-pw@x"]) {
+      let message = "";
+      try {
+        parseConfig({ TRITON_URL: url });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message, url).toMatch(/^invalid configuration: TRITON_URL: .*no user:password@ in the URL; send credentials as a header with UPSTREAM_HEADERS/);
+      expect(message, url).not.toContain("s3cret-pw");
+    }
+    expect(() => parseConfig({ TRITON_URL: "ftp://user:s3cret-pw@x" })).toThrow(/^(?!.*s3cret-pw).*not an http\(s\) URL: ftp:\/\/…@x/);
+  });
+
   it("reads UPSTREAM_HEADERS as a JSON object of header names to strings", () => {
     expect(parseConfig({}).UPSTREAM_HEADERS).toEqual({});
     const headers = { "CF-Access-Client-Id": "id.access", "CF-Access-Client-Secret": "s3cret" };

@@ -20,15 +20,25 @@ const upstreamList = z
       .map((part) => part.trim())
       .filter((part) => part.length > 0);
     for (const url of urls) {
+      // What may be a password is never echoed: messages name the URL without its user information.
+      const shown = url.replace(/\/\/[^/?#]*@/, "//…@");
       let parsed: URL;
       try {
         parsed = new URL(url);
       } catch {
-        ctx.addIssue({ code: "custom", message: `not a URL: ${url}` });
+        ctx.addIssue({ code: "custom", message: `not a URL: ${shown}` });
         return z.NEVER;
       }
       if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-        ctx.addIssue({ code: "custom", message: `not an http(s) URL: ${url}` });
+        ctx.addIssue({ code: "custom", message: `not an http(s) URL: ${shown}` });
+        return z.NEVER;
+      }
+      // fetch would refuse such a URL at the first call, and logs would show the password in clear
+      if (parsed.username || parsed.password) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${shown}: no user:password@ in the URL; send credentials as a header with UPSTREAM_HEADERS, e.g. {"Authorization": "Basic <base64 of user:password>"}`,
+        });
         return z.NEVER;
       }
     }

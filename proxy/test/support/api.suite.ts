@@ -401,6 +401,8 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       ["body is an array", "/embed", postJson([["a"]]), 422, "validation_error"],
       ["empty candidates", "/bertscore", postJson({ candidates: [], references: [] }), 422, "validation_error"],
       ["empty reference list", "/bertscore", postJson({ candidates: ["a"], references: [[]] }), 422, "validation_error"],
+      ["lang not a language tag", "/bertscore", postJson({ candidates: ["a"], references: ["b"], lang: "en'; rm -rf" }), 422, "validation_error"],
+      ["lang of 60,000 characters", "/bertscore", postJson({ candidates: ["a"], references: ["b"], lang: "e".repeat(60_000) }), 422, "validation_error"],
       ["idf not a boolean", "/bertscore", postJson({ candidates: ["a"], references: ["b"], idf: "yes" }), 422, "validation_error"],
       [
         "use_fast_tokenizer not a boolean",
