@@ -112,7 +112,7 @@ async function scoreBatch(
   });
   const n = input.candidates.length;
   const scores = { precision: floats(outputs, precision, n), recall: floats(outputs, recall, n), f1: floats(outputs, f1, n) };
-  checkScores(scores, input.rescaleWithBaseline);
+  checkScores(scores, { rescaled: input.rescaleWithBaseline, idf: input.idf });
   return {
     precision: Array.from(scores.precision, nullWhereNaN),
     recall: Array.from(scores.recall, nullWhereNaN),
