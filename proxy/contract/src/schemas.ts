@@ -56,7 +56,7 @@ export const StatusResponseSchema = z
       .object({
         max_concurrent: z.number().int().meta({ description: "Requests that can be in flight at once: GPU_MAX_CONCURRENT when set, at most GPU_MAX_TEXTS_IN_FLIGHT" }),
         in_flight: z.number().int().meta({ description: "Requests in flight now" }),
-        available_slots: z.number().int().meta({ description: "One-text requests that would be admitted now (0 while others wait)" }),
+        available_slots: z.number().int().meta({ description: "One-text requests that would be admitted now (0 while other small requests wait)" }),
         waiting_estimate: z
           .number()
           .int()

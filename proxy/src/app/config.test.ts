@@ -7,7 +7,8 @@ describe("parseConfig", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       TRITON_URL: [],
-      GPU_MAX_TEXTS_IN_FLIGHT: 64,
+      GPU_MAX_TEXTS_IN_FLIGHT: 128,
+      GPU_RESERVED_TEXTS: 16,
       HEALTH_PROBE_CACHE_MS: 1000,
       GPU_MAX_BATCH_SIZE: 100,
       GPU_MAX_TEXT_LENGTH: 10000,
@@ -20,6 +21,11 @@ describe("parseConfig", () => {
     });
     expect(config.API_KEY).toBeUndefined();
     expect(config.GPU_MAX_CONCURRENT).toBeUndefined();
+  });
+
+  it("admits a request of GPU_MAX_BATCH_SIZE texts beside the small requests' reserve at default settings", () => {
+    const config = parseConfig({});
+    expect(config.GPU_MAX_BATCH_SIZE + config.GPU_RESERVED_TEXTS).toBeLessThanOrEqual(config.GPU_MAX_TEXTS_IN_FLIGHT);
   });
 
   it("reads the admission settings: requests only when set, texts in flight validated", () => {

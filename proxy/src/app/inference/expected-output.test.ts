@@ -70,6 +70,12 @@ describe("checkScores", () => {
     expect(refusal(() => checkScores(scores(0.9, 0.7, NaN), plain))).toMatch(/F1 NaN/);
   });
 
+  it("with several references (best P, R and F1 each on its own), checks F1 is at most 2PR/(P+R)", () => {
+    const several = { rescaled: false, idf: false, references: [3] };
+    expect(refusal(() => checkScores(scores(0.9, 0.7, 0.6), several))).toBeUndefined();
+    expect(refusal(() => checkScores(scores(0.9, 0.7, 0.95), several))).toMatch(/is not at most 2PR\/\(P\+R\)/);
+  });
+
   it("refuses NaN where bert_score cannot give it: P or R without idf, F1 beside finite P and R or NaN P", () => {
     expect(refusal(() => checkScores(scores(NaN, 0.8, 0), plain))).toMatch(/precision NaN/);
     expect(refusal(() => checkScores(scores(0.8, NaN, 0), { rescaled: true, idf: false }))).toMatch(/recall NaN/);

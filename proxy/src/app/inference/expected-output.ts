@@ -56,16 +56,19 @@ export interface ScoreSettings {
   rescaled: boolean;
   /** Only idf weights can sum to 0 and give bert_score's NaN. */
   idf: boolean;
+  /** References per row; default one each. */
+  references?: readonly number[];
 }
 
 /**
  * BERTScore P, R and F1 as bert_score gives them: finite and bounded (within [-1, 1] without rescaling: means of
- * cosine similarities), F1 = 2PR/(P+R) (without rescaling, which moves each by its own baseline), and NaN only where
- * bert_score gives it: P or R with idf, F1 then NaN or 0 (bert_score's masked_fill).
+ * cosine similarities), F1 = 2PR/(P+R) without rescaling (which moves each by its own baseline), and NaN only where
+ * bert_score gives it: P or R with idf, F1 then NaN or 0 (bert_score's masked_fill). With several references
+ * bert_score takes the best P, R and F1 each on its own, so F1 is then at most 2PR/(P+R) of those (for P, R > 0).
  */
 export function checkScores(
   scores: { precision: Float32Array; recall: Float32Array; f1: Float32Array },
-  { rescaled, idf }: ScoreSettings,
+  { rescaled, idf, references }: ScoreSettings,
 ): void {
   const bound = rescaled ? RESCALED_BOUND : 1 + NORM_TOLERANCE;
   const check = (name: string, value: number, nanAllowed: boolean) => {
@@ -82,8 +85,11 @@ export function checkScores(
     }
     check("F1", f1, false);
     // P + R near 0 makes bert_score's own F1 NaN (then 0) or huge: nothing to compare with
-    if (!rescaled && Math.abs(p + r) > F1_TOLERANCE && Math.abs(f1 - (2 * p * r) / (p + r)) > F1_TOLERANCE) {
-      throw implausible(`F1 ${f1} is not 2PR/(P+R) for precision ${p} and recall ${r}`);
+    if (rescaled || Math.abs(p + r) <= F1_TOLERANCE) return;
+    const harmonic = (2 * p * r) / (p + r);
+    const single = (references?.[i] ?? 1) === 1;
+    if (single ? Math.abs(f1 - harmonic) > F1_TOLERANCE : p > 0 && r > 0 && f1 > harmonic + F1_TOLERANCE) {
+      throw implausible(`F1 ${f1} is not ${single ? "" : "at most "}2PR/(P+R) for precision ${p} and recall ${r}`);
     }
   });
 }

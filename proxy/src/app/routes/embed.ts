@@ -3,7 +3,8 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { embedRequestSchema, EmbedResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
 import { embedTexts, row, type Embeddings } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
-import { namedModel, resolveModel, type ModelChoice } from "../models.js";
+import { pendingModel } from "../jobs.js";
+import { resolveModel, type ModelChoice } from "../models.js";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
@@ -34,13 +35,13 @@ export async function embedForRequest(
   model: string | undefined,
 ): Promise<{ choice: ModelChoice; embeddings: Embeddings }> {
   const { config } = services;
-  const job = { id: requestId, type: "embed" as const, items: texts.length, model: namedModel(model) ?? config.MODEL_EMBED };
-  return withUpstreamSlot(services, signal, job, async (upstream, active) => {
+  const job = { id: requestId, type: "embed" as const, items: texts.length, texts: texts.length, model: pendingModel(model, config.MODEL_EMBED) };
+  return withUpstreamSlot(services, signal, job, async (upstream, active, callSignal) => {
     const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
     active.model = choice.name;
     const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
       binary: config.UPSTREAM_BINARY,
-      signal,
+      ...(callSignal ? { signal: callSignal } : {}),
       maxBatchSize: choice.model.maxBatchSize,
     });
     return { choice, embeddings };
