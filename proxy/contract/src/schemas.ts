@@ -258,11 +258,27 @@ export const EmbedResponseSchema = z
   })
   .meta({ id: "EmbedResponse", example: { embeddings: [[0.0123, -0.0456, 0.0789]], model: "all-MiniLM-L6-v2", dimensions: 384 } });
 
+/**
+ * OpenAI also takes token ids (`[1, 2]`, `[[1, 2]]`); the proxy does not tokenize, so such input is refused with a
+ * message that says so rather than a bare union failure.
+ */
+function withoutTokenArrays<T extends z.ZodType>(input: T) {
+  return z.preprocess<unknown, T, z.input<T>>((value, ctx) => {
+    if (Array.isArray(value) && value.some((item) => typeof item === "number" || Array.isArray(item))) {
+      ctx.addIssue({ code: "custom", input: value, message: "token arrays are not supported: send a text or a list of texts" });
+      return z.NEVER;
+    }
+    return value;
+  }, input);
+}
+
 export function openAIEmbeddingsRequestSchema(limits?: RequestLimits) {
   return z
     .object({
-      input: z.union([textSchema(limits), textList(limits)]).meta({ description: "A text or a list of texts" }),
-      model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+      input: withoutTokenArrays(z.union([textSchema(limits), textList(limits)])).meta({
+        description: "A text or a list of texts (token arrays are not supported: the proxy does not tokenize)",
+      }),
+      model: z.string().optional().meta({ description: "Embedding model; absent or empty: MODEL_EMBED" }),
       encoding_format: z
         .enum(["float", "base64"])
         .default("float")

@@ -378,10 +378,32 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       });
     });
 
-    it("refuses token-array input with a validation error", async () => {
-      const res = await request("/v1/embeddings", postJson({ input: [[1, 2, 3]] }));
+    it("refuses token-array input with a validation error that says token arrays are not supported", async () => {
+      for (const input of [[[1, 2, 3]], [1, 2, 3]]) {
+        const res = await request("/v1/embeddings", postJson({ input }));
+        expect(res.status).toBe(422);
+        expect(await res.json()).toMatchObject({
+          code: "validation_error",
+          detail: "input: token arrays are not supported: send a text or a list of texts",
+        });
+      }
+    });
+
+    it("reads an empty model as the default, as /embed does", async () => {
+      const res = await request("/v1/embeddings", postJson({ input: "a", model: "" }));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { model: string }).model).toBe(FIXTURE_MODELS.embed);
+    });
+
+    it("refuses dimensions other than the model's with 422, naming them", async () => {
+      const res = await request("/v1/embeddings", postJson({ input: "a", dimensions: 7 }));
       expect(res.status).toBe(422);
-      expect(((await res.json()) as { code: string }).code).toBe("validation_error");
+      expect(await res.json()).toMatchObject({
+        code: "validation_error",
+        detail: `dimensions 7 is not supported: ${FIXTURE_MODELS.embed} has 32`,
+        issues: [{ path: "dimensions", message: "must be 32" }],
+      });
+      expect((await request("/v1/embeddings", postJson({ input: "a", dimensions: 32 }))).status).toBe(200);
     });
   });
 

@@ -26,19 +26,24 @@ const embedRoute = (limits: RequestLimits) =>
     },
   });
 
-/** The texts' embeddings from the requested (else the configured) embed model, within an upstream slot. */
+/**
+ * The texts' embeddings from the requested (else the configured) embed model, within an upstream slot;
+ * `beforeInference` may refuse the resolved model before any text is sent.
+ */
 export async function embedForRequest(
   services: Services,
   requestId: string,
   signal: AbortSignal,
   texts: string[],
   model: string | undefined,
+  beforeInference?: (choice: ModelChoice) => void,
 ): Promise<{ choice: ModelChoice; embeddings: Embeddings }> {
   const { config } = services;
   const job = { id: requestId, type: "embed" as const, items: texts.length, texts: texts.length, model: pendingModel(model, config.MODEL_EMBED) };
   return withUpstreamSlot(services, signal, job, async (upstream, active, callSignal) => {
     const choice = await resolveModel(upstream, "embed", model, config.MODEL_EMBED);
     active.model = choice.name;
+    beforeInference?.(choice);
     const embeddings = await embedTexts(upstream.client, choice.model.served, texts, {
       binary: config.UPSTREAM_BINARY,
       ...(callSignal ? { signal: callSignal } : {}),
