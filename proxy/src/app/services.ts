@@ -26,7 +26,7 @@ export const RETRY_AFTER_SECONDS = "5";
 /**
  * What the upstream call of a client that went away is cancelled by. The embedded runtime stops the work of a
  * cancelled call (its encoder checks before each run), so the call is cancelled and its slot freed. Triton does not:
- * the tritonserver of the test suites ran a call to the end after its HTTP client had gone (README, "Security"), so
+ * the tritonserver of the test suites ran a call to the end after its HTTP client had gone (README, Admission), so
  * the call runs on, holding its slot, until it settles or UPSTREAM_TIMEOUT_MS passes; freeing the slot at once would
  * let clients that disconnect put any number of texts upstream.
  */
