@@ -385,6 +385,27 @@ describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime)
     }
   });
 
+  it.skipIf(skip)("second review: deep nesting, stacked codings, a 7 MB lang and F1 lies are refused before any work", async () => {
+    hostile.use("honest");
+    const health = fetch(`${target.url}/health`, { signal: AbortSignal.timeout(60_000) });
+    const deep = await postRaw("/embed", "[".repeat(2_000_000) + "]".repeat(2_000_000));
+    expect([deep.status, deep.body.code], deep.text.slice(0, 200)).toEqual([400, "nesting_too_deep"]);
+    expect((await health).status).toBe(200);
+    const stacked = await postRaw("/embed", gzipSync('{"texts":["a"]}'), { "content-encoding": Array(3000).fill("gzip").join(",") });
+    expect([stacked.status, stacked.body.code], stacked.text.slice(0, 200)).toEqual([415, "unsupported_media_type"]);
+    const inferences = () => hostile.records.filter((r) => r.path.endsWith("/infer")).length;
+    const before = inferences();
+    const lang = await postRaw("/bertscore", JSON.stringify({ candidates: ["a"], references: ["b"], lang: "e".repeat(7_000_000) }));
+    expect([lang.status, lang.body.code]).toEqual([422, "validation_error"]);
+    expect(inferences(), "the lang never went upstream").toBe(before);
+    for (const scenario of ["bertscore-f1-huge", "bertscore-f1-mismatch", "bertscore-precision-nan"] as const) {
+      hostile.use(scenario);
+      const answer = await postRaw("/bertscore", JSON.stringify({ candidates: ["a cat"], references: ["a dog"] }));
+      expect([answer.status, answer.body.code], scenario).toEqual([502, "upstream_error"]);
+    }
+    hostile.use("honest");
+  });
+
   it.skipIf(skip || runtime !== "node")("refuses a DNS-rebinding Host and Origin, and serves loopback names", async () => {
     const { port } = new URL(target.url);
     const rebound = await rawRequest(Number(port), `GET /health HTTP/1.1\r\nHost: rebound.example:${port}\r\nConnection: close\r\n\r\n`);

@@ -19,6 +19,7 @@ import { defineApiSuite, FIXTURE_ENV, postJson } from "@gpu-bridge/proxy/test-su
 import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "@gpu-bridge/runtime/test-support/error-cases";
 import { runChaos } from "../reliability/chaos-run.js";
 import { FIXTURE_REPOSITORY } from "../reliability/runtime-backend.js";
+import { waitFor } from "@gpu-bridge/proxy/test-support/wait";
 import { buildTestRepository, rootFiles } from "./test-repository.js";
 import { startTritonServer, type TritonServer } from "./tritonserver.js";
 
@@ -273,6 +274,42 @@ describe("bert_score's slow tokenizers in the real Triton (bert_score_tokenizer.
       });
     }
   }
+});
+
+describe("a client that goes away", () => {
+  it("Triton computes its call to the end, so the proxy keeps the call's slot until it settles", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const proxy = await startProxy(
+      // 48 long pairs are some 270 KB: the default MAX_BODY_BYTES, not the fixtures' 64 KiB
+      { ...FIXTURE_ENV, MAX_BODY_BYTES: "", TRITON_URL: triton.httpUrl, HOST: "127.0.0.1", PORT: "0" },
+      { log: (entry) => logged.push(entry) },
+    );
+    try {
+      // long enough texts that the call is still running when its client leaves
+      const text = (i: number) => Array.from({ length: 400 }, (_, j) => `word${(i * 7 + j) % 97}`).join(" ");
+      // 96 texts: admitted as sent (a larger request counts as the 112 texts outside the small requests' reserve)
+      const rows = 48;
+      const candidates = Array.from({ length: rows }, (_, i) => text(i));
+      const references = Array.from({ length: rows }, (_, i) => text(i + 1));
+      const before = await stats("bertscore-tiny-bert");
+      const controller = new AbortController();
+      const gone = fetch(`${proxy.url}/bertscore`, { ...postJson({ candidates, references, model_type: "tiny-bert" }), signal: controller.signal }).catch(
+        (err: unknown) => err,
+      );
+      await waitFor(() => proxy.services.jobs.list().length === 1, 30_000, "the call to hold its slot");
+      controller.abort();
+      await gone;
+      await waitFor(() => logged.some((e) => String(e.msg).startsWith("client closed; its upstream call runs on")), 30_000, "the proxy to see the client go");
+      expect(proxy.services.limiter.textsInFlight).toBe(2 * rows);
+      await waitFor(() => proxy.services.jobs.list().length === 0, 110_000, "the call to settle");
+      // not cancelled: Triton scored every pair of the abandoned call
+      const after = await stats("bertscore-tiny-bert");
+      expect(after.inference_count - before.inference_count).toBe(rows);
+      expect(proxy.services.limiter.textsInFlight).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe("dynamic batching", () => {

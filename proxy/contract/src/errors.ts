@@ -9,12 +9,18 @@ import { z } from "zod";
 export const MAX_DETAIL_LENGTH = 1024;
 /** Most entries in a validation error's `issues`. */
 export const MAX_ISSUES = 10;
+/**
+ * Most lists and objects open at once in a request body: the deepest request (`{"references": [["..."]]}`) needs 3;
+ * the rest is room for clients that send extra fields.
+ */
+export const MAX_NESTING = 8;
 
 export const ERROR_STATUS = {
   unauthorized: 401,
   host_not_allowed: 403,
   not_found: 404,
   invalid_json: 400,
+  nesting_too_deep: 400,
   length_mismatch: 400,
   body_too_large: 413,
   too_many_items: 413,
@@ -45,11 +51,13 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
     "the Host (or Origin) header names a host outside ALLOWED_HOSTS (checked when API_KEY is unset; guards against DNS rebinding)",
   not_found: "no such route",
   invalid_json: "the body is not valid JSON in UTF-8",
+  nesting_too_deep: `the body nests lists or objects deeper than ${MAX_NESTING} levels (requests need 3); refused before it is parsed`,
   length_mismatch: "candidates and references differ in length",
   body_too_large: "the body exceeds MAX_BODY_BYTES",
   too_many_items: "more than GPU_MAX_BATCH_SIZE items in one request",
   text_too_long: "a text longer than GPU_MAX_TEXT_LENGTH characters (Unicode code points)",
-  unsupported_media_type: "the body is not application/json, or has a Content-Encoding other than gzip or deflate",
+  unsupported_media_type:
+    "the body is not application/json, or has a Content-Encoding other than gzip or deflate, or more than one coding",
   validation_error: "the body does not match the request schema; `issues` lists the first problems (at most 10)",
   unknown_model:
     "the named model is not served upstream (never replaced by another); `served_models` lists those that are, " +

@@ -56,7 +56,7 @@ export const StatusResponseSchema = z
       .object({
         max_concurrent: z.number().int().meta({ description: "Requests that can be in flight at once: GPU_MAX_CONCURRENT when set, at most GPU_MAX_TEXTS_IN_FLIGHT" }),
         in_flight: z.number().int().meta({ description: "Requests in flight now" }),
-        available_slots: z.number().int().meta({ description: "One-text requests that would be admitted now (0 while others wait)" }),
+        available_slots: z.number().int().meta({ description: "One-text requests that would be admitted now (0 while other small requests wait)" }),
         waiting_estimate: z
           .number()
           .int()
@@ -168,6 +168,12 @@ function referencesSchema(limits: RequestLimits | undefined) {
   }, bounded);
 }
 
+/**
+ * A language as bert_score names them (`en`, `zh`, `en-sci`): a short tag of letters, digits and dashes, at most
+ * 30 characters, or empty (en). It goes upstream with every call, so nothing longer is forwarded.
+ */
+export const LANG_TAG = /^(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,3})?$/;
+
 export function bertscoreRequestSchema(limits?: RequestLimits) {
   return z
     .object({
@@ -175,11 +181,15 @@ export function bertscoreRequestSchema(limits?: RequestLimits) {
       references: referencesSchema(limits).meta({
         description: "One reference per candidate, or a list of references per candidate (best one counts)",
       }),
-      lang: z.string().default("en").meta({
-        description:
-          "Language: the rescale baseline, and bert_score's default model for it when no model_type is named and " +
-          "that model is served; empty means `en`",
-      }),
+      lang: z
+        .string()
+        .regex(LANG_TAG, { error: "not a language tag (e.g. en, zh, en-sci: 2 or 3 letters, then up to 3 -parts)" })
+        .default("en")
+        .meta({
+          description:
+            "Language: the rescale baseline, and bert_score's default model for it when no model_type is named and " +
+            "that model is served; empty means `en`. A short tag (`en`, `zh`, `en-sci`), at most 30 characters",
+        }),
       model_type: z
         .string()
         .optional()
@@ -248,11 +258,27 @@ export const EmbedResponseSchema = z
   })
   .meta({ id: "EmbedResponse", example: { embeddings: [[0.0123, -0.0456, 0.0789]], model: "all-MiniLM-L6-v2", dimensions: 384 } });
 
+/**
+ * OpenAI also takes token ids (`[1, 2]`, `[[1, 2]]`); the proxy does not tokenize, so such input is refused with a
+ * message that says so rather than a bare union failure.
+ */
+function withoutTokenArrays<T extends z.ZodType>(input: T) {
+  return z.preprocess<unknown, T, z.input<T>>((value, ctx) => {
+    if (Array.isArray(value) && value.some((item) => typeof item === "number" || Array.isArray(item))) {
+      ctx.addIssue({ code: "custom", input: value, message: "token arrays are not supported: send a text or a list of texts" });
+      return z.NEVER;
+    }
+    return value;
+  }, input);
+}
+
 export function openAIEmbeddingsRequestSchema(limits?: RequestLimits) {
   return z
     .object({
-      input: z.union([textSchema(limits), textList(limits)]).meta({ description: "A text or a list of texts" }),
-      model: z.string().min(1).optional().meta({ description: "Embedding model; default MODEL_EMBED" }),
+      input: withoutTokenArrays(z.union([textSchema(limits), textList(limits)])).meta({
+        description: "A text or a list of texts (token arrays are not supported: the proxy does not tokenize)",
+      }),
+      model: z.string().optional().meta({ description: "Embedding model; absent or empty: MODEL_EMBED" }),
       encoding_format: z
         .enum(["float", "base64"])
         .default("float")

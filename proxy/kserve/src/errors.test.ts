@@ -19,6 +19,23 @@ describe("upstreamMessage", () => {
     ["takes text that is not JSON", "upstream connect error\n  at /srv/app.js:1:2", "upstream connect error at <path>:1:2"],
     ["reads the start of a cut-off error body", '{"error":"model failed: out of memory', "model failed: out of memory"],
     ["names the status when there is no text", "", "HTTP 400"],
+    ["masks host:port", '{"error":"failed to connect to triton-0.svc.cluster.local:8001 and localhost:8000"}', "failed to connect to <host> and <host>"],
+    [
+      "masks IP literals, v4 and v6, with or without a port",
+      '{"error":"peers 10.0.0.5, 192.168.1.20:8001, [fe80::1]:8000, ::1 and 2001:db8:0:0:0:0:2:1 refused"}',
+      "peers <host>, <host>, <host>, <host> and <host> refused",
+    ],
+    [
+      "masks relative and home paths",
+      '{"error":"cannot read models/embed/1/model.py, ./secrets/key.pem, ../etc/passwd or ~/models/x.onnx (~triton/.cache)"}',
+      "cannot read <path>, <path>, <path> or <path> (<path>)",
+    ],
+    [
+      "masks token= and Bearer values",
+      '{"error":"denied: token=abc123secret&user=x, api_key=k3y, Authorization: Bearer eyJhbGciOi.x.y"}',
+      "denied: token=<redacted>&user=x, api_key=<redacted>, Authorization: Bearer <redacted>",
+    ],
+    ["keeps hub ids, versions and numbers", '{"error":"model FacebookAI/roberta-large v2.1 expects 1.5 at 12 rows"}', "model FacebookAI/roberta-large v2.1 expects 1.5 at 12 rows"],
   ];
   for (const [name, text, expected] of cases) {
     it(name, () => expect(upstreamMessage(text, 400)).toBe(expected));

@@ -76,17 +76,37 @@ function errorField(text: string): string {
   return text;
 }
 
+/** Where a path may start in a message: its start, after a space, a quote, a bracket or a separator. */
+const BEFORE = String.raw`(^|[\s'"(=:,])`;
+
 /**
- * An upstream's error text as it may be shown: Triton's `[request id: ...]` prefix removed, URLs and absolute
- * file paths (the box's internals) replaced, whitespace collapsed, at most MAX_UPSTREAM_MESSAGE characters.
+ * What of an upstream's text names the box's internals or secrets, in the order it is masked (each starts only where
+ * a run of its characters starts, so that no text makes one of them quadratic): URLs, credentials,
+ * IP literals, file paths (absolute, `~`, `./`, and relative ones of three parts or more; `TEXT/REFERENCE` and hub
+ * ids like `org/model` stay), then host:port (after paths, so that `/srv/app.js:1:2` is a path and its line).
+ */
+const MASKS: [RegExp, string][] = [
+  [/(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s'"<>,;)]+/gi, "<url>"],
+  [/\b(bearer|basic)\s+[^\s'",;)]+/gi, "$1 <redacted>"],
+  [/(?<![\w-])([\w-]*(?:token|key|secret|password|passwd|pwd|auth)[\w-]*)=[^\s'",;&)]+/gi, "$1=<redacted>"],
+  [/\[[0-9a-f:.]*:[0-9a-f:.]*\](?::\d+)?/gi, "<host>"],
+  [/(?<![\w:.])\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?(?![\w.])/g, "<host>"],
+  [/(?<![\w:])(?:[0-9a-f]{1,4}:){5,7}[0-9a-f]{1,4}(?![\w:])|(?<![\w:])[0-9a-f:]*::[0-9a-f:]*(?![\w:])/gi, "<host>"],
+  [new RegExp(String.raw`${BEFORE}(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?`, "g"), "$1<path>"],
+  [new RegExp(String.raw`${BEFORE}(?:~[\w.-]*|\.{1,2})[\\/][\w.@+~\\/-]*`, "g"), "$1<path>"],
+  [new RegExp(String.raw`${BEFORE}[\w.@+~-]+(?:[\\/][\w.@+~-]+){2,}[\\/]?`, "g"), "$1<path>"],
+  [/(?<![\w.-])(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*:\d{1,5}\b/gi, "<host>"],
+];
+
+/**
+ * An upstream's error text as it may be shown: Triton's `[request id: ...]` prefix removed, what names the box's
+ * internals or a secret masked (MASKS), whitespace collapsed, at most MAX_UPSTREAM_MESSAGE characters.
  */
 export function upstreamMessage(text: string, status: number): string {
-  const message = errorField(text)
-    .replace(/^\s*\[request id: [^\]]*\]\s*/, "")
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"<>,;)]+/gi, "<url>")
-    .replace(/(^|[\s'"(=:,])(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?/g, "$1<path>")
-    .replace(/\s+/g, " ")
-    .trim();
+  // Masks run on what can be kept (and a little more, for what they shorten), not on the 64 KiB read.
+  let message = errorField(text).slice(0, 2 * MAX_UPSTREAM_MESSAGE).replace(/^\s*\[request id: [^\]]*\]\s*/, "");
+  for (const [pattern, replacement] of MASKS) message = message.replace(pattern, replacement);
+  message = message.replace(/\s+/g, " ").trim();
   if (message === "") return `HTTP ${status}`;
   return message.length > MAX_UPSTREAM_MESSAGE ? `${message.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…` : message;
 }

@@ -10,6 +10,7 @@ import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
 import { waitFor } from "../../test/support/wait.js";
+import type { LogSink } from "./types.js";
 
 const QUEUE_TIMEOUT_MS = 300;
 
@@ -30,13 +31,13 @@ afterAll(async () => {
   await runtime?.close();
 });
 
-async function proxyWith(env: Record<string, string>): Promise<RunningProxy> {
-  const proxy = await startProxy({ ...FIXTURE_ENV, TRITON_URL: upstream.url, PORT: "0", ...env });
+async function proxyWith(env: Record<string, string>, log: LogSink = () => {}): Promise<RunningProxy> {
+  const proxy = await startProxy({ ...FIXTURE_ENV, TRITON_URL: upstream.url, PORT: "0", ...env }, { log });
   proxies.push(proxy);
   return proxy;
 }
 
-const embed = (proxy: RunningProxy, texts: string[]) => fetch(`${proxy.url}/embed`, postJson({ texts }));
+const embed = (proxy: RunningProxy, texts: string[], init: RequestInit = {}) => fetch(`${proxy.url}/embed`, { ...postJson({ texts }), ...init });
 const words = (n: number) => Array.from({ length: n }, (_, i) => `text ${i}`);
 
 async function queue(proxy: RunningProxy) {
@@ -50,14 +51,14 @@ describe("admission by texts in flight", () => {
     upstream.close();
     const calls = Array.from({ length: 32 }, () => embed(proxy, ["one"]));
     await waitFor(() => upstream.held === 32, 10_000, "32 calls at the upstream");
-    expect(await queue(proxy)).toEqual({ max_concurrent: 64, in_flight: 32, available_slots: 32, waiting_estimate: 0 });
+    expect(await queue(proxy)).toEqual({ max_concurrent: 128, in_flight: 32, available_slots: 96, waiting_estimate: 0 });
     upstream.open();
     expect(new Set((await Promise.all(calls)).map((r) => r.status))).toEqual(new Set([200]));
-    expect(await queue(proxy)).toEqual({ max_concurrent: 64, in_flight: 0, available_slots: 64, waiting_estimate: 0 });
+    expect(await queue(proxy)).toEqual({ max_concurrent: 128, in_flight: 0, available_slots: 128, waiting_estimate: 0 });
   });
 
   it("answers 503 with Retry-After: 5 once the texts do not fit within GPU_QUEUE_TIMEOUT_MS; /status says why", async () => {
-    const proxy = await proxyWith({ GPU_MAX_TEXTS_IN_FLIGHT: "4", GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS) });
+    const proxy = await proxyWith({ GPU_MAX_TEXTS_IN_FLIGHT: "4", GPU_RESERVED_TEXTS: "0", GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS) });
     expect((await embed(proxy, ["warm"])).status).toBe(200);
     upstream.close();
     const held = [embed(proxy, words(2)), embed(proxy, words(2))];
@@ -79,7 +80,7 @@ describe("admission by texts in flight", () => {
   });
 
   it("runs a request of more texts than the whole budget, alone, once the others are done", async () => {
-    const proxy = await proxyWith({ GPU_MAX_TEXTS_IN_FLIGHT: "4", GPU_QUEUE_TIMEOUT_MS: "20000" });
+    const proxy = await proxyWith({ GPU_MAX_TEXTS_IN_FLIGHT: "4", GPU_RESERVED_TEXTS: "0", GPU_QUEUE_TIMEOUT_MS: "20000" });
     expect((await embed(proxy, ["warm"])).status).toBe(200);
     upstream.close();
     const small = embed(proxy, ["small"]);
@@ -105,5 +106,61 @@ describe("admission by texts in flight", () => {
     expect(await queue(proxy)).toEqual({ max_concurrent: 2, in_flight: 2, available_slots: 0, waiting_estimate: 0 });
     upstream.open();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it("charges /bertscore every text it sends: candidates and every reference row, padded to the widest", async () => {
+    const proxy = await proxyWith({ GPU_QUEUE_TIMEOUT_MS: "20000" });
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    // one candidate with 100 references is 101 texts at the upstream, not 2
+    const references = Array.from({ length: 100 }, (_, i) => `reference ${i}`);
+    const scoring = fetch(`${proxy.url}/bertscore`, postJson({ candidates: ["one candidate"], references: [references] }));
+    await waitFor(() => upstream.held === 1, 5000, "the scoring call at the upstream");
+    expect(proxy.services.limiter.textsInFlight).toBe(101);
+    expect(await queue(proxy)).toEqual({ max_concurrent: 128, in_flight: 1, available_slots: 27, waiting_estimate: 0 });
+    // a second one does not fit beside it (the last 16 texts are for small requests)
+    const second = fetch(`${proxy.url}/bertscore`, postJson({ candidates: ["one candidate"], references: [references] }));
+    await waitFor(async () => (await queue(proxy)).waiting_estimate === 1, 5000, "the second scoring call to queue");
+    expect(upstream.held).toBe(1);
+    upstream.open();
+    expect([(await scoring).status, (await second).status]).toEqual([200, 200]);
+    expect(proxy.services.limiter.textsInFlight).toBe(0);
+  });
+
+  it("at default settings, 10 one-text clients get in and answered while 100-text requests hold and queue for the budget", async () => {
+    const proxy = await proxyWith({});
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    const large = [embed(proxy, words(100)), embed(proxy, words(100)), embed(proxy, words(100))];
+    // the fixture's max_batch_size is 64: a 100-text request is two calls upstream
+    await waitFor(() => upstream.held === 2 && proxy.services.limiter.queued === 2, 5000, "one large request upstream, two queued");
+    // without a lane of their own they would wait behind the large ones past GPU_QUEUE_TIMEOUT_MS (1 s): 503
+    const small = Array.from({ length: 10 }, (_, i) => embed(proxy, [`one text ${i}`]));
+    await waitFor(() => upstream.held === 12, 5000, "the 10 one-text calls at the upstream beside the large one");
+    upstream.open();
+    expect((await Promise.all(small)).map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(new Set((await Promise.all(large)).map((r) => r.status)).has(200)).toBe(true);
+  });
+
+  it("against Triton, keeps the slot of a client that went away until the upstream call settles (Triton computes on)", async () => {
+    const logged: Record<string, unknown>[] = [];
+    const proxy = await proxyWith({ GPU_QUEUE_TIMEOUT_MS: "20000" }, (entry) => logged.push(entry));
+    expect((await embed(proxy, ["warm"])).status).toBe(200);
+    upstream.close();
+    const controller = new AbortController();
+    const gone = embed(proxy, words(10), { signal: controller.signal }).catch((err: unknown) => err);
+    await waitFor(() => upstream.held === 1, 5000, "the call at the upstream");
+    controller.abort();
+    await gone;
+    // once the proxy has seen the client go, the call stays at the upstream, and so does its slot (until it settles,
+    // or UPSTREAM_TIMEOUT_MS); cancelled, it would reach the upstream as a closed connection
+    const clientGone = () => logged.some((e) => String(e.msg).startsWith("client closed; its upstream call runs on"));
+    await waitFor(() => clientGone() || upstream.abandoned > 0, 5000, "the proxy to see the client go");
+    expect(upstream.abandoned).toBe(0);
+    expect(upstream.held).toBe(1);
+    expect(proxy.services.jobs.list()).toHaveLength(1);
+    expect(proxy.services.limiter.textsInFlight).toBe(10);
+    upstream.open();
+    await waitFor(() => proxy.services.limiter.textsInFlight === 0, 5000, "the slot to be freed once the call settled");
   });
 });

@@ -47,6 +47,12 @@ export interface GpuBridgeApp {
   services: Services;
 }
 
+/**
+ * Longest X-Request-Id taken from a client (letters, digits, `_`, `-`, `=`; else one is generated): it is echoed in
+ * responses, logs and, to every client, in /status.
+ */
+export const MAX_REQUEST_ID_LENGTH = 64;
+
 const stdoutLog: LogSink = (entry) => console.log(JSON.stringify(entry));
 
 export function createApp(options: AppOptions): GpuBridgeApp {
@@ -74,6 +80,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
       // run what waits as one batch, inference-worker.ts), so one-text requests must reach it together to be batched.
       maxRequests: config.GPU_MAX_CONCURRENT ?? Infinity,
       queueTimeoutMs: config.GPU_QUEUE_TIMEOUT_MS,
+      reservedTexts: config.GPU_RESERVED_TEXTS,
     }),
     jobs: new ActiveJobs(),
     backend: options.backend,
@@ -87,7 +94,7 @@ export function createApp(options: AppOptions): GpuBridgeApp {
     },
   });
 
-  app.use(requestId());
+  app.use(requestId({ limitLength: MAX_REQUEST_ID_LENGTH }));
   app.use(observe(log, options.metrics));
   const hosts = config.ALLOWED_HOSTS ?? (options.localHostsWithoutKey && !config.API_KEY ? "local" : undefined);
   if (hosts) app.use(hostCheck(hosts));

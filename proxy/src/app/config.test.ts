@@ -7,7 +7,8 @@ describe("parseConfig", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       TRITON_URL: [],
-      GPU_MAX_TEXTS_IN_FLIGHT: 64,
+      GPU_MAX_TEXTS_IN_FLIGHT: 128,
+      GPU_RESERVED_TEXTS: 16,
       HEALTH_PROBE_CACHE_MS: 1000,
       GPU_MAX_BATCH_SIZE: 100,
       GPU_MAX_TEXT_LENGTH: 10000,
@@ -20,6 +21,11 @@ describe("parseConfig", () => {
     });
     expect(config.API_KEY).toBeUndefined();
     expect(config.GPU_MAX_CONCURRENT).toBeUndefined();
+  });
+
+  it("admits a request of GPU_MAX_BATCH_SIZE texts beside the small requests' reserve at default settings", () => {
+    const config = parseConfig({});
+    expect(config.GPU_MAX_BATCH_SIZE + config.GPU_RESERVED_TEXTS).toBeLessThanOrEqual(config.GPU_MAX_TEXTS_IN_FLIGHT);
   });
 
   it("reads the admission settings: requests only when set, texts in flight validated", () => {
@@ -41,6 +47,20 @@ describe("parseConfig", () => {
     expect(config.TRITON_URL).toEqual(["https://a.example", "http://10.0.0.2:8000"]);
     expect(config.API_KEY).toBeUndefined();
     expect(config.PORT).toBe(8765);
+  });
+
+  it("refuses a TRITON_URL with user:password@, pointing to UPSTREAM_HEADERS, without echoing the password", () => {
+    for (const url of ["http://triton:s3cret-pw@10.0.0.2:8000", "https://a.example,https://user:s3cret-pw@b.example/v2", "http://:s3cret-pw@x"]) {
+      let message = "";
+      try {
+        parseConfig({ TRITON_URL: url });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message, url).toMatch(/^invalid configuration: TRITON_URL: .*no user:password@ in the URL; send credentials as a header with UPSTREAM_HEADERS/);
+      expect(message, url).not.toContain("s3cret-pw");
+    }
+    expect(() => parseConfig({ TRITON_URL: "ftp://user:s3cret-pw@x" })).toThrow(/^(?!.*s3cret-pw).*not an http\(s\) URL: ftp:\/\/…@x/);
   });
 
   it("reads UPSTREAM_HEADERS as a JSON object of header names to strings", () => {

@@ -20,15 +20,25 @@ const upstreamList = z
       .map((part) => part.trim())
       .filter((part) => part.length > 0);
     for (const url of urls) {
+      // What may be a password is never echoed: messages name the URL without its user information.
+      const shown = url.replace(/\/\/[^/?#]*@/, "//…@");
       let parsed: URL;
       try {
         parsed = new URL(url);
       } catch {
-        ctx.addIssue({ code: "custom", message: `not a URL: ${url}` });
+        ctx.addIssue({ code: "custom", message: `not a URL: ${shown}` });
         return z.NEVER;
       }
       if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-        ctx.addIssue({ code: "custom", message: `not an http(s) URL: ${url}` });
+        ctx.addIssue({ code: "custom", message: `not an http(s) URL: ${shown}` });
+        return z.NEVER;
+      }
+      // fetch would refuse such a URL at the first call, and logs would show the password in clear
+      if (parsed.username || parsed.password) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${shown}: no user:password@ in the URL; send credentials as a header with UPSTREAM_HEADERS, e.g. {"Authorization": "Basic <base64 of user:password>"}`,
+        });
         return z.NEVER;
       }
     }
@@ -86,11 +96,16 @@ const ConfigFields = z.object({
    */
   GPU_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100_000).optional(),
   /**
-   * Texts in flight over all requests (BERTScore: candidates and references): what a batching server bounds. The
-   * default is two of Triton's max_batch_size of 32: one batch executing while the next fills. A request of more
-   * texts than this runs alone.
+   * Texts in flight over all requests (BERTScore: candidates and every padded reference row): what a batching server
+   * bounds. The default is four of Triton's max_batch_size of 32, and room for a request of GPU_MAX_BATCH_SIZE texts
+   * beside GPU_RESERVED_TEXTS, so that the largest request is admitted like any other.
    */
-  GPU_MAX_TEXTS_IN_FLIGHT: int(64, 1, 1_000_000),
+  GPU_MAX_TEXTS_IN_FLIGHT: int(128, 1, 1_000_000),
+  /**
+   * The last texts of GPU_MAX_TEXTS_IN_FLIGHT, kept for requests of at most this many texts (which never queue behind
+   * larger ones), so that clients looping large requests cannot starve one-text clients. 0: one lane for all.
+   */
+  GPU_RESERVED_TEXTS: int(16, 0, 1_000_000),
   /** How long a request may wait for a free slot before 503 (the original service waited 1 s). */
   GPU_QUEUE_TIMEOUT_MS: int(1000),
   /** Most texts per request; capped so that even a list of wrong elements is checked in milliseconds. */

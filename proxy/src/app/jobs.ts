@@ -12,13 +12,26 @@ export interface Job {
   readonly startedAt: Date;
   /** Texts to embed, or candidates to score. */
   readonly items: number;
-  /** The model as responses name it; the configured default until the request's model is resolved. */
+  /** Texts sent to the encoders (BERTScore: candidates and every padded reference row): what admission charges. */
+  readonly texts: number;
+  /**
+   * The model as responses name it once resolved; before, the configured default when none is named, else
+   * UNRESOLVED_MODEL: /status shows every client's jobs, so never a request's raw text.
+   */
   model: string;
   /** 0 until the upstream has answered, then 1. */
   progress: number;
 }
 
-export type JobStart = Pick<Job, "id" | "type" | "items" | "model">;
+export type JobStart = Pick<Job, "id" | "type" | "items" | "texts" | "model">;
+
+/** What /status names a job's model by until the name the request gave has matched a served model. */
+export const UNRESOLVED_MODEL = "(resolving)";
+
+/** A job's model before resolution: the configured default when the request names none (absent or empty). */
+export function pendingModel(requested: string | undefined, configured: string): string {
+  return requested === undefined || requested === "" ? configured : UNRESOLVED_MODEL;
+}
 
 export class ActiveJobs {
   private readonly jobs = new Set<Job>();

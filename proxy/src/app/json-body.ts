@@ -1,13 +1,13 @@
 /**
  * POST bodies: JSON in UTF-8 only (415 otherwise; invalid UTF-8 is a 400), at most `maxBytes` as sent and as
- * decoded (413, counted on the stream when there is no Content-Length), gzip or deflate content and transfer codings
- * decoded (any other coding 415), no list or object longer than a request can have (json-shape.ts), so that nothing
- * huge is ever parsed. The text is then cached on the request for the route's zod validator, which parses it
+ * decoded (413, counted on the stream when there is no Content-Length), one gzip or deflate content or transfer
+ * coding decoded (any other coding, or more than one, 415), no list or object longer or nested deeper than a request
+ * can have (json-shape.ts; too deep: 400), so that nothing huge is ever parsed. The text is then cached on the request for the route's zod validator, which parses it
  * (invalid JSON: its HTTPException 400 becomes invalid_json in error-response.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { safeParse } from "fast-content-type-parse";
-import { ApiError } from "@gpu-bridge/contract/errors";
+import { ApiError, MAX_NESTING } from "@gpu-bridge/contract/errors";
 import { readAtMost } from "@gpu-bridge/kserve/read-at-most";
 import { oversizedContainer, type ShapeProblem } from "./json-shape.js";
 import type { AppEnv } from "./types.js";
@@ -51,8 +51,15 @@ type DecodeFormat = "gzip" | "deflate";
 const DECODERS: Record<string, DecodeFormat> = { gzip: "gzip", "x-gzip": "gzip", deflate: "deflate" };
 
 /**
+ * Codings a body may carry. Each costs a decompressor over the whole body: `gzip` stacked 3,000 times in one 15 KB
+ * header held the event loop for a second per request. No client compresses twice.
+ */
+export const MAX_CODINGS = 1;
+
+/**
  * The codings to undo, in the order to undo them (the last applied first), from Content-Encoding and the
- * Transfer-Encoding codings before `chunked` (HTTP framing itself). Throws 415 for any other coding.
+ * Transfer-Encoding codings before `chunked` (HTTP framing itself). Throws 415 for any other coding, or for more
+ * than MAX_CODINGS of them.
  */
 export function codingsToUndo(contentEncoding: string | undefined, transferEncoding: string | undefined): DecodeFormat[] {
   const names = (header: string | undefined, framing: string[]) =>
@@ -61,6 +68,9 @@ export function codingsToUndo(contentEncoding: string | undefined, transferEncod
       .map((name) => name.trim().toLowerCase())
       .filter((name) => name !== "" && name !== "identity" && !framing.includes(name));
   const applied = [...names(contentEncoding, []), ...names(transferEncoding, ["chunked"])];
+  if (applied.length > MAX_CODINGS) {
+    throw new ApiError("unsupported_media_type", `${applied.length} body codings; at most ${MAX_CODINGS} (gzip or deflate)`);
+  }
   return applied.reverse().map((name) => {
     const format = DECODERS[name];
     if (!format) throw new ApiError("unsupported_media_type", `body coding '${name}' is not supported: send identity, gzip or deflate`);
@@ -75,6 +85,7 @@ export const MAX_OBJECT_MEMBERS = 64;
 
 function shapeError({ kind, path, max }: ShapeProblem): ApiError {
   const where = path || "the body";
+  if (kind === "depth") return new ApiError("nesting_too_deep", `${where}: nested deeper than ${max} levels`);
   if (kind === "list") return new ApiError("too_many_items", `${where}: more than ${max} items; at most ${max} per request`);
   const message = `more than ${max} fields`;
   return new ApiError("validation_error", `${where}: ${message}`, { issues: [{ path, message }] });
@@ -87,7 +98,7 @@ export interface JsonBodyOptions {
 }
 
 export function jsonBody({ maxBytes, maxItems }: JsonBodyOptions): MiddlewareHandler<AppEnv> {
-  const shape = { maxItems, maxMembers: MAX_OBJECT_MEMBERS };
+  const shape = { maxItems, maxMembers: MAX_OBJECT_MEMBERS, maxDepth: MAX_NESTING };
   const tooLarge = () => new ApiError("body_too_large", `request body larger than ${maxBytes} bytes`);
 
   /** The body as sent: by HTTP framing when it declares its length, else counted on the stream. */

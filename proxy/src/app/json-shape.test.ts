@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { oversizedContainer } from "./json-shape.js";
 
-const limits = { maxItems: 3, maxMembers: 4 };
+const limits = { maxItems: 3, maxMembers: 4, maxDepth: 4 };
 
 describe("oversizedContainer", () => {
   const cases: [string, string, ReturnType<typeof oversizedContainer>][] = [
@@ -17,10 +17,19 @@ describe("oversizedContainer", () => {
     ["escaped quotes and backslashes inside strings", '{"texts":["\\\\\\",,,,", "\\\\\\\\", ",,,,"]}', undefined],
     ["whitespace around keys", '{ "texts" : [1, 2, 3, 4] }', { kind: "list", path: "texts", max: 3 }],
     ["an unterminated string", '{"texts":["a,b,c,d', undefined],
+    ["nesting at the limit", '[[[{"a":1}]]]', undefined],
+    ["a list nested past the limit, by its path", "[[[[[1]]]]]", { kind: "depth", path: "0.0.0.0", max: 4 }],
+    ["an object nested past the limit", '{"a":{"b":{"c":{"d":{}}}}}', { kind: "depth", path: "a.b.c.d", max: 4 }],
+    ["brackets inside strings do not nest", '[[["[[[[[[{{{{{"]]]', undefined],
   ];
   for (const [name, text, expected] of cases) {
     it(name, () => expect(oversizedContainer(text, limits)).toEqual(expected));
   }
+
+  it("stops at the first container too deep, however deep the rest goes (2,000,000 levels)", () => {
+    const deep = "[".repeat(2_000_000) + "]".repeat(2_000_000);
+    expect(oversizedContainer(deep, limits)).toEqual({ kind: "depth", path: "0.0.0.0", max: 4 });
+  });
 
   it("agrees with JSON.parse on random documents: a problem exactly when a container is too long, and one of those", () => {
     const oversized = (value: unknown, path: string, out: string[]): string[] => {

@@ -1,9 +1,10 @@
 /**
  * A look at a JSON text's shape before it is parsed. JSON.parse holds the event loop for as long as it builds the
  * value: a quarter of a second for 4,000,000 numbers, seconds for an object of 700,000 keys, though no request of
- * this API has a list longer than GPU_MAX_BATCH_SIZE or an object of more than a handful of fields. One pass over the
- * text (strings skipped with indexOf) finds the first list or object that is too long and stops there, so a huge
- * body costs about what its first oversized container does. Web-standard only.
+ * this API has a list longer than GPU_MAX_BATCH_SIZE or an object of more than a handful of fields; and for seconds
+ * and hundreds of megabytes when a body is nested two million deep, though no request nests deeper than three. One
+ * pass over the text (strings skipped with indexOf) finds the first list or object that is too long or too deep and
+ * stops there, so a huge body costs about what its first oversized container does. Web-standard only.
  */
 
 export interface ShapeLimits {
@@ -11,10 +12,13 @@ export interface ShapeLimits {
   maxItems: number;
   /** Most members of any object. */
   maxMembers: number;
+  /** Most containers open at once (the body itself is one). */
+  maxDepth: number;
 }
 
 export interface ShapeProblem {
-  kind: "list" | "object";
+  /** A list or object with too many elements, or a container nested deeper than `maxDepth`. */
+  kind: "list" | "object" | "depth";
   /** Where, as the schemas name paths (`texts`, `references.0`); empty for the body itself. */
   path: string;
   max: number;
@@ -43,7 +47,10 @@ function endOfString(text: string, start: number): number {
   }
 }
 
-/** The first list or object of `text` with more elements than `limits` allow, or undefined (also for non-JSON). */
+/**
+ * The first list or object of `text` with more elements than `limits` allow, or nested deeper than they allow, or
+ * undefined (also for non-JSON).
+ */
 export function oversizedContainer(text: string, limits: ShapeLimits): ShapeProblem | undefined {
   // One entry per open container: whether it is a list, its path, its element count so far, its last key.
   const isList: boolean[] = [];
@@ -66,8 +73,10 @@ export function oversizedContainer(text: string, limits: ShapeLimits): ShapeProb
       const top = counts.length - 1;
       const name = top < 0 ? "" : isList[top] ? String((counts[top] as number) - 1) : (keys[top] as string);
       const parent = top < 0 ? "" : (paths[top] as string);
+      const path = parent && name ? `${parent}.${name}` : parent || name;
+      if (counts.length >= limits.maxDepth) return { kind: "depth", path, max: limits.maxDepth };
       isList.push(c === OPEN_LIST);
-      paths.push(parent && name ? `${parent}.${name}` : parent || name);
+      paths.push(path);
       counts.push(1);
       keys.push("");
     } else if (c === CLOSE_LIST || c === CLOSE_OBJECT) {

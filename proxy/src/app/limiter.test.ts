@@ -119,3 +119,53 @@ describe("ConcurrencyLimiter: texts in flight", () => {
     b?.();
   });
 });
+
+describe("ConcurrencyLimiter: a lane for small requests (GPU_RESERVED_TEXTS)", () => {
+  const lanes = (queueTimeoutMs = 10_000) => new ConcurrencyLimiter({ maxTexts: 128, maxRequests: Infinity, queueTimeoutMs, reservedTexts: 16 });
+
+  it("keeps the last texts for small requests: 100-text requests take at most 112, one-text ones get the rest at once", async () => {
+    const l = lanes(0);
+    const large = await l.acquire(100);
+    expect(large).not.toBeNull();
+    expect(await l.acquire(100), "a second large request does not fit in the rest").toBeNull();
+    expect(await l.acquire(17), "17 texts are not small").toBeNull();
+    expect(l.available).toBe(28);
+    const small = await Promise.all(Array.from({ length: 10 }, () => l.acquire(1)));
+    expect(small.every((r) => r !== null)).toBe(true);
+    expect(l.textsInFlight).toBe(110);
+  });
+
+  it("never queues a small request behind a large one, and keeps each lane in order", async () => {
+    const l = lanes();
+    const held = await l.acquire(100);
+    const order: string[] = [];
+    const large = [l.acquire(100).then((r) => (order.push("large 1"), r)), l.acquire(50).then((r) => (order.push("large 2"), r))];
+    expect(l.queued).toBe(2);
+    const small = await l.acquire(1);
+    expect(small, "admitted past the large ones waiting").not.toBeNull();
+    expect(l.available).toBe(27);
+    held?.();
+    (await large[0])?.();
+    (await large[1])?.();
+    small?.();
+    expect(order).toEqual(["large 1", "large 2"]);
+    expect(l.textsInFlight).toBe(0);
+  });
+
+  it("counts a request larger than the rest of the budget as the rest: it runs alone among large ones", async () => {
+    const l = lanes();
+    const huge = await l.acquire(1000);
+    expect(l.textsInFlight).toBe(112);
+    expect(await lanes(0).acquire(1000)).not.toBeNull();
+    const small = await l.acquire(16);
+    expect(small).not.toBeNull();
+    huge?.();
+    small?.();
+  });
+
+  it("keeps at least one text outside the reserve", () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 4, maxRequests: Infinity, queueTimeoutMs: 0, reservedTexts: 16 });
+    expect(l.reservedTexts).toBe(3);
+  });
+});
+

@@ -390,10 +390,32 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       });
     });
 
-    it("refuses token-array input with a validation error", async () => {
-      const res = await request("/v1/embeddings", postJson({ input: [[1, 2, 3]] }));
+    it("refuses token-array input with a validation error that says token arrays are not supported", async () => {
+      for (const input of [[[1, 2, 3]], [1, 2, 3]]) {
+        const res = await request("/v1/embeddings", postJson({ input }));
+        expect(res.status).toBe(422);
+        expect(await res.json()).toMatchObject({
+          code: "validation_error",
+          detail: "input: token arrays are not supported: send a text or a list of texts",
+        });
+      }
+    });
+
+    it("reads an empty model as the default, as /embed does", async () => {
+      const res = await request("/v1/embeddings", postJson({ input: "a", model: "" }));
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(((await res.json()) as { model: string }).model).toBe(FIXTURE_MODELS.embed);
+    });
+
+    it("refuses dimensions other than the model's with 422, naming them", async () => {
+      const res = await request("/v1/embeddings", postJson({ input: "a", dimensions: 7 }));
       expect(res.status).toBe(422);
-      expect(((await res.json()) as { code: string }).code).toBe("validation_error");
+      expect(await res.json()).toMatchObject({
+        code: "validation_error",
+        detail: `dimensions 7 is not supported: ${FIXTURE_MODELS.embed} has 32`,
+        issues: [{ path: "dimensions", message: "must be 32" }],
+      });
+      expect((await request("/v1/embeddings", postJson({ input: "a", dimensions: 32 }))).status).toBe(200);
     });
   });
 
@@ -413,6 +435,8 @@ export function defineApiSuite(ctx: () => ApiSuiteContext): void {
       ["body is an array", "/embed", postJson([["a"]]), 422, "validation_error"],
       ["empty candidates", "/bertscore", postJson({ candidates: [], references: [] }), 422, "validation_error"],
       ["empty reference list", "/bertscore", postJson({ candidates: ["a"], references: [[]] }), 422, "validation_error"],
+      ["lang not a language tag", "/bertscore", postJson({ candidates: ["a"], references: ["b"], lang: "en'; rm -rf" }), 422, "validation_error"],
+      ["lang of 60,000 characters", "/bertscore", postJson({ candidates: ["a"], references: ["b"], lang: "e".repeat(60_000) }), 422, "validation_error"],
       ["idf not a boolean", "/bertscore", postJson({ candidates: ["a"], references: ["b"], idf: "yes" }), 422, "validation_error"],
       [
         "use_fast_tokenizer not a boolean",

@@ -25,6 +25,7 @@ const post = (body: unknown): RequestInit => ({
 
 const EMBED = post({ texts: ["a lying upstream"] });
 const BERTSCORE = post({ candidates: ["a cat sat"], references: ["a cat was sitting"] });
+const BERTSCORE_IDF = post({ candidates: ["a cat sat"], references: ["a cat was sitting"], idf: true });
 
 async function errorOf(res: Response): Promise<{ status: number; code: string; detail: string }> {
   const body = (await res.json()) as { code: string; detail: string };
@@ -105,6 +106,9 @@ export function defineHostileUpstreamSuite(ctx: () => HostileSuiteContext): void
       ["embed-huge-norm", "/embed", EMBED],
       ["embed-huge-norm", "/v1/embeddings", post({ input: ["a", "b"], encoding_format: "base64" })],
       ["bertscore-f1-inf", "/bertscore", BERTSCORE],
+      ["bertscore-f1-huge", "/bertscore", BERTSCORE],
+      ["bertscore-f1-mismatch", "/bertscore", BERTSCORE],
+      ["bertscore-precision-nan", "/bertscore", BERTSCORE],
     ];
     for (const [scenario, path, init] of lies) {
       it(`answers 502 upstream_error, not a wrong 200, when the upstream lies (${scenario} on ${path})`, async () => {
@@ -113,12 +117,12 @@ export function defineHostileUpstreamSuite(ctx: () => HostileSuiteContext): void
       });
     }
 
-    it("still answers bert_score's own NaN precision as null (the documented case)", async () => {
-      const res = await via("bertscore-precision-nan", "/bertscore", BERTSCORE);
+    it("still answers bert_score's own NaN precision as null (the documented case: idf on)", async () => {
+      const res = await via("bertscore-precision-nan", "/bertscore", BERTSCORE_IDF);
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { precision: (number | null)[]; recall: number[]; model: string };
+      const body = (await res.json()) as { precision: (number | null)[]; f1: number[]; model: string };
       expect(body.precision).toEqual([null]);
-      expect(body.recall[0]).toBeTypeOf("number");
+      expect(body.f1).toEqual([0]);
       expect(body.model).toBe(FIXTURE_MODELS.bertscore);
     });
 

@@ -27,8 +27,12 @@ export const HOSTILE_SCENARIOS = [
   "embed-inf",
   "embed-zero-dims",
   "embed-huge-norm",
-  /** /bertscore: F1 of +Infinity; precision NaN (documented: null) as the control. */
+  /**
+   * /bertscore: F1 of +Infinity, of 1e30, or not 2PR/(P+R); precision NaN with F1 0 (documented: null, with idf only).
+   */
   "bertscore-f1-inf",
+  "bertscore-f1-huge",
+  "bertscore-f1-mismatch",
   "bertscore-precision-nan",
   /** Inference: half of a faithful answer, then the connection is cut. */
   "cut-mid-answer",
@@ -111,7 +115,15 @@ const BENT: Partial<Record<HostileScenario, (tensors: Tensor[]) => void>> = {
     for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) * 1e38;
   },
   "bertscore-f1-inf": (t) => void (floatsOf(t, "F1")[0] = Infinity),
-  "bertscore-precision-nan": (t) => void (floatsOf(t, "PRECISION")[0] = NaN),
+  "bertscore-f1-huge": (t) => void (floatsOf(t, "F1")[0] = 1e30),
+  "bertscore-f1-mismatch": (t) => {
+    const f1 = floatsOf(t, "F1");
+    f1[0] = (f1[0] as number) > 0.5 ? 0.1 : 0.9;
+  },
+  "bertscore-precision-nan": (t) => {
+    floatsOf(t, "PRECISION")[0] = NaN;
+    floatsOf(t, "F1")[0] = 0;
+  },
 };
 
 /** Writes `chunk` until `total` bytes are out or the client goes away, counting them in `record`. */

@@ -4,7 +4,7 @@
  * headers. Each is answered at once with a short error of a documented code, or decoded and served.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_DETAIL_LENGTH, MAX_ISSUES } from "@gpu-bridge/contract/errors";
+import { MAX_DETAIL_LENGTH, MAX_ISSUES, MAX_NESTING } from "@gpu-bridge/contract/errors";
 
 export interface RequestLimitsContext {
   /**
@@ -24,7 +24,7 @@ const post = (body: string | Uint8Array, headers: Record<string, string> = {}): 
 /** An 8 MB body: a list of 4,000,000 numbers where texts belong (the issue's reproduction). */
 const MILLIONS = `[${"1,".repeat(3_999_999)}1]`;
 
-async function compress(text: string, format: "gzip" | "deflate"): Promise<Uint8Array> {
+async function compress(text: string | Uint8Array, format: "gzip" | "deflate"): Promise<Uint8Array> {
   const stream = new Response(text).body!.pipeThrough(new CompressionStream(format));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -59,6 +59,22 @@ export function defineRequestLimitsSuite(ctx: () => RequestLimitsContext): void 
       const fields = Array.from({ length: 700_000 }, (_, i) => `"k${i}":1`).join(",");
       const res = await answer(await send("/embed", post(`{"texts":["a"],${fields}}`)));
       expect([res.status, res.body.code, res.body.detail]).toEqual([422, "validation_error", "the body: more than 64 fields"]);
+    });
+
+    it("refuses a 4 MB body nested 2,000,000 deep (seconds of JSON.parse) with a short 400, before parsing it", async () => {
+      const deep = "[".repeat(2_000_000) + "]".repeat(2_000_000);
+      const res = await answer(await send("/embed", post(deep)));
+      expect([res.status, res.body.code]).toEqual([400, "nesting_too_deep"]);
+      expect(res.body.detail).toBe(`${Array(MAX_NESTING).fill("0").join(".")}: nested deeper than ${MAX_NESTING} levels`);
+    });
+
+    it("refuses nesting deeper than any request needs inside a field, and takes the deepest request there is", async () => {
+      const extra = `${"[".repeat(MAX_NESTING)}${"]".repeat(MAX_NESTING)}`;
+      const res = await answer(await send("/bertscore", post(`{"candidates":["a"],"references":[["a"]],"extra":${extra}}`)));
+      expect([res.status, res.body.code]).toEqual([400, "nesting_too_deep"]);
+      expect(res.body.detail).toMatch(/^extra(\.0)+: nested deeper than/);
+      const ok = await send("/bertscore", post(JSON.stringify({ candidates: ["a"], references: [["a", "b"]] })));
+      expect(ok.status, await ok.clone().text()).toBe(200);
     });
 
     it("counts every reference of every candidate against the limit, before reading them", async () => {
@@ -129,6 +145,16 @@ export function defineRequestLimitsSuite(ctx: () => RequestLimitsContext): void 
       const res = await answer(await send("/embed", post(plain, { "content-encoding": "br" })));
       expect([res.status, res.body.code]).toEqual([415, "unsupported_media_type"]);
       expect(res.body.detail).toContain("'br'");
+    });
+
+    it("answers 415 to codings stacked in one header (a decompressor each), before decoding any", async () => {
+      const twice = await compress(await compress(plain, "gzip"), "gzip");
+      const stacked = await answer(await send("/embed", post(twice, { "content-encoding": "gzip, gzip" })));
+      expect([stacked.status, stacked.body.code]).toEqual([415, "unsupported_media_type"]);
+      expect(stacked.body.detail).toBe("2 body codings; at most 1 (gzip or deflate)");
+      const many = await answer(await send("/embed", post(plain, { "content-encoding": Array(3000).fill("gzip").join(",") })));
+      expect([many.status, many.body.code]).toEqual([415, "unsupported_media_type"]);
+      expect(many.body.detail).toBe("3000 body codings; at most 1 (gzip or deflate)");
     });
 
     it("counts the decoded size against MAX_BODY_BYTES (a few KB of gzip can stand for gigabytes)", async () => {

@@ -5,8 +5,8 @@ import { StatusResponseSchema } from "@gpu-bridge/contract/schemas";
 export function defineStatusSuite(request: (path: string, init?: RequestInit) => Promise<Response>): void {
   describe("GET /status", () => {
     it("reports the slots of the default admission and no jobs when idle", async () => {
-      // 64 texts in flight, no request bound (Triton and the embedded runtime both batch across requests)
-      const max = 64;
+      // 128 texts in flight, no request bound (Triton and the embedded runtime both batch across requests)
+      const max = 128;
       const res = await request("/status");
       expect(res.status).toBe(200);
       const body = StatusResponseSchema.parse(await res.json());

@@ -33,6 +33,15 @@ export interface BertscoreScores {
 const nullWhereNaN = (value: number) => (Number.isNaN(value) ? null : value);
 const zeroWhereNaN = (value: number) => (Number.isNaN(value) ? 0 : value);
 
+/**
+ * Texts one scoring sends to the encoders: each candidate, and its references padded to the widest row
+ * (bertscoreTensors), so one candidate with 100 references beside 99 with one is 100 + 100 × 100.
+ */
+export function bertscoreTexts(references: readonly (readonly string[])[]): number {
+  const width = references.reduce((widest, refs) => Math.max(widest, refs.length), 0);
+  return references.length * (1 + width);
+}
+
 export function bertscoreTensors(input: BertscoreInput): Tensor[] {
   const rows = input.candidates.length;
   const width = Math.max(...input.references.map((refs) => refs.length));
@@ -119,7 +128,11 @@ async function scoreBatch(
     });
   const n = input.candidates.length;
   const scores = { precision: floats(outputs, precision, n), recall: floats(outputs, recall, n), f1: floats(outputs, f1, n) };
-  checkScores(scores, input.rescaleWithBaseline);
+  checkScores(scores, {
+    rescaled: input.rescaleWithBaseline,
+    idf: input.idf,
+    references: input.references.map((refs) => refs.length),
+  });
   return {
     precision: Array.from(scores.precision, nullWhereNaN),
     recall: Array.from(scores.recall, nullWhereNaN),

@@ -46,16 +46,39 @@ describe("checkEmbeddings", () => {
 
 describe("checkScores", () => {
   const scores = (p: number, r: number, f: number) => ({ precision: Float32Array.of(p), recall: Float32Array.of(r), f1: Float32Array.of(f) });
+  const plain = { rescaled: false, idf: false };
+  const f1 = (p: number, r: number) => (2 * p * r) / (p + r);
 
-  it("passes scores within [-1, 1], and bert_score's own NaN", () => {
-    expect(refusal(() => checkScores(scores(0.9, -0.2, 0.5), false))).toBeUndefined();
-    expect(refusal(() => checkScores(scores(NaN, 0.8, NaN), false))).toBeUndefined();
-    expect(refusal(() => checkScores(scores(-3.5, 2.1, -40), true))).toBeUndefined();
+  it("passes scores within [-1, 1] with F1 = 2PR/(P+R), rescaled ones of any F1, and bert_score's own NaN with idf", () => {
+    expect(refusal(() => checkScores(scores(0.9, 0.7, f1(0.9, 0.7)), plain))).toBeUndefined();
+    expect(refusal(() => checkScores(scores(0.9, -0.2, f1(0.9, -0.2)), plain))).toBeUndefined();
+    expect(refusal(() => checkScores(scores(-3.5, 2.1, -40), { rescaled: true, idf: false }))).toBeUndefined();
+    expect(refusal(() => checkScores(scores(NaN, 0.8, 0), { rescaled: false, idf: true }))).toBeUndefined();
+    expect(refusal(() => checkScores(scores(0.8, NaN, NaN), { rescaled: true, idf: true }))).toBeUndefined();
   });
 
   it("refuses infinite values, and P or R outside [-1, 1] without rescaling", () => {
-    expect(refusal(() => checkScores(scores(0.9, 0.9, Infinity), false))).toMatch(/F1 Infinity/);
-    expect(refusal(() => checkScores(scores(-Infinity, 0.9, 0.9), true))).toMatch(/precision -Infinity/);
-    expect(refusal(() => checkScores(scores(0.9, 1e38, 0.9), false))).toMatch(/recall/);
+    expect(refusal(() => checkScores(scores(0.9, 0.9, Infinity), plain))).toMatch(/F1 Infinity/);
+    expect(refusal(() => checkScores(scores(-Infinity, 0.9, 0.9), { rescaled: true, idf: false }))).toMatch(/precision -Infinity/);
+    expect(refusal(() => checkScores(scores(0.9, 1e38, 0.9), plain))).toMatch(/recall/);
+  });
+
+  it("checks F1 as P and R: bounded, and 2PR/(P+R) where no baseline moved it", () => {
+    expect(refusal(() => checkScores(scores(0.9, 0.9, 1e30), plain))).toMatch(/F1 1\.0\d*e\+30/);
+    expect(refusal(() => checkScores(scores(0.9, 0.9, 1e30), { rescaled: true, idf: false }))).toMatch(/F1 1\.0\d*e\+30/);
+    expect(refusal(() => checkScores(scores(0.9, 0.7, 0.1), plain))).toMatch(/F1 0\.1\d* is not 2PR\/\(P\+R\)/);
+    expect(refusal(() => checkScores(scores(0.9, 0.7, NaN), plain))).toMatch(/F1 NaN/);
+  });
+
+  it("with several references (best P, R and F1 each on its own), checks F1 is at most 2PR/(P+R)", () => {
+    const several = { rescaled: false, idf: false, references: [3] };
+    expect(refusal(() => checkScores(scores(0.9, 0.7, 0.6), several))).toBeUndefined();
+    expect(refusal(() => checkScores(scores(0.9, 0.7, 0.95), several))).toMatch(/is not at most 2PR\/\(P\+R\)/);
+  });
+
+  it("refuses NaN where bert_score cannot give it: P or R without idf, F1 beside finite P and R or NaN P", () => {
+    expect(refusal(() => checkScores(scores(NaN, 0.8, 0), plain))).toMatch(/precision NaN/);
+    expect(refusal(() => checkScores(scores(0.8, NaN, 0), { rescaled: true, idf: false }))).toMatch(/recall NaN/);
+    expect(refusal(() => checkScores(scores(NaN, 0.8, 0.7), { rescaled: false, idf: true }))).toMatch(/F1 0\.\d+ where precision or recall is NaN/);
   });
 });

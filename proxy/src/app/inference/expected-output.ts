@@ -45,18 +45,51 @@ export function checkEmbeddings(data: Float32Array, rows: number, dimensions: nu
 }
 
 /**
- * BERTScore P, R and F1: finite, except the NaN bert_score itself gives (P or R where idf weights sum to 0, and
- * then F1); without rescaling P and R are means of cosine similarities, so within [-1, 1].
+ * Largest rescaled score: bert_score rescales each of P, R and F1 as (x - b) / (1 - b) with baselines b below 0.99,
+ * so |x| stays under 200; a thousand leaves room and still refuses 1e30.
  */
-export function checkScores(scores: { precision: Float32Array; recall: Float32Array; f1: Float32Array }, rescaled: boolean): void {
-  const bound = rescaled ? Infinity : 1 + NORM_TOLERANCE;
-  for (const [name, values] of [["precision", scores.precision], ["recall", scores.recall]] as const) {
-    for (const value of values) {
-      if (Number.isNaN(value)) continue;
-      if (!Number.isFinite(value) || Math.abs(value) > bound) throw implausible(`${name} ${value}`);
+const RESCALED_BOUND = 1000;
+/** F1 is computed in float32 from float32 P and R: 2PR/(P+R) agrees to about 1e-6. */
+const F1_TOLERANCE = 1e-3;
+
+export interface ScoreSettings {
+  rescaled: boolean;
+  /** Only idf weights can sum to 0 and give bert_score's NaN. */
+  idf: boolean;
+  /** References per row; default one each. */
+  references?: readonly number[];
+}
+
+/**
+ * BERTScore P, R and F1 as bert_score gives them: finite and bounded (within [-1, 1] without rescaling: means of
+ * cosine similarities), F1 = 2PR/(P+R) without rescaling (which moves each by its own baseline), and NaN only where
+ * bert_score gives it: P or R with idf, F1 then NaN or 0 (bert_score's masked_fill). With several references
+ * bert_score takes the best P, R and F1 each on its own, so F1 is then at most 2PR/(P+R) of those (for P, R > 0).
+ */
+export function checkScores(
+  scores: { precision: Float32Array; recall: Float32Array; f1: Float32Array },
+  { rescaled, idf, references }: ScoreSettings,
+): void {
+  const bound = rescaled ? RESCALED_BOUND : 1 + NORM_TOLERANCE;
+  const check = (name: string, value: number, nanAllowed: boolean) => {
+    if (Number.isNaN(value) ? !nanAllowed : !(Math.abs(value) <= bound)) throw implausible(`${name} ${value}`);
+  };
+  scores.f1.forEach((f1, i) => {
+    const p = scores.precision[i] as number;
+    const r = scores.recall[i] as number;
+    check("precision", p, idf);
+    check("recall", r, idf);
+    if (Number.isNaN(p) || Number.isNaN(r)) {
+      if (!(Number.isNaN(f1) || f1 === 0)) throw implausible(`F1 ${f1} where precision or recall is NaN`);
+      return;
     }
-  }
-  for (const value of scores.f1) {
-    if (!Number.isNaN(value) && !Number.isFinite(value)) throw implausible(`F1 ${value}`);
-  }
+    check("F1", f1, false);
+    // P + R near 0 makes bert_score's own F1 NaN (then 0) or huge: nothing to compare with
+    if (rescaled || Math.abs(p + r) <= F1_TOLERANCE) return;
+    const harmonic = (2 * p * r) / (p + r);
+    const single = (references?.[i] ?? 1) === 1;
+    if (single ? Math.abs(f1 - harmonic) > F1_TOLERANCE : p > 0 && r > 0 && f1 > harmonic + F1_TOLERANCE) {
+      throw implausible(`F1 ${f1} is not ${single ? "" : "at most "}2PR/(P+R) for precision ${p} and recall ${r}`);
+    }
+  });
 }

@@ -2,9 +2,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "@gpu-bridge/contract/errors";
 import { bertscoreRequestSchema, BertscoreResponseSchema, type RequestLimits } from "@gpu-bridge/contract/schemas";
-import { scoreBertscore } from "../inference/bertscore.js";
+import { bertscoreTexts, scoreBertscore } from "../inference/bertscore.js";
+import { pendingModel } from "../jobs.js";
 import { requestLimits } from "../limits.js";
-import { describeLangModels, namedModel, resolveModel } from "../models.js";
+import { describeLangModels, resolveModel } from "../models.js";
 import { DEFAULT_LANG } from "@gpu-bridge/contract/model-contract";
 import { withUpstreamSlot, type Services } from "../services.js";
 import type { AppEnv } from "../types.js";
@@ -47,9 +48,10 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
       id: c.get("requestId"),
       type: "bertscore" as const,
       items: body.candidates.length,
-      model: namedModel(body.model_type) ?? config.MODEL_BERTSCORE,
+      texts: bertscoreTexts(references),
+      model: pendingModel(body.model_type, config.MODEL_BERTSCORE),
     };
-    const { choice, scores } = await withUpstreamSlot(services, signal, job, async (upstream, active) => {
+    const { choice, scores } = await withUpstreamSlot(services, signal, job, async (upstream, active, callSignal) => {
       const choice = await resolveModel(upstream, "bertscore", body.model_type, config.MODEL_BERTSCORE, lang);
       active.model = choice.name;
       const scores = await scoreBertscore(
@@ -63,7 +65,7 @@ export function registerBertscore(app: OpenAPIHono<AppEnv>, services: Services):
           rescaleWithBaseline: body.rescale_with_baseline,
           useFastTokenizer: body.use_fast_tokenizer,
         },
-        { binary: config.UPSTREAM_BINARY, signal, maxBatchSize: choice.model.maxBatchSize },
+        { binary: config.UPSTREAM_BINARY, maxBatchSize: choice.model.maxBatchSize, ...(callSignal ? { signal: callSignal } : {}) },
       );
       return { choice, scores };
     });

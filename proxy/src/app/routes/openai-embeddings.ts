@@ -9,6 +9,7 @@ import { embedForRequest } from "../embed-request.js";
 import { row, rowBase64 } from "../inference/embed.js";
 import { requestLimits } from "../limits.js";
 import type { Services } from "../services.js";
+import type { ServedModel } from "../upstream/catalog.js";
 import type { AppEnv } from "../types.js";
 import { errorResponses, jsonContent, jsonRequest, POST_ERRORS, SECURITY } from "./openapi-helpers.js";
 
@@ -32,14 +33,17 @@ export function registerOpenAIEmbeddings(app: OpenAPIHono<AppEnv>, services: Ser
   app.openapi(openAIEmbeddingsRoute(requestLimits(config)), async (c) => {
     const body = c.req.valid("json");
     const texts = typeof body.input === "string" ? [body.input] : body.input;
-    const { choice, embeddings } = await embedForRequest(services, c.get("requestId"), c.req.raw.signal, texts, body.model);
-    if (body.dimensions !== undefined && body.dimensions !== embeddings.dimensions) {
-      throw new ApiError(
-        "validation_error",
-        `dimensions ${body.dimensions} is not supported: ${choice.model.publicName} has ${embeddings.dimensions}`,
-        { issues: [{ path: "dimensions", message: `must be ${embeddings.dimensions}` }] },
-      );
-    }
+    const checkDimensions = (model: ServedModel, actual: number | undefined) => {
+      if (body.dimensions === undefined || actual === undefined || body.dimensions === actual) return;
+      throw new ApiError("validation_error", `dimensions ${body.dimensions} is not supported: ${model.publicName} has ${actual}`, {
+        issues: [{ path: "dimensions", message: `must be ${actual}` }],
+      });
+    };
+    // Before inference when the model's config declares its width; after it otherwise.
+    const { choice, embeddings } = await embedForRequest(services, c.get("requestId"), c.req.raw.signal, texts, body.model, (resolved) =>
+      checkDimensions(resolved.model, resolved.model.dimensions),
+    );
+    checkDimensions(choice.model, embeddings.dimensions);
     const base64 = body.encoding_format === "base64";
     return c.json(
       {

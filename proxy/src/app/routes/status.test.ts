@@ -10,6 +10,7 @@ import { FIXTURE_ENV, FIXTURE_MODELS, postJson } from "../../../test/support/api
 import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
 import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";
 import { waitFor } from "../../../test/support/wait.js";
+import { MAX_REQUEST_ID_LENGTH } from "../app.js";
 
 const KEY = { "x-api-key": "status-key" };
 
@@ -84,4 +85,20 @@ describe("GET /status", () => {
       active_jobs: [],
     });
   });
+
+  it("shows a client's X-Request-Id only when it is at most 64 characters (else the one generated for it)", async () => {
+    upstream.close();
+    const long = "r".repeat(MAX_REQUEST_ID_LENGTH + 1);
+    const holding = fetch(`${proxy.url}/embed`, postJson({ texts: ["a"] }, { ...KEY, "x-request-id": long }));
+    await waitFor(() => upstream.held === 1, 5000, "the call to reach the gate");
+    const [job] = (await status()).active_jobs;
+    expect(job?.id).toMatch(/^[0-9a-f-]{36}$/);
+    upstream.open();
+    const res = await holding;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe(job?.id);
+    const exact = "s".repeat(MAX_REQUEST_ID_LENGTH);
+    expect((await fetch(`${proxy.url}/embed`, postJson({ texts: ["a"] }, { ...KEY, "x-request-id": exact }))).headers.get("x-request-id")).toBe(exact);
+  });
 });
+

@@ -5,7 +5,7 @@
  * upstream URL.
  */
 import { UpstreamError, type CallOptions, type Inference } from "@gpu-bridge/kserve/inference";
-import { CONFIG_PARAMETERS, TASKS, type Task } from "@gpu-bridge/contract/model-contract";
+import { CONFIG_PARAMETERS, EMBED_TENSORS, TASKS, type Task } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import { acceptedNames, lookupKey } from "../model-names.js";
 
@@ -18,6 +18,15 @@ export interface ServedModel {
   parameters: Record<string, string>;
   /** Rows one inference may carry (the config's max_batch_size); 0: the model takes no batch dimension. */
   maxBatchSize: number;
+  /** embed: the width of EMBEDDING its config declares, when it declares one. */
+  dimensions?: number;
+}
+
+/** The declared width of an embed model's EMBEDDING output (`dims: [384]`); undefined when variable or absent. */
+function embeddingWidth(config: ModelConfig): number | undefined {
+  const dims = config.output?.find((tensor) => tensor.name === EMBED_TENSORS.embedding)?.dims;
+  const width = Number(dims?.[dims.length - 1]);
+  return Number.isInteger(width) && width > 0 ? width : undefined;
 }
 
 function configParameters(config: ModelConfig): Record<string, string> {
@@ -143,7 +152,15 @@ export async function catalogFromIndex(
     const encoder = parameters[CONFIG_PARAMETERS.encoderModel];
     if (encoder && !readyNames.has(encoder)) return; // its BLS calls would fail
     const publicName = parameters[CONFIG_PARAMETERS.modelName] || served;
-    models.push({ served, task, publicName, parameters, maxBatchSize: Number(config.max_batch_size ?? 0) || 0 });
+    const dimensions = task === "embed" ? embeddingWidth(config) : undefined;
+    models.push({
+      served,
+      task,
+      publicName,
+      parameters,
+      maxBatchSize: Number(config.max_batch_size ?? 0) || 0,
+      ...(dimensions ? { dimensions } : {}),
+    });
   });
   models.sort((a, b) => a.served.localeCompare(b.served));
   return new Catalog(models, readyNames);
