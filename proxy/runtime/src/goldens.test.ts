@@ -2,26 +2,23 @@
  * The runtime on the committed test models equals the goldens of the reference packages (sentence-transformers,
  * bert_score), in process and over real HTTP, with JSON and binary tensors.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
-  FIXTURES,
   FIXTURE_REPOSITORY,
   bertScoreInputs,
   bytes,
   floats,
+  golden,
   infer,
   maxAbsDiff,
+  type EmbedGoldens,
   type FetchFn,
 } from "../test/support/kserve-test-client.js";
 
-interface EmbedGoldens {
-  max_length: number;
-  cases: { text: string; input_ids: number[]; embedding: number[] }[];
-}
 interface BertScoreCase {
   name: string;
   cands: string[];
@@ -39,7 +36,6 @@ interface BertScoreGoldens {
   cases: BertScoreCase[];
 }
 
-const golden = <T>(name: string): T => JSON.parse(readFileSync(new URL(`goldens/${name}.json`, FIXTURES), "utf8")) as T;
 const embedGoldens = golden<EmbedGoldens>("embed");
 const bertScoreGoldens: [string, BertScoreGoldens][] = [
   ["bertscore", golden<BertScoreGoldens>("bertscore")],
