@@ -31,6 +31,19 @@ describe("ConcurrencyLimiter: requests (GPU_MAX_CONCURRENT)", () => {
     expect(l.inFlight).toBe(0);
   });
 
+  it("refuses at once, without queueing, when there is no queue or the caller has already gone", async () => {
+    const noQueue = limiter(1, 0);
+    await noQueue.acquire();
+    const refused = noQueue.acquire();
+    expect(noQueue.queued).toBe(0);
+    expect(await refused).toBeNull();
+    const queue = limiter(1, 10_000);
+    await queue.acquire();
+    const gone = queue.acquire(1, AbortSignal.abort());
+    expect(queue.queued).toBe(0);
+    expect(await gone).toBeNull();
+  });
+
   it("gives up after the queue timeout and when the waiter's signal aborts", async () => {
     const l = limiter(1, 30);
     const held = await l.acquire();
