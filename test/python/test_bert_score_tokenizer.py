@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from paths import ASSETS, GOLDENS, TRITON_MODELS
+from prerequisites import require_reference
 
 sys.path.append(str(TRITON_MODELS))
 from bert_score_tokenizer import (
@@ -19,21 +20,18 @@ from bert_score_tokenizer import (
     load_reference,
     load_unicode_tables,
 )
-from gpu_bridge_export.reference_env import ReferenceUnavailable, reference_python
+from gpu_bridge_export.reference_env import reference_python
 
 CORPUS = json.loads((GOLDENS / "tokenizer-corpus.json").read_text(encoding="utf-8"))
 UCD = Path("/usr/share/unicode")
 
 
-def _have_reference() -> bool:
-    try:
-        reference_python()
-    except ReferenceUnavailable:
-        return False
-    return True
+@pytest.fixture(scope="module")
+def reference_environment() -> None:
+    require_reference()
 
 
-needs_reference = pytest.mark.skipif(not _have_reference(), reason="no bert_score reference environment (npm run setup)")
+needs_reference = pytest.mark.usefixtures("reference_environment")
 
 
 @pytest.fixture(scope="module")

