@@ -3,6 +3,7 @@
  * reporter, pytest's JUnit XML) under reports/tests/ of the repository and of each workspace. A skip is kept only for
  * what the machine cannot have (a GPU); a missing prerequisite fails its suite instead. `--clear` removes the reports.
  */
+/* global URL, process, console */
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
