@@ -135,3 +135,39 @@ describe("the body size limit (MAX_BODY_BYTES)", () => {
     expect(await post(stream(large), gzipped).then(outcome)).toEqual(tooLarge);
   });
 });
+
+describe("jsonBody answers a body it will not read with a stable code", () => {
+  const app = middlewareApp(jsonBody({ maxBytes: 1024, maxItems: 8 }));
+  const post = (body: BodyInit, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    app.request("http://127.0.0.1/echo", { method: "POST", body, headers }).then(outcome);
+  const compress = async (text: string, format: CompressionFormat) =>
+    new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
+
+  it("refuses a Content-Type that is not JSON (415) and invalid UTF-8 (400)", async () => {
+    expect(await post('{"texts":["a"]}', { "content-type": "text/plain" })).toEqual({ status: 415, code: "unsupported_media_type" });
+    expect(await post(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]))).toEqual({ status: 400, code: "invalid_json" });
+  });
+
+  it("refuses a list longer than a request can have (413) and an object with too many fields (422)", async () => {
+    expect(await post(JSON.stringify({ texts: Array(9).fill("a") }))).toEqual({ status: 413, code: "too_many_items" });
+    expect(await post(JSON.stringify({ texts: Array(8).fill("a") }))).toEqual({ status: 200, code: undefined });
+    const fields = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1]));
+    expect(await post(JSON.stringify(fields))).toEqual({ status: 422, code: "validation_error" });
+  });
+
+  it("decodes gzip, x-gzip and deflate, and refuses another coding (415) or a body that does not decode (400)", async () => {
+    const text = '{"texts":["coded"]}';
+    for (const [name, format] of [["gzip", "gzip"], ["x-gzip", "gzip"], ["deflate", "deflate"]] as const) {
+      const res = await app.request("http://127.0.0.1/echo", {
+        method: "POST",
+        body: await compress(text, format),
+        headers: { "content-type": "application/json", "content-encoding": name },
+      });
+      expect(res.status, name).toBe(200);
+      expect(await res.text(), name).toBe(text);
+    }
+    const headers = (coding: string) => ({ "content-type": "application/json", "content-encoding": coding });
+    expect(await post(text, headers("compress"))).toEqual({ status: 415, code: "unsupported_media_type" });
+    expect(await post("not gzip at all", headers("gzip"))).toEqual({ status: 400, code: "invalid_json" });
+  });
+});
