@@ -61,7 +61,7 @@ describe("API key", () => {
 
 describe("apiKeyAuth", () => {
   const app = middlewareApp(apiKeyAuth(KEY));
-  const status = (headers: Record<string, string>) => app.request("http://127.0.0.1/echo", { headers }).then((r) => r.status);
+  const status = async (headers: Record<string, string>) => (await app.request("http://127.0.0.1/echo", { headers })).status;
 
   it("answers a 401 with the challenge HTTP requires (WWW-Authenticate, Bearer)", async () => {
     const res = await app.request("http://127.0.0.1/echo");

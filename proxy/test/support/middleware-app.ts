@@ -13,8 +13,9 @@ export function middlewareApp(middleware: MiddlewareHandler<AppEnv>): Hono<AppEn
   return app;
 }
 
-/** The status and error code of an answer (code undefined on success). */
-export async function outcome(response: Response): Promise<{ status: number; code: string | undefined }> {
+/** The status and error code of an answer (code undefined on success); takes what app.request gives. */
+export async function outcome(answer: Response | Promise<Response>): Promise<{ status: number; code: string | undefined }> {
+  const response = await answer;
   const body = response.ok ? undefined : ((await response.json()) as { code?: string });
   return { status: response.status, code: body?.code };
 }
