@@ -80,4 +80,21 @@ describe("length-sorted batching", () => {
     expect(batches).toEqual([[6, 1, 3], [4], [2, 0], [5]]);
     expect(batches.flat().sort()).toEqual(lengths.map((_, i) => i).sort());
   });
+
+  it("allows a batch of exactly maxTokens and exactly maxPadding, and keeps ties in index order", () => {
+    expect(lengthSortedBatches([4, 4], { maxBatchSize: 8, maxTokens: 8, maxPadding: 1 })).toEqual([[0, 1]]);
+    expect(lengthSortedBatches([4, 4, 4], { maxBatchSize: 8, maxTokens: 8, maxPadding: 1 })).toEqual([[0, 1], [2]]);
+    // 2 and 3 padded to 6 = (1 + 0.2) x 5 real tokens
+    expect(lengthSortedBatches([3, 2], { maxBatchSize: 8, maxTokens: 100, maxPadding: 0.2 })).toEqual([[1, 0]]);
+  });
+
+  it("makes no empty batch: none for no sequences, one of its own for a sequence over maxTokens", () => {
+    expect(lengthSortedBatches([])).toEqual([]);
+    expect(lengthSortedBatches([50], { maxBatchSize: 8, maxTokens: 10, maxPadding: 0.2 })).toEqual([[0]]);
+    expect(lengthSortedBatches([50, 1], { maxBatchSize: 8, maxTokens: 10, maxPadding: 100 })).toEqual([[1], [0]]);
+  });
+
+  it("by default cuts at 64 sequences (the largest max_batch_size served)", () => {
+    expect(lengthSortedBatches(Array<number>(65).fill(1)).map((b) => b.length)).toEqual([64, 1]);
+  });
 });
