@@ -6,7 +6,7 @@ import { hostAllowed, hostCheck } from "./host-check.js";
 
 describe("hostAllowed", () => {
   it("by default lets IP addresses and localhost through, never another name", () => {
-    for (const host of ["127.0.0.1", "10.0.0.7", "[::1]", "[fe80::1]", "localhost", "app.localhost", "LOCALHOST"]) {
+    for (const host of ["127.0.0.1", "10.0.0.7", "192.168.100.200", "[::1]", "[fe80::1]", "localhost", "app.localhost", "LOCALHOST"]) {
       expect(hostAllowed("local", host), host).toBe(true);
     }
     for (const host of ["rebound.example", "127.0.0.1.nip.io", "localhost.example", "proxy"]) {
