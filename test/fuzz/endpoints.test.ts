@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
 import { checkDocumentedShape } from "../reliability/response-shapes.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
-import { RUNTIMES, startTarget, unavailable, type Target } from "../reliability/targets.js";
+import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
+import { RUNTIMES, startTarget, missingFor, type Target } from "../reliability/targets.js";
 
 const API_KEY = "fuzz-key";
 const MAX_BODY_BYTES = 256 * 1024;
@@ -127,7 +128,6 @@ const deepNesting = fc
   });
 
 describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
-  const skip = unavailable(runtime);
   let backend: RuntimeBackend;
   let upstream: FaultUpstream;
   let target: Target;
@@ -186,7 +186,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
   };
 
   beforeAll(async () => {
-    if (skip) return;
+    requirePrerequisites(missingFor(runtime), "npm ci");
     backend = await createRuntimeBackend();
     upstream = await startFaultUpstream({ backend: backend.fetch });
     target = await startTarget(runtime, upstream.url, {
@@ -202,7 +202,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     await backend?.close();
   });
 
-  it.skipIf(skip)(`random JSON bodies (seed ${SEED}) ${skip ?? ""}`, async () => {
+  it(`random JSON bodies (seed ${SEED})`, async () => {
     await check(
       fc.asyncProperty(
         fc.record({ path: fc.constantFrom(...POST_ROUTES), body: jsonText }),
@@ -211,7 +211,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("right field names, wrong types", async () => {
+  it("right field names, wrong types", async () => {
     for (const path of POST_ROUTES) {
       await check(
         fc.asyncProperty(
@@ -222,7 +222,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     }
   });
 
-  it.skipIf(skip)("well-typed bodies with random, empty, binary and too-long texts", async () => {
+  it("well-typed bodies with random, empty, binary and too-long texts", async () => {
     for (const path of POST_ROUTES) {
       await check(
         fc.asyncProperty(
@@ -233,7 +233,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     }
   });
 
-  it.skipIf(skip)("huge strings and bodies over the limit", async () => {
+  it("huge strings and bodies over the limit", async () => {
     await check(
       fc.asyncProperty(
         fc.record({
@@ -255,7 +255,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("invalid UTF-8 bodies are a 400 invalid_json, never read with replacement characters", async () => {
+  it("invalid UTF-8 bodies are a 400 invalid_json, never read with replacement characters", async () => {
     await check(
       fc.asyncProperty(
         fc.record({ path: fc.constantFrom(...POST_ROUTES), body: invalidUtf8 }),
@@ -267,7 +267,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("lists of any length and elements where texts belong get a short answer", async () => {
+  it("lists of any length and elements where texts belong get a short answer", async () => {
     await check(
       fc.asyncProperty(hugeLists, async (sent: Sent) => {
         const answer = await documented(sent);
@@ -276,7 +276,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("content codings: decoded when supported and the body matches, else a 400 or 415", async () => {
+  it("content codings: decoded when supported and the body matches, else a 400 or 415", async () => {
     const plain = '{"texts":["hi"],"input":"hi","candidates":["a"],"references":["b"]}';
     await check(
       fc.asyncProperty(
@@ -301,7 +301,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("deep nesting", async () => {
+  it("deep nesting", async () => {
     await check(
       fc.asyncProperty(
         fc.record({ path: fc.constantFrom(...POST_ROUTES), body: deepNesting }),
@@ -310,7 +310,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("odd content types on valid bodies", async () => {
+  it("odd content types on valid bodies", async () => {
     await check(
       fc.asyncProperty(
         fc.record({
@@ -323,7 +323,7 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
     );
   });
 
-  it.skipIf(skip)("odd methods, paths, query strings and headers", async () => {
+  it("odd methods, paths, query strings and headers", async () => {
     const path = fc.oneof(
       fc.constantFrom(...POST_ROUTES, ...GET_ROUTES),
       fc.webPath(),

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
 import { REPO_ROOT } from "../reliability/server-process.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
-import { RUNTIMES, startTarget, unavailable, type Target } from "../reliability/targets.js";
+import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
+import { RUNTIMES, startTarget, missingFor, type Target } from "../reliability/targets.js";
 
 const SCHEMATHESIS = join(REPO_ROOT, ".venv", "bin", "schemathesis");
 const API_KEY = "schemathesis-key";
@@ -36,14 +37,14 @@ function run(command: string, args: string[], timeoutMs: number): Promise<{ code
 }
 
 describe.each(RUNTIMES)("schemathesis on %s", (runtime) => {
-  const skip = existsSync(SCHEMATHESIS) ? unavailable(runtime) : "schemathesis is not installed in .venv";
   let backend: RuntimeBackend | undefined;
   let upstream: FaultUpstream | undefined;
   let target: Target;
   let dir: string;
 
   beforeAll(async () => {
-    if (skip) return;
+    requirePrerequisites(existsSync(SCHEMATHESIS) ? [] : [".venv/bin/schemathesis"]);
+    requirePrerequisites(missingFor(runtime), "npm ci");
     const vars = { API_KEY, GPU_MAX_BATCH_SIZE: "8", GPU_MAX_TEXT_LENGTH: "2000" };
     if (runtime === "node") {
       target = await startTarget("node", undefined, vars);
@@ -61,7 +62,7 @@ describe.each(RUNTIMES)("schemathesis on %s", (runtime) => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(skip)(`no server errors, responses match the schema ${skip ?? ""}`, async () => {
+  it("no server errors, responses match the schema", async () => {
     const spec = await fetch(`${target.url}/openapi.json`, { headers: { "x-api-key": API_KEY } });
     expect(spec.status).toBe(200);
     const specFile = join(dir, "openapi.json");

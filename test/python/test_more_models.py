@@ -24,6 +24,7 @@ from pb_utils_harness import (
     read_config,
     request,
 )
+from prerequisites import reference_missing, require_module
 
 sys.path.append(str(TRITON_MODELS))
 from bert_score_tokenizer import BertScoreTokenizer
@@ -55,20 +56,17 @@ REFERENCES = [
 
 @pytest.fixture(scope="module")
 def tables():
-    pytest.importorskip("gpu_bridge_export.reference_env")
     from gpu_bridge_export.reference_env import ReferenceUnavailable
 
     try:
         return bert_score_tables()
     except ReferenceUnavailable as error:
-        pytest.skip(str(error))
+        reference_missing(error)
 
 
 @pytest.fixture(scope="module")
 def exported(tables, tmp_path_factory):
     """The three models built tiny and exported by export_planned into a repository with the committed root."""
-    if not (ASSETS / "minilm" / "vocab.txt").is_file() or not (ASSETS / "roberta" / "merges.txt").is_file():
-        pytest.skip(f"tokenizer assets missing under {ASSETS}")
     from gpu_bridge_export.fixtures.tiny_architectures import (
         build_tiny_deberta,
         build_tiny_multilingual_bert,
@@ -190,7 +188,7 @@ def test_bertscore_matches_bert_score(exported, reference, name, idf, use_fast):
 
 
 def test_embed_matches_sentence_transformers(exported):
-    sentence_transformers = pytest.importorskip("sentence_transformers")
+    sentence_transformers = require_module("sentence_transformers")
     repository, plans, sources = exported
     plan = plans[MMINILM]
     texts = CANDIDATES[:5] + ["Быстрая коричневая лиса", "素早い茶色の狐", "word " * 300]

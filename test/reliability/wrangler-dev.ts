@@ -15,11 +15,9 @@ export interface WranglerDev {
   stop(): Promise<void>;
 }
 
-/** Why wrangler dev cannot run here, or undefined when it can. */
-export function wranglerUnavailable(): string | undefined {
-  if (!existsSync(WRANGLER_CONFIG)) return "proxy/wrangler.toml does not exist (the Workers build is not there yet)";
-  if (!existsSync(join(REPO_ROOT, "node_modules", ".bin", "wrangler"))) return "wrangler is not installed";
-  return undefined;
+/** What wrangler dev needs that is not installed here (`npm ci` installs it). */
+export function wranglerMissing(): string[] {
+  return existsSync(join(REPO_ROOT, "node_modules", ".bin", "wrangler")) ? [] : ["node_modules/.bin/wrangler"];
 }
 
 export async function startWranglerDev(vars: Record<string, string>, readyTimeoutMs = 90_000): Promise<WranglerDev> {

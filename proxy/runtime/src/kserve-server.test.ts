@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeInferRequest } from "@gpu-bridge/kserve/binary";
 import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "../test/support/error-cases.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, infer } from "../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "../test/support/kserve-test-client.js";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;
@@ -98,13 +98,14 @@ describe("server endpoints", () => {
     expect(new TextDecoder().decode((out.get("RUNTIME")?.data as Uint8Array[])[0])).toMatch(/^onnxruntime-node \d/);
   });
 
-  it("serves the encoders as models", async () => {
-    const ids = { name: "input_ids", datatype: "INT64" as const, shape: [1, 3], data: new BigInt64Array([2n, 1038n, 3n]) };
-    const mask = { name: "attention_mask", datatype: "INT64" as const, shape: [1, 3], data: new BigInt64Array([1n, 1n, 1n]) };
+  it("serves the encoders as models: sentence-transformers' embedding of the golden token ids", async () => {
+    const [first] = golden<EmbedGoldens>("embed").cases;
+    const n = first?.input_ids.length ?? 0;
+    const ids = { name: "input_ids", datatype: "INT64" as const, shape: [1, n], data: BigInt64Array.from(first?.input_ids ?? [], BigInt) };
+    const mask = { name: "attention_mask", datatype: "INT64" as const, shape: [1, n], data: new BigInt64Array(n).fill(1n) };
     const out = await infer(handle.fetch, BASE, "tiny-bert", [ids, mask], { binary: true });
-    expect(out.get("token_embeddings")?.shape).toEqual([1, 3, 32]);
-    const sentence = floats(out.get("sentence_embedding"));
-    expect(Math.hypot(...sentence)).toBeCloseTo(1, 5);
+    expect(out.get("token_embeddings")?.shape).toEqual([1, n, 32]);
+    expect(maxAbsDiff(floats(out.get("sentence_embedding")), first?.embedding ?? [])).toBeLessThanOrEqual(1e-5);
   });
 
   it("returns only the requested outputs, binary or JSON per output", async () => {

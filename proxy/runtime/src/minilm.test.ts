@@ -6,11 +6,12 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "./index.js";
 import { bytes, floats, infer } from "../test/support/kserve-test-client.js";
+import { requirePrerequisites } from "../test/support/prerequisites.js";
 import { hasVenvPython, runPython } from "../test/support/python.js";
 
 const modelFiles = [`${DEFAULT_MODEL_REPOSITORY}/all-MiniLM-L6-v2/1/model.onnx`, `${DEFAULT_MODEL_REPOSITORY}/embed/config.pbtxt`];
 const missing = [...modelFiles.filter((f) => !existsSync(f)), ...(hasVenvPython ? [] : [".venv/bin/python"])];
-if (missing.length) console.warn(`skipping the all-MiniLM-L6-v2 reference test: missing ${missing.join(", ")} (run npm run setup)`);
+requirePrerequisites(missing);
 
 const REFERENCE = `
 import json, pathlib, sys
@@ -30,7 +31,7 @@ const TEXTS = [
   "The quick brown fox jumps over the lazy dog. ".repeat(40),
 ];
 
-describe.skipIf(missing.length > 0)("all-MiniLM-L6-v2 against sentence-transformers", () => {
+describe("all-MiniLM-L6-v2 against sentence-transformers", () => {
   let handle: RuntimeHandle;
   beforeAll(async () => {
     handle = await createRuntimeFetch({ repository: DEFAULT_MODEL_REPOSITORY, log: () => {} });

@@ -1,9 +1,9 @@
 /**
- * The runtime's tokenizers on the Unicode corpus with the real vocabularies (../shared/assets) against bert_score's
+ * The runtime's tokenizers on the Unicode corpus with the real vocabularies (test/fixtures/tokenizers) against bert_score's
  * sent_encode in the reference environment (test/fixtures/goldens/tokenizer-corpus.json, written by
  * `gpu-bridge-export fixtures`; test/python checks that file against the live reference).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
@@ -12,12 +12,10 @@ import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-difference
 import { FIXTURES } from "../test/support/kserve-test-client.js";
 import { createTextTokenizer, robertaTokenizerJson, type TextTokenizer, type TokenizerJson } from "./text-tokenizer.js";
 
-const ASSETS = fileURLToPath(new URL("../../../../shared/assets/", import.meta.url));
+const ASSETS = fileURLToPath(new URL("../../../test/fixtures/tokenizers/", import.meta.url));
 const MINILM = `${ASSETS}minilm/tokenizer.json`;
 const ROBERTA_VOCAB = `${ASSETS}roberta/vocab.json`;
 const ROBERTA_MERGES = `${ASSETS}roberta/merges.txt`;
-const haveAssets = existsSync(MINILM) && existsSync(ROBERTA_VOCAB);
-if (!haveAssets) console.warn(`skipping the Unicode corpus tokenizer tests: ${ASSETS} is absent`);
 
 interface CorpusGoldens {
   unicode_version: string;
@@ -33,7 +31,7 @@ function robertaJson(): TokenizerJson {
   return robertaTokenizerJson(vocab, readFileSync(ROBERTA_MERGES, "utf8").split("\n").slice(1, -1));
 }
 
-describe.skipIf(!haveAssets)("bert_score's tokenization of the Unicode corpus", () => {
+describe("bert_score's tokenization of the Unicode corpus", () => {
   const tokenizers = {} as Record<TokenizerType, { slow: TextTokenizer; fast: TextTokenizer }>;
   beforeAll(() => {
     const sources: [TokenizerType, TokenizerJson][] = [

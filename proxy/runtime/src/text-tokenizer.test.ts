@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
 import { AddedToken, BPE, byteLevelPreTokenizer, robertaProcessing, Tokenizer as RustTokenizer } from "tokenizers";
@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pyStrip } from "./py-strip.js";
 import { createTextTokenizer, robertaTokenizerJson, type TokenizerJson } from "./text-tokenizer.js";
 
-// Real tokenizer files live beside the repository (../shared/assets relative to its root).
-const ASSETS = fileURLToPath(new URL("../../../../shared/assets/", import.meta.url));
+// The real tokenizer files, committed with their licences (test/fixtures/tokenizers/NOTICE.md).
+const ASSETS = fileURLToPath(new URL("../../../test/fixtures/tokenizers/", import.meta.url));
 const MINILM = `${ASSETS}minilm/tokenizer.json`;
 const ROBERTA_VOCAB = `${ASSETS}roberta/vocab.json`;
 const ROBERTA_MERGES = `${ASSETS}roberta/merges.txt`;
@@ -46,10 +46,6 @@ const CORPUS = [
   "word ".repeat(600),
 ];
 
-for (const [name, file] of [["MiniLM", MINILM], ["RoBERTa", ROBERTA_VOCAB]]) {
-  if (!existsSync(file as string)) console.warn(`skipping the ${name} tokenizer parity tests: ${file} is absent`);
-}
-
 describe("pyStrip", () => {
   it("strips what Python's str.isspace accepts", () => {
     expect(pyStrip("\u001c\u0085\u00a0 x \u3000\u2029")).toBe("x");
@@ -58,8 +54,7 @@ describe("pyStrip", () => {
   });
 });
 
-// skipIf still runs a suite's body to collect its tests, so the files are read in beforeAll.
-describe.skipIf(!existsSync(MINILM))("MiniLM tokenizer parity with the Rust binding", () => {
+describe("MiniLM tokenizer parity with the Rust binding", () => {
   let ours: ReturnType<typeof createTextTokenizer>;
   let rust: RustTokenizer;
   beforeAll(() => {
@@ -78,7 +73,7 @@ describe.skipIf(!existsSync(MINILM))("MiniLM tokenizer parity with the Rust bind
 
 // The fast tokenizer as bert_score's use_fast_tokenizer runs it: no prefix space (bert_score adds one for the slow
 // RoBERTa tokenizer only; slow-tokenizers.test.ts covers that one).
-describe.skipIf(!existsSync(ROBERTA_VOCAB))("RoBERTa tokenizer parity with the Rust binding", () => {
+describe("RoBERTa tokenizer parity with the Rust binding", () => {
   let ours: ReturnType<typeof createTextTokenizer>;
   let rust: RustTokenizer;
   beforeAll(async () => {
@@ -102,7 +97,7 @@ describe.skipIf(!existsSync(ROBERTA_VOCAB))("RoBERTa tokenizer parity with the R
   });
 });
 
-describe.skipIf(!existsSync(MINILM) || !existsSync(ROBERTA_VOCAB))("where plain tokenizers.js differs from Rust (why the overrides exist)", () => {
+describe("where plain tokenizers.js differs from Rust (why the overrides exist)", () => {
   // If one of these starts to pass without our overrides, tokenizers.js fixed it and the override can go.
   it("BertNormalizer: Greek final sigma, lowercasing before accent stripping", async () => {
     const json = readFileSync(MINILM, "utf8");

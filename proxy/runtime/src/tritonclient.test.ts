@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntimeServer, type RuntimeServer } from "./index.js";
 import { FIXTURES, FIXTURE_REPOSITORY, maxAbsDiff } from "../test/support/kserve-test-client.js";
-import { hasVenvPython, runPython } from "../test/support/python.js";
+import { requirePrerequisites } from "../test/support/prerequisites.js";
+import { VENV_PYTHON, hasVenvPython, runPython } from "../test/support/python.js";
 
 const CLIENT = `
 import json, os, sys
@@ -53,9 +54,9 @@ interface Golden {
 }
 const golden = <T>(name: string) => JSON.parse(readFileSync(new URL(`goldens/${name}.json`, FIXTURES), "utf8")) as T;
 
-if (!hasVenvPython) console.warn("skipping the tritonclient test: no .venv/bin/python (run npm run setup)");
+requirePrerequisites(hasVenvPython ? [] : [VENV_PYTHON]);
 
-describe.skipIf(!hasVenvPython)("tritonclient.http against the standalone runtime", () => {
+describe("tritonclient.http against the standalone runtime", () => {
   let server: RuntimeServer;
   beforeAll(async () => {
     server = await startRuntimeServer({ repository: FIXTURE_REPOSITORY, log: () => {} });

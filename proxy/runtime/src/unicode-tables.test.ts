@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "../test/support/kserve-test-client.js";
-import { REPO_ROOT, hasVenvPython, runPython } from "../test/support/python.js";
+import { requirePrerequisites } from "../test/support/prerequisites.js";
+import { REPO_ROOT, VENV_PYTHON, hasVenvPython, runPython } from "../test/support/python.js";
 import { unicodeTables } from "./unicode-tables.js";
 
 const BLOCK = 0x1000;
@@ -37,7 +38,9 @@ texts = json.loads(sys.stdin.read())
 print(json.dumps({"digests": digests, "texts": [[hx(u.nfc(t)), hx(u.nfd(t)), hx(u.lower(t)), u.split(t), hx(u.strip(t))] for t in texts]}))
 `;
 
-describe.skipIf(!hasVenvPython)("Unicode tables: the runtime against the Python models' module", () => {
+requirePrerequisites(hasVenvPython ? [] : [VENV_PYTHON]);
+
+describe("Unicode tables: the runtime against the Python models' module", () => {
   let python: { digests: string[]; texts: [string, string, string, string[], string][] };
   beforeAll(async () => {
     python = JSON.parse(await runPython(PYTHON, JSON.stringify(corpus))) as typeof python;

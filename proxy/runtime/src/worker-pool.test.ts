@@ -11,7 +11,7 @@ import { KServeError } from "@gpu-bridge/kserve/errors";
 import type { RepositoryIndexEntry, Tensor } from "@gpu-bridge/kserve/types";
 import { createWorkerRuntime, type WorkerRuntimeHandle } from "./index.js";
 import { InferenceWorkers } from "./worker-pool.js";
-import { FIXTURE_REPOSITORY, bytes, floats, infer, maxAbsDiff } from "../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "../test/support/kserve-test-client.js";
 
 /**
  * Texts of many lengths: the encoder runs them in several length-sorted sub-batches, one onnxruntime run each. As
@@ -40,8 +40,12 @@ describe("inference workers", () => {
   afterEach(idle);
 
   it("answers as the repository's models do, device_info from this thread", async () => {
-    const out = await infer(runtime.fetch, "http://runtime", "embed", text(["a worker answers"]), { binary: true });
-    expect(floats(out.get("EMBEDDING"))).toHaveLength(32);
+    const { cases } = golden<EmbedGoldens>("embed");
+    const out = await infer(runtime.fetch, "http://runtime", "embed", text(cases.map((c) => c.text)), { binary: true });
+    const embedding = out.get("EMBEDDING");
+    expect(embedding?.shape).toEqual([cases.length, 32]);
+    const data = floats(embedding);
+    cases.forEach((c, i) => expect(maxAbsDiff(data.slice(i * 32, (i + 1) * 32), c.embedding), c.text).toBeLessThanOrEqual(1e-5));
     const before = workers().stats().jobs.done;
     const device = await infer(runtime.fetch, "http://runtime", "device_info", [], { binary: false });
     expect(new TextDecoder().decode((device.get("DEVICE")?.data as Uint8Array[])[0])).toBe("cpu");

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../node/server.js";
 import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { middlewareApp } from "../../test/support/middleware-app.js";
+import { apiKeyAuth } from "./auth.js";
 
 const KEY = "s3cret-key-9f8e7d";
 
@@ -63,5 +65,25 @@ describe("API key", () => {
   it("checks the key before reading the body", async () => {
     const res = await fetch(`${proxy.url}/embed`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
     expect(res.status).toBe(401);
+  });
+});
+
+describe("apiKeyAuth", () => {
+  const app = middlewareApp(apiKeyAuth(KEY));
+  const status = async (headers: Record<string, string>) => (await app.request("http://127.0.0.1/echo", { headers })).status;
+
+  it("answers a 401 with the challenge HTTP requires (WWW-Authenticate, Bearer)", async () => {
+    const res = await app.request("http://127.0.0.1/echo");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="[^"]+"$/);
+  });
+
+  it("takes the Bearer scheme in any case, and only as the scheme", async () => {
+    expect(await status({ authorization: `bearer ${KEY}` })).toBe(200);
+    expect(await status({ authorization: `BEARER ${KEY}` })).toBe(200);
+    expect(await status({ authorization: `xBearer ${KEY}` })).toBe(401);
+    expect(await status({ authorization: `Basic Bearer ${KEY}` })).toBe(401);
+    expect(await status({ authorization: `Basic ${KEY}` })).toBe(401);
+    expect(await status({ authorization: KEY })).toBe(401);
   });
 });

@@ -74,12 +74,9 @@ describe("parseConfig", () => {
 
   it("names every bad setting", () => {
     expect(() => parseConfig({ TRITON_URL: "ftp://x", GPU_MAX_CONCURRENT: "0", PORT: "http" })).toThrow(ConfigError);
-    try {
-      parseConfig({ TRITON_URL: "ftp://x", GPU_MAX_CONCURRENT: "0" });
-    } catch (err) {
-      expect((err as Error).message).toContain("TRITON_URL: not an http(s) URL: ftp://x");
-      expect((err as Error).message).toContain("GPU_MAX_CONCURRENT");
-    }
+    const bad = () => parseConfig({ TRITON_URL: "ftp://x", GPU_MAX_CONCURRENT: "0" });
+    expect(bad).toThrow("TRITON_URL: not an http(s) URL: ftp://x");
+    expect(bad).toThrow(/GPU_MAX_CONCURRENT: /);
   });
 
   it("reads the Node server's deadlines and connection cap, headers no later than the whole request", () => {

@@ -1,10 +1,11 @@
-/** Which Content-Types the POST routes read, and that no header, however odd, turns into a 5xx. */
+/** Which Content-Types the POST routes read, that no header, however odd, turns into a 5xx, and the body size limit. */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeApp, type NodeApp } from "../node/server.js";
 import { FIXTURE_ENV } from "../../test/support/api.suite.js";
+import { middlewareApp, outcome } from "../../test/support/middleware-app.js";
 import { jsonBodyRoutes } from "./app.js";
-import { contentTypeProblem } from "./json-body.js";
+import { contentTypeProblem, jsonBody } from "./json-body.js";
 
 describe("contentTypeProblem", () => {
   const accepted = [
@@ -85,5 +86,88 @@ describe("odd Content-Types over the app", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the body size limit (MAX_BODY_BYTES)", () => {
+  const MAX = 64;
+  const app = middlewareApp(jsonBody({ maxBytes: MAX, maxItems: 8 }));
+  /** A JSON body of exactly `size` bytes. */
+  const body = (size: number) => JSON.stringify({ t: "x".repeat(size - '{"t":""}'.length) });
+  const json = { "content-type": "application/json" };
+  const stream = (content: string | Uint8Array, chunk = 5) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
+        for (let i = 0; i < bytes.length; i += chunk) controller.enqueue(bytes.subarray(i, i + chunk));
+        controller.close();
+      },
+    });
+  const post = (payload: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string>) =>
+    app.request("http://127.0.0.1/echo", { method: "POST", body: payload, headers, duplex: "half" } as RequestInit);
+  const tooLarge = { status: 413, code: "body_too_large" };
+
+  it("reads a body of exactly the limit and refuses one byte more, by its Content-Length", async () => {
+    const exact = await post(body(MAX), { ...json, "content-length": String(MAX) });
+    expect(exact.status).toBe(200);
+    expect(await exact.text()).toBe(body(MAX));
+    expect(await outcome(post(body(MAX + 1), { ...json, "content-length": String(MAX + 1) }))).toEqual(tooLarge);
+  });
+
+  it("counts a body without a Content-Length as it streams", async () => {
+    const exact = await post(stream(body(MAX)), json);
+    expect(exact.status).toBe(200);
+    expect(await exact.text()).toBe(body(MAX));
+    expect(await outcome(post(stream(body(MAX + 1)), json))).toEqual(tooLarge);
+  });
+
+  it("counts the decoded size of a gzip body, not only the size sent", async () => {
+    const gzip = async (text: string) =>
+      new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+    const small = await gzip(body(MAX));
+    const large = await gzip(JSON.stringify({ t: "x".repeat(10_000) }));
+    // sent without a Content-Length, so the sent bytes are counted on the stream too (and are under the limit)
+    expect(large.byteLength).toBeLessThanOrEqual(MAX);
+    const gzipped = { ...json, "content-encoding": "gzip" };
+    const ok = await post(stream(small), gzipped);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe(body(MAX));
+    expect(await outcome(post(stream(large), gzipped))).toEqual(tooLarge);
+  });
+});
+
+describe("jsonBody answers a body it will not read with a stable code", () => {
+  const app = middlewareApp(jsonBody({ maxBytes: 1024, maxItems: 8 }));
+  const post = (body: string | Uint8Array, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    outcome(app.request("http://127.0.0.1/echo", { method: "POST", body, headers }));
+  const compress = async (text: string, format: "gzip" | "deflate") =>
+    new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
+
+  it("refuses a Content-Type that is not JSON (415) and invalid UTF-8 (400)", async () => {
+    expect(await post('{"texts":["a"]}', { "content-type": "text/plain" })).toEqual({ status: 415, code: "unsupported_media_type" });
+    expect(await post(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]))).toEqual({ status: 400, code: "invalid_json" });
+  });
+
+  it("refuses a list longer than a request can have (413) and an object with too many fields (422)", async () => {
+    expect(await post(JSON.stringify({ texts: Array(9).fill("a") }))).toEqual({ status: 413, code: "too_many_items" });
+    expect(await post(JSON.stringify({ texts: Array(8).fill("a") }))).toEqual({ status: 200, code: undefined });
+    const fields = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, 1]));
+    expect(await post(JSON.stringify(fields))).toEqual({ status: 422, code: "validation_error" });
+  });
+
+  it("decodes gzip, x-gzip and deflate, and refuses another coding (415) or a body that does not decode (400)", async () => {
+    const text = '{"texts":["coded"]}';
+    for (const [name, format] of [["gzip", "gzip"], ["x-gzip", "gzip"], ["deflate", "deflate"]] as const) {
+      const res = await app.request("http://127.0.0.1/echo", {
+        method: "POST",
+        body: await compress(text, format),
+        headers: { "content-type": "application/json", "content-encoding": name },
+      });
+      expect(res.status, name).toBe(200);
+      expect(await res.text(), name).toBe(text);
+    }
+    const headers = (coding: string) => ({ "content-type": "application/json", "content-encoding": coding });
+    expect(await post(text, headers("compress"))).toEqual({ status: 415, code: "unsupported_media_type" });
+    expect(await post("not gzip at all", headers("gzip"))).toEqual({ status: 400, code: "invalid_json" });
   });
 });

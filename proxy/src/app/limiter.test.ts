@@ -31,6 +31,19 @@ describe("ConcurrencyLimiter: requests (GPU_MAX_CONCURRENT)", () => {
     expect(l.inFlight).toBe(0);
   });
 
+  it("refuses at once, without queueing, when there is no queue or the caller has already gone", async () => {
+    const noQueue = limiter(1, 0);
+    await noQueue.acquire();
+    const refused = noQueue.acquire();
+    expect(noQueue.queued).toBe(0);
+    expect(await refused).toBeNull();
+    const queue = limiter(1, 10_000);
+    await queue.acquire();
+    const gone = queue.acquire(1, AbortSignal.abort());
+    expect(queue.queued).toBe(0);
+    expect(await gone).toBeNull();
+  });
+
   it("gives up after the queue timeout and when the waiter's signal aborts", async () => {
     const l = limiter(1, 30);
     const held = await l.acquire();
@@ -90,6 +103,35 @@ describe("ConcurrencyLimiter: texts in flight", () => {
     bigRelease?.();
     (await after)?.();
     expect(l.inFlight).toBe(0);
+    expect(l.textsInFlight).toBe(0);
+  });
+
+  it("admits every waiter that fits when one release frees room for several, in order, and stops at the first that does not", async () => {
+    const l = new ConcurrencyLimiter({ maxTexts: 4, maxRequests: Infinity, queueTimeoutMs: 10_000 });
+    const held = await l.acquire(4);
+    const order: string[] = [];
+    const waiters = (["w1", "w2", "w3"] as const).map((name) => l.acquire(1).then((r) => (order.push(name), r)));
+    const big = l.acquire(2);
+    const small = l.acquire(1);
+    expect(l.queued).toBe(5);
+    held?.();
+    // the one release lets in the three one-text waiters; the two-text one does not fit beside them, and the
+    // one-text request behind it does not overtake it
+    expect(l.textsInFlight).toBe(3);
+    expect(l.inFlight).toBe(3);
+    expect(l.queued).toBe(2);
+    const granted = await Promise.all(waiters);
+    expect(order).toEqual(["w1", "w2", "w3"]);
+    expect(granted.every((r) => r !== null)).toBe(true);
+    granted[0]?.();
+    expect(l.textsInFlight).toBe(4); // the two-text waiter fits now; the one-text one behind it does not
+    expect(l.queued).toBe(1);
+    granted[1]?.();
+    expect(l.textsInFlight).toBe(4);
+    expect(l.queued).toBe(0);
+    const rest = [granted[2], await big, await small];
+    expect(rest.every((r) => r !== null)).toBe(true);
+    for (const release of rest) release?.();
     expect(l.textsInFlight).toBe(0);
   });
 

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Inference } from "@gpu-bridge/kserve/inference";
 import { DEFAULT_MODEL_REPOSITORY } from "@gpu-bridge/runtime";
+import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
 import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
 import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
 import { passingInference } from "../../test/support/passing-inference.js";
@@ -16,7 +17,7 @@ import { startProxy, type RunningProxy } from "./server.js";
 
 const MINILM_FILES = [`${DEFAULT_MODEL_REPOSITORY}/all-MiniLM-L6-v2/1/model.onnx`, `${DEFAULT_MODEL_REPOSITORY}/embed/config.pbtxt`];
 const missing = MINILM_FILES.filter((f) => !existsSync(f));
-if (missing.length) console.warn(`skipping the saturated-runtime tests: missing ${missing.join(", ")} (run npm run setup)`);
+requirePrerequisites(missing);
 
 const API_KEY = "saturation-test-key";
 const QUEUE_TIMEOUT_MS = 500;
@@ -74,7 +75,7 @@ const runtimeOf = (proxy: RunningProxy) => {
   return proxy.runtime;
 };
 
-describe.skipIf(missing.length > 0)("a saturated embedded runtime", () => {
+describe("a saturated embedded runtime", () => {
   let proxy: RunningProxy;
   const endings: number[] = [];
 
@@ -155,7 +156,7 @@ describe.skipIf(missing.length > 0)("a saturated embedded runtime", () => {
   }, 180_000);
 });
 
-describe.skipIf(missing.length > 0)("the upstream deadline on the embedded runtime", () => {
+describe("the upstream deadline on the embedded runtime", () => {
   let proxy: RunningProxy;
   const endings: number[] = [];
 

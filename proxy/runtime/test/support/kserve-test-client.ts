@@ -1,4 +1,5 @@
 /** A small KServe v2 client over a fetch function, built on the protocol codec, for the runtime's tests. */
+import { readFileSync } from "node:fs";
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
 import { errorFromResponse } from "@gpu-bridge/kserve/errors";
 import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
@@ -7,6 +8,15 @@ export type FetchFn = (request: Request) => Promise<Response>;
 
 export const FIXTURES = new URL("../../../../test/fixtures/", import.meta.url);
 export const FIXTURE_REPOSITORY = new URL("model-repository/", FIXTURES).pathname;
+
+/** A committed golden file (test/fixtures/goldens/<name>.json), written by the reference packages. */
+export const golden = <T>(name: string): T => JSON.parse(readFileSync(new URL(`goldens/${name}.json`, FIXTURES), "utf8")) as T;
+
+/** goldens/embed.json: sentence-transformers' token ids and embeddings of the tiny-bert embed model. */
+export interface EmbedGoldens {
+  max_length: number;
+  cases: { text: string; input_ids: number[]; embedding: number[] }[];
+}
 
 const enc = new TextEncoder();
 
