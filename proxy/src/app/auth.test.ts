@@ -69,7 +69,7 @@ describe("API key", () => {
 });
 
 describe("apiKeyAuth", () => {
-  const app = middlewareApp(apiKeyAuth(KEY));
+  const app = middlewareApp(apiKeyAuth(KEY, { publicDocs: true }));
   const status = async (headers: Record<string, string>) => (await app.request("http://127.0.0.1/echo", { headers })).status;
 
   it("answers a 401 with the challenge HTTP requires (WWW-Authenticate, Bearer)", async () => {
