@@ -87,7 +87,7 @@ def test_offline_quick_start_from_a_fresh_clone(clone, capsys):
         embeddings = np.array(body["embeddings"], dtype=np.float64)
         for (i, j), published in PUBLISHED_SIMILARITIES.items():
             assert abs(float(embeddings[i] @ embeddings[j]) - published) <= SIMILARITY_TOLERANCE, (i, j)
-        assert "is not reachable" in output and "match the model card's" in output
+        assert "could not be reached" in output and "match the model card's" in output
         info = json.loads((clone / "triton-models" / "all-MiniLM-L6-v2" / "1" / "export-info.json").read_text())
         assert info["format"] == "onnx opset 17 (built from safetensors)"
         assert not (clone / ".venv").exists(), "the offline quick start made the torch environment"

@@ -190,7 +190,7 @@ def npm_install_steps(path: Path) -> list[tuple[list[str], str]]:
         for command in group:
             if command.cmd == "COPY" and not command.flags:
                 copied += [src for src in command.value[:-1] if src.endswith((".json", ".npmrc"))]
-            if command.cmd == "RUN" and (found := re.match(r"npm (?:ci|install) (?!-g)[^&]*", command.value[0])):
+            if command.cmd == "RUN" and (found := re.search(r"\bnpm (?:ci|install) (?!-g)[^&]*", command.value[0])):
                 steps.append((copied, found.group(0).strip()))
                 break
     return steps
