@@ -48,10 +48,11 @@ describe("hostCheck", () => {
     expect(await ask("local", "http://localhost/echo", { origin: "http://localhost:3000" })).toEqual(passed);
   });
 
-  it("with ALLOWED_HOSTS serves the names listed and refuses the rest, Host and Origin alike", async () => {
+  it("with ALLOWED_HOSTS serves the names listed and IP addresses (health probes), and refuses other names, Host and Origin alike", async () => {
     const list = ["gpu.example.com"];
     expect(await ask(list, "http://gpu.example.com/echo")).toEqual(passed);
-    expect(await ask(list, "http://127.0.0.1/echo")).toEqual(refused);
+    expect(await ask(list, "http://10.1.2.3:8765/echo")).toEqual(passed);
+    expect(await ask(list, "http://proxy:8765/echo")).toEqual(refused);
     expect(await ask(list, "http://gpu.example.com/echo", { origin: "http://evil.example" })).toEqual(refused);
   });
 });

@@ -81,12 +81,14 @@ describe("a saturated embedded runtime", () => {
 
   beforeAll(async () => {
     proxy = await startProxy(
-      // two requests of 64 texts in flight: bounded by GPU_MAX_CONCURRENT, not by the texts
+      // two requests of 64 texts in flight: bounded by GPU_MAX_CONCURRENT, not by the texts (no lane kept for small
+      // requests, which would leave the large ones 112 of the 128)
       {
         ...ONE_THREAD,
         API_KEY,
         GPU_MAX_CONCURRENT: "2",
         GPU_MAX_TEXTS_IN_FLIGHT: "128",
+        GPU_RESERVED_TEXTS: "0",
         GPU_QUEUE_TIMEOUT_MS: String(QUEUE_TIMEOUT_MS),
         LOG_REQUESTS: "false",
         PORT: "0",
