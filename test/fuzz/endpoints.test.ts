@@ -283,7 +283,8 @@ describe.each(RUNTIMES)("fuzzing on %s", (runtime) => {
         fc.record({ path: fc.constantFrom(...POST_ROUTES), coding: fc.constantFrom(...CODINGS), encoded: fc.boolean() }),
         async ({ path, coding, encoded }) => {
           const names = coding.split(",").map((c) => c.trim().toLowerCase());
-          const supported = names.every((c) => DECODED.has(c));
+          // at most one coding in all (stacked codings cost work before any limit applies)
+          const supported = names.length === 1 && DECODED.has(names[0]!);
           let body: Uint8Array = new TextEncoder().encode(plain);
           if (encoded && supported) {
             for (const name of names) {

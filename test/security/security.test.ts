@@ -407,9 +407,9 @@ describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime)
     hostile.use("honest");
   });
 
-  itOnNode?.("refuses a DNS-rebinding Host and Origin, and serves loopback names", async () => {
+  itOnNode?.("refuses a DNS-rebinding Host and Origin (/health answers any Host: probes), and serves loopback names", async () => {
     const { port } = new URL(target.url);
-    const rebound = await rawRequest(Number(port), `GET /health HTTP/1.1\r\nHost: rebound.example:${port}\r\nConnection: close\r\n\r\n`);
+    const rebound = await rawRequest(Number(port), `GET /info HTTP/1.1\r\nHost: rebound.example:${port}\r\nConnection: close\r\n\r\n`);
     expect(rebound).toMatch(/^HTTP\/1\.1 403 [\s\S]*"code":"host_not_allowed"/);
     const origin = await rawRequest(Number(port), `GET /info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://rebound.example\r\nConnection: close\r\n\r\n`);
     expect(origin).toMatch(/^HTTP\/1\.1 403 /);
