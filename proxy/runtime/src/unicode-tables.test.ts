@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES } from "../test/support/kserve-test-client.js";
-import { requirePrerequisites } from "../test/support/prerequisites.js";
-import { REPO_ROOT, VENV_PYTHON, hasVenvPython, runPython } from "../test/support/python.js";
+import { FIXTURES } from "@gpu-bridge/test-support/kserve-test-client";
+import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
+import { REPO_ROOT, VENV_PYTHON, hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
 import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
 import { readUnicodeTables } from "./unicode-tables.js";
 
