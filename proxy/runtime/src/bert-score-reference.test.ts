@@ -2,13 +2,15 @@
  * triton-models/bert_score_reference.json as the runtime reads it from the repository it serves: the one definition of the versions bert_score's
  * hash names, checked before use (bert_score_tokenizer.py checks the same file the same way).
  */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import reference from "../../../triton-models/bert_score_reference.json" with { type: "json" };
 import unicodeCorpusGoldens from "../../../test/fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
-import { readBertScoreFiles, parseBertScoreReference } from "./bert-score-reference.js";
+import { REFERENCE_FILE, readBertScoreFiles, parseBertScoreReference } from "./bert-score-reference.js";
 import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
 
 const files = await readBertScoreFiles(DEFAULT_MODEL_REPOSITORY);
+const reference = JSON.parse(await readFile(path.join(DEFAULT_MODEL_REPOSITORY, REFERENCE_FILE), "utf8")) as unknown;
 
 const tables = { version: "15.0.0" };
 const valid = { bert_score_version: "0.3.12", transformers_version: "4.57.6", unicode_version: "15.0.0" };
