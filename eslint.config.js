@@ -10,4 +10,25 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  {
+    // no reach-ins: packages and benchmarks import what they share by package name, never by another folder's path
+    files: ["proxy/**/*.ts", "plugin/**/*.ts", "bench/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/triton-models/**"],
+              message: "the runtime reads the model repository it is given (proxy/runtime/src/default-repository.ts)",
+            },
+            {
+              group: ["@gpu-bridge/*/test-support/*", "**/runtime/test/**", "../test/*/**", "!../test/fixtures/**"],
+              message: "shared test and bench support is @gpu-bridge/test-support (test/support/)",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -6,11 +6,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runLoad, type LoadReport, type LoadRequest } from "../test/reliability/load-driver.js";
-import { startProxyProcess } from "../test/reliability/proxy-process.js";
-import { checkDocumentedShape } from "../test/reliability/response-shapes.js";
-import { FIXTURE_REPOSITORY } from "../test/reliability/runtime-backend.js";
-import { REPO_ROOT } from "../test/reliability/server-process.js";
+import { runLoad, type LoadReport, type LoadRequest } from "@gpu-bridge/test-support/load-driver";
+import { startProxyProcess } from "@gpu-bridge/test-support/proxy-process";
+import { checkDocumentedShape } from "@gpu-bridge/test-support/response-shapes";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { REPO_ROOT } from "@gpu-bridge/test-support/server-process";
 import { writeBenchResult, type BenchMetric } from "./results.js";
 import { sentences } from "./throughput.js";
 

@@ -7,8 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { fetch } from "undici";
-import { startProxyProcess, type ProxyProcess } from "../test/reliability/proxy-process.js";
-import { TRITON_MODELS } from "../test/triton/test-repository.js";
+import { startProxyProcess, type ProxyProcess } from "@gpu-bridge/test-support/proxy-process";
+import { TRITON_MODELS } from "@gpu-bridge/test-support/test-repository";
 import { minilmFolder, startInfinity, type PeerServer } from "./peer-servers.js";
 import { writeBenchResult, type BenchMetric } from "./results.js";
 import { compareThroughput, sentence, sentences, type Scenario } from "./throughput.js";

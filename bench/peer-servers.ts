@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, startServerProcess, type ServerProcess } from "../test/reliability/server-process.js";
+import { REPO_ROOT, startServerProcess, type ServerProcess } from "@gpu-bridge/test-support/server-process";
 
 const VENV_PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const ORIGINAL_STYLE_ENV = path.join(REPO_ROOT, ".cache", "original-style-peer");

@@ -15,7 +15,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
 import { encodeInferRequest } from "@gpu-bridge/kserve/binary";
-import { startRuntimeProcess } from "@gpu-bridge/runtime/test-support/runtime-process";
+import { startRuntimeProcess } from "@gpu-bridge/test-support/runtime-process";
 import { writeBenchResult, type BenchMetric as Metric } from "./results.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -3,7 +3,7 @@
  * warm-up; every answer must be a 200 that passes the scenario's check, or the measurement fails.
  */
 import { Agent, fetch } from "undici";
-import { runLoad, type LoadReport } from "../test/reliability/load-driver.js";
+import { runLoad, type LoadReport } from "@gpu-bridge/test-support/load-driver";
 
 export interface Scenario {
   name: string;

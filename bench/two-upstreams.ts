@@ -7,9 +7,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { runLoad, type LoadReport, type LoadRequest } from "../test/reliability/load-driver.js";
-import { startProxyProcess } from "../test/reliability/proxy-process.js";
-import { checkDocumentedShape } from "../test/reliability/response-shapes.js";
+import { runLoad, type LoadReport, type LoadRequest } from "@gpu-bridge/test-support/load-driver";
+import { startProxyProcess } from "@gpu-bridge/test-support/proxy-process";
+import { checkDocumentedShape } from "@gpu-bridge/test-support/response-shapes";
 import { writeBenchResult, type BenchMetric } from "./results.js";
 
 const { values } = parseArgs({

@@ -1,6 +1,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { FIXTURE_ENV } from "./test/support/fixture-env.js";
+// by path, not by package name: the config loader bundles relative imports only, and Node cannot load a package's .ts
+// eslint-disable-next-line no-restricted-imports
+import { FIXTURE_ENV } from "../test/support/fixture-env.js";
 
 export default defineConfig({
   test: {

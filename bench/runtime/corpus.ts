@@ -1,4 +1,4 @@
-import { seededRandom } from "@gpu-bridge/proxy/test-support/seeded-random";
+import { seededRandom } from "@gpu-bridge/test-support/seeded-random";
 
 /** A deterministic corpus of English-like sentences of varied length for the benchmarks. */
 const WORDS = (

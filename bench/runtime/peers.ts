@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { VENV_PYTHON } from "@gpu-bridge/runtime/test-support/python";
+import { VENV_PYTHON } from "@gpu-bridge/test-support/python";
 import { LineWorker } from "./line-worker.js";
 
 const PEERS_DIR = fileURLToPath(new URL("../../.cache/bench-peers/", import.meta.url));

@@ -11,9 +11,9 @@ import fc from "fast-check";
 import { Agent, fetch } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
-import { checkDocumentedShape } from "../reliability/response-shapes.js";
+import { checkDocumentedShape } from "../support/response-shapes.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
-import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
+import { requirePrerequisites } from "../support/prerequisites.js";
 import { RUNTIMES, startTarget, missingFor, type Target } from "../reliability/targets.js";
 
 const API_KEY = "fuzz-key";

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
-import { REPO_ROOT } from "../reliability/server-process.js";
+import { REPO_ROOT } from "../support/server-process.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
-import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
+import { requirePrerequisites } from "../support/prerequisites.js";
 import { RUNTIMES, startTarget, missingFor, type Target } from "../reliability/targets.js";
 
 const SCHEMATHESIS = join(REPO_ROOT, ".venv", "bin", "schemathesis");

@@ -9,10 +9,10 @@ import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { FIXTURE_ENV } from "@gpu-bridge/proxy/test-support/fixture-env";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/proxy/test-support/fixtures";
-import { startProxyProcess, type ProxyProcess } from "../reliability/proxy-process.js";
-import { REPO_ROOT } from "../reliability/server-process.js";
+import { FIXTURE_ENV } from "../support/fixture-env.js";
+import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { startProxyProcess, type ProxyProcess } from "../support/proxy-process.js";
+import { REPO_ROOT } from "../support/server-process.js";
 
 const API_KEY = "probe-test-key";
 /** A pod IP as the kubelet addresses the container. */

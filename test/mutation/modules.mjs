@@ -8,8 +8,8 @@ export const MODULES = {
   auth: { mutate: ["proxy/src/app/auth.ts"], tests: ["proxy/src/app/auth.test.ts"] },
   "host-check": { mutate: ["proxy/src/app/host-check.ts"], tests: ["proxy/src/app/host-check.test.ts"] },
   "body-limits": {
-    mutate: ["proxy/src/app/json-body.ts", "proxy/kserve/src/read-at-most.ts"],
-    tests: ["proxy/src/app/json-body.test.ts", "proxy/kserve/src/read-at-most.test.ts"],
+    mutate: ["proxy/src/app/json-body.ts", "proxy/bytes/src/read-at-most.ts"],
+    tests: ["proxy/src/app/json-body.test.ts", "proxy/bytes/src/read-at-most.test.ts"],
   },
   "kserve-codec": { mutate: ["proxy/kserve/src/binary.ts"], tests: ["proxy/kserve/src/binary.test.ts"] },
   bertscore: { mutate: ["proxy/runtime/src/bertscore.ts"], tests: ["proxy/runtime/src/bertscore.test.ts"] },

@@ -1,5 +1,5 @@
 /** Client mistakes mixed into the chaos load, each with the error codes the API documents for it. */
-import type { LoadRequest } from "./load-driver.js";
+import type { LoadRequest } from "../support/load-driver.js";
 import type { ServedModels } from "./workload.js";
 
 /** A model lookup needs the upstream's catalogue, so under faults the upstream's own errors are also right. */

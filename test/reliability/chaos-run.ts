@@ -5,10 +5,10 @@
  * back.
  */
 import { startFaultUpstream, type FaultRates, type FaultUpstream, type KServeFetch } from "./fault-upstream.js";
-import { runLoad, type LoadReport, type LoadRequest } from "./load-driver.js";
-import { metricValue, startProxyProcess, type ProxyProcess } from "./proxy-process.js";
+import { runLoad, type LoadReport, type LoadRequest } from "../support/load-driver.js";
+import { metricValue, startProxyProcess, type ProxyProcess } from "../support/proxy-process.js";
 import { badRequests, LIMITS } from "./bad-requests.js";
-import { checkDocumentedShape } from "./response-shapes.js";
+import { checkDocumentedShape } from "../support/response-shapes.js";
 import { buildWorkload, discoverModels } from "./workload.js";
 
 /** The proxy's /metrics gauge of upstream calls holding a concurrency slot. */

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runChaos, type ChaosReport } from "./chaos-run.js";
-import { createRuntimeBackend, FIXTURE_REPOSITORY, type RuntimeBackend } from "./runtime-backend.js";
+import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { createRuntimeBackend, type RuntimeBackend } from "./runtime-backend.js";
 
 let backend: RuntimeBackend;
 

@@ -6,9 +6,9 @@
  * can assert on what reached it.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { answerWith, readBody, writeAnswer, type Answer, type FetchHandler } from "@gpu-bridge/proxy/test-support/node-to-fetch";
-import { startRestartableServer } from "@gpu-bridge/proxy/test-support/restartable-server";
-import { seededRandom } from "@gpu-bridge/proxy/test-support/seeded-random";
+import { answerWith, readBody, writeAnswer, type Answer, type FetchHandler } from "../support/node-to-fetch.js";
+import { startRestartableServer } from "../support/restartable-server.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 export type KServeFetch = FetchHandler;
 

@@ -2,14 +2,10 @@
  * The embedded runtime in this process, as a KServe v2 fetch function: it backs the fault-injecting upstream and
  * gives the expected answers the proxy's answers are checked against.
  */
-import { join } from "node:path";
 import { createRuntimeFetch } from "@gpu-bridge/runtime";
 import type { RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
-import { REPO_ROOT } from "./server-process.js";
-
-/** The tiny test models (committed), fast enough for thousands of requests on a small machine. */
-export const FIXTURE_REPOSITORY = join(REPO_ROOT, "test", "fixtures", "model-repository");
+import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
 
 export interface RuntimeBackend {
   fetch: KServeFetch;

@@ -3,8 +3,8 @@
  * proxy as a real process, and the Workers build under wrangler dev (real workerd). Both point at a KServe v2
  * upstream given by URL, or (Node only) run the embedded runtime themselves.
  */
-import { FIXTURE_REPOSITORY } from "./runtime-backend.js";
-import { startProxyProcess } from "./proxy-process.js";
+import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { startProxyProcess } from "../support/proxy-process.js";
 import { startWranglerDev, wranglerMissing } from "./wrangler-dev.js";
 
 export type Runtime = "node" | "workers";

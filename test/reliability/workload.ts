@@ -13,8 +13,8 @@ import {
 import { parseTritonJson } from "@gpu-bridge/kserve/triton-json";
 import type { InferResponse, ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
 import type { KServeFetch } from "./fault-upstream.js";
-import type { LoadRequest } from "./load-driver.js";
-import { seededRandom } from "@gpu-bridge/proxy/test-support/seeded-random";
+import type { LoadRequest } from "../support/load-driver.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 export interface ServedModel {
   /** The KServe model name (e.g. `embed`). */

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, REPO_ROOT } from "./server-process.js";
+import { freePort, REPO_ROOT } from "../support/server-process.js";
 
 export const WRANGLER_CONFIG = join(REPO_ROOT, "proxy", "wrangler.toml");
 

@@ -8,13 +8,13 @@ import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_DETAIL_LENGTH } from "@gpu-bridge/contract/errors";
-import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "@gpu-bridge/proxy/test-support/hostile-upstream";
-import { waitFor } from "@gpu-bridge/proxy/test-support/wait";
+import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "../support/hostile-upstream.js";
+import { waitFor } from "../support/wait.js";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
-import { REPO_ROOT } from "../reliability/server-process.js";
-import { checkDocumentedShape } from "../reliability/response-shapes.js";
+import { REPO_ROOT } from "../support/server-process.js";
+import { checkDocumentedShape } from "../support/response-shapes.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
-import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
+import { requirePrerequisites } from "../support/prerequisites.js";
 import { RUNTIMES, startTarget, missingFor, type Target } from "../reliability/targets.js";
 
 const API_KEY = "security-test-key";
@@ -279,7 +279,7 @@ function escapeRegExp(text: string): string {
 /**
  * The findings of the adversarial review (issue 12), reproduced against each runtime as the quick start runs it:
  * no API_KEY, the default MAX_BODY_BYTES (8 MiB), an upstream access token in UPSTREAM_HEADERS, and an upstream
- * that lies (proxy/test/support/hostile-upstream.ts) in front of the embedded runtime.
+ * that lies (test/support/hostile-upstream.ts) in front of the embedded runtime.
  */
 describe.each(RUNTIMES)("review findings on %s, quick-start defaults", (runtime) => {
   // Node-only checks (raw sockets against Node's HTTP server) are left out for workerd rather than skipped there.

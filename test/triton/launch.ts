@@ -9,8 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { buildTestRepository } from "./test-repository.js";
-import { startTritonServer } from "./tritonserver.js";
+import { buildTestRepository } from "../support/test-repository.js";
+import { startTritonServer } from "../support/tritonserver.js";
 
 const { values, positionals } = parseArgs({
   options: { base: { type: "string" }, unexported: { type: "string", multiple: true } },

@@ -5,7 +5,7 @@
  */
 import { invalidArgument } from "./errors.js";
 import { parseTritonJson, stringifyTritonJson } from "./triton-json.js";
-import { concatBytes } from "./bytes.js";
+import { concatBytes } from "@gpu-bridge/bytes/bytes";
 import { isDatatype, isValidShape, tensorDataFromBytes, tensorDataFromJson, tensorDataToBytes, tensorDataToJson } from "./tensor-data.js";
 import {
   INFERENCE_HEADER_CONTENT_LENGTH,

@@ -3,7 +3,7 @@
  * config and inference over a fetch function (a keep-alive undici fetch on Node, plain fetch on Workers). Every
  * call has a deadline; failures become an UpstreamError with a kind the API maps to a status. Web-standard only.
  */
-import { readAtMost, readPrefix, type ChunkReader } from "./read-at-most.js";
+import { readAtMost, readPrefix, type ChunkReader } from "@gpu-bridge/bytes/read-at-most";
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "./binary.js";
 import { CallDeadline, raceAbort } from "./deadline.js";
 import { upstreamMessage } from "./errors.js";

@@ -1,28 +1,32 @@
 /**
- * triton-models/bert_score_reference.json as the runtime reads it: the one definition of the versions bert_score's
+ * triton-models/bert_score_reference.json as the runtime reads it from the repository it serves: the one definition of the versions bert_score's
  * hash names, checked before use (bert_score_tokenizer.py checks the same file the same way).
  */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import reference from "../../../triton-models/bert_score_reference.json" with { type: "json" };
 import unicodeCorpusGoldens from "../../../test/fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
-import { bertScoreReference, parseBertScoreReference } from "./bert-score-reference.js";
-import { unicodeTables } from "./unicode-tables.js";
+import { REFERENCE_FILE, readBertScoreFiles, parseBertScoreReference } from "./bert-score-reference.js";
+import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
+
+const files = await readBertScoreFiles(DEFAULT_MODEL_REPOSITORY);
+const reference = JSON.parse(await readFile(path.join(DEFAULT_MODEL_REPOSITORY, REFERENCE_FILE), "utf8")) as unknown;
 
 const tables = { version: "15.0.0" };
 const valid = { bert_score_version: "0.3.12", transformers_version: "4.57.6", unicode_version: "15.0.0" };
 
 describe("bert_score_reference.json", () => {
   it("names the versions of the bert_score reference environment, as its hash in the goldens shows", () => {
-    const { bertScoreVersion, transformersVersion, unicodeVersion } = bertScoreReference();
+    const { bertScoreVersion, transformersVersion, unicodeVersion } = files.reference;
     const hashes = Object.values(unicodeCorpusGoldens.models).flatMap((m) => m.cases.map((c) => c.hash));
     expect(hashes.length).toBeGreaterThan(0);
     for (const hash of hashes) expect(hash).toContain(`_version=${bertScoreVersion}(hug_trans=${transformersVersion})`);
     expect(unicodeVersion).toBe(unicodeCorpusGoldens.unicode_version);
-    expect(unicodeVersion).toBe(unicodeTables().version);
+    expect(unicodeVersion).toBe(files.unicode.version);
   });
 
   it("is the file both implementations read", () => {
-    expect(parseBertScoreReference(reference, unicodeTables())).toEqual(bertScoreReference());
+    expect(parseBertScoreReference(reference, files.unicode)).toEqual(files.reference);
   });
 
   it("reads the three versions", () => {

@@ -1,12 +1,14 @@
 /**
- * The bert_score that both BERTScore implementations reproduce, from triton-models/bert_score_reference.json (the
- * file triton-models/bert_score_tokenizer.py reads too): the bert_score and transformers versions its hash names,
- * and the Unicode version of the slow tokenizers' tables (bert_score_unicode.json).
+ * The bert_score that both BERTScore implementations reproduce, from the model repository's
+ * bert_score_reference.json (the file bert_score_tokenizer.py beside it reads too): the bert_score and transformers
+ * versions its hash names, and the Unicode version of the slow tokenizers' tables (bert_score_unicode.json).
  */
-import data from "../../../triton-models/bert_score_reference.json" with { type: "json" };
-import { unicodeTables, type UnicodeTables } from "./unicode-tables.js";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { readUnicodeTables, type UnicodeTables } from "./unicode-tables.js";
 
-export const REFERENCE_FILE = "triton-models/bert_score_reference.json";
+/** The reference's file, in the model repository's root. */
+export const REFERENCE_FILE = "bert_score_reference.json";
 
 export interface BertScoreReference {
   /** What bert_score calls itself (`__version__`; 0.3.13 reports 0.3.12), as its hash names it. */
@@ -37,10 +39,18 @@ export function parseBertScoreReference(file: unknown, tables: Pick<UnicodeTable
   return reference;
 }
 
-let loaded: BertScoreReference | undefined;
+export interface BertScoreFiles {
+  reference: BertScoreReference;
+  unicode: UnicodeTables;
+}
 
-/** The bundled reference, checked on first use (a bad file refuses the bertscore models, with the reason). */
-export function bertScoreReference(): BertScoreReference {
-  loaded ??= parseBertScoreReference(data, unicodeTables());
-  return loaded;
+/**
+ * The reference and the Unicode tables in `repository`'s root, checked together (a missing or bad file refuses the
+ * bertscore models, with the reason).
+ */
+export async function readBertScoreFiles(repository: string): Promise<BertScoreFiles> {
+  const file = path.join(repository, REFERENCE_FILE);
+  const unicode = await readUnicodeTables(repository);
+  const reference = parseBertScoreReference(JSON.parse(await readFile(file, "utf8")), unicode, file);
+  return { reference, unicode };
 }

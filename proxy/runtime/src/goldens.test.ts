@@ -5,8 +5,8 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
-import { requirePrerequisites } from "../test/support/prerequisites.js";
+import { FAST_BERT_DIFFERENCES } from "@gpu-bridge/test-support/fast-tokenizer-differences";
+import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
   FIXTURE_REPOSITORY,
@@ -18,7 +18,7 @@ import {
   maxAbsDiff,
   type EmbedGoldens,
   type FetchFn,
-} from "../test/support/kserve-test-client.js";
+} from "@gpu-bridge/test-support/kserve-test-client";
 
 interface BertScoreCase {
   name: string;

@@ -5,13 +5,13 @@
  * (`createRuntimeFetch`, for tests that read the runtime's answers in process); `startRuntimeServer` serves either
  * on a loopback port. Node only.
  */
-import { fileURLToPath } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { createKServeApp, type KServeServerOptions } from "./kserve-server.js";
 import { loadRepository, type LoadedRepository, type RepositoryOptions } from "./repository.js";
 import { InferenceWorkers } from "./worker-pool.js";
 import { workerRepository } from "./worker-repository.js";
+import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
 
 export { MissingModelFilesError, loadRepository, type LoadedRepository } from "./repository.js";
 export { InferenceWorkers, type WorkerStats } from "./worker-pool.js";
@@ -19,11 +19,10 @@ export { configParameter, parseModelConfig } from "./model-config.js";
 export { IN_PROCESS_LOCATION, InProcessInference, type InProcessOptions } from "./in-process.js";
 export type { BertScoreModel } from "./text-models.js";
 
-/** The repository's triton-models/ (the same depth from proxy/runtime/src and from proxy/dist/node, which bundles it). */
-export const DEFAULT_MODEL_REPOSITORY = fileURLToPath(new URL("../../../triton-models", import.meta.url));
+export { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
 
 export interface RuntimeOptions extends RepositoryOptions, KServeServerOptions {
-  /** Model repository directory (default MODEL_REPOSITORY, else the repository's triton-models/). */
+  /** Model repository directory (default MODEL_REPOSITORY, else DEFAULT_MODEL_REPOSITORY). */
   repository?: string;
 }
 

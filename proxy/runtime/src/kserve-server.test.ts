@@ -5,9 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeInferRequest } from "@gpu-bridge/kserve/binary";
-import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "../test/support/error-cases.js";
+import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "@gpu-bridge/test-support/error-cases";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "@gpu-bridge/test-support/kserve-test-client";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;

@@ -5,9 +5,9 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type RuntimeHandle } from "./index.js";
-import { bytes, floats, infer } from "../test/support/kserve-test-client.js";
-import { requirePrerequisites } from "../test/support/prerequisites.js";
-import { hasVenvPython, runPython } from "../test/support/python.js";
+import { bytes, floats, infer } from "@gpu-bridge/test-support/kserve-test-client";
+import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
+import { hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
 
 const modelFiles = [`${DEFAULT_MODEL_REPOSITORY}/all-MiniLM-L6-v2/1/model.onnx`, `${DEFAULT_MODEL_REPOSITORY}/embed/config.pbtxt`];
 const missing = [...modelFiles.filter((f) => !existsSync(f)), ...(hasVenvPython ? [] : [".venv/bin/python"])];

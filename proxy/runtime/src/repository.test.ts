@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import { loadRepository } from "./repository.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, infer } from "../test/support/kserve-test-client.js";
+import { FIXTURE_REPOSITORY, bertScoreInputs, infer } from "@gpu-bridge/test-support/kserve-test-client";
 import { createKServeApp } from "./kserve-server.js";
 
 const folders: string[] = [];
@@ -111,5 +111,33 @@ describe("tokenizers Triton serves and this runtime does not", () => {
     const { served, log } = await skippedModels(folder);
     expect(served).not.toContain("embed");
     expect(log.join("\n")).toMatch(/skipping model embed: tokenizer model "Unigram" is not implemented in the embedded runtime/);
+  });
+});
+
+describe("bert_score's reference and Unicode tables, read from the repository served", () => {
+  it("are the repository's own: its reference names the versions the hash reports", async () => {
+    const folder = await changedRepository(async (root) => {
+      const file = path.join(root, "bert_score_reference.json");
+      const reference = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+      await rm(file);
+      await writeFile(file, JSON.stringify({ ...reference, bert_score_version: "9.9.9" }));
+    });
+    const repository = await loadRepository(folder, { log: () => {} });
+    try {
+      const app = createKServeApp(repository, { log: () => {} });
+      const out = await infer((r) => Promise.resolve(app.fetch(r)), "http://runtime.invalid", "bertscore", bertScoreInputs(["a"], [["b"]]), {
+        binary: true,
+      });
+      expect(new TextDecoder().decode((out.get("HASH")?.data as Uint8Array[])[0])).toContain("_version=9.9.9(hug_trans=");
+    } finally {
+      await repository.close();
+    }
+  });
+
+  it.each(["bert_score_reference.json", "bert_score_unicode.json"])("refuse the bertscore models, naming the file, where %s is missing", async (name) => {
+    const folder = await changedRepository(async (root) => rm(path.join(root, name)));
+    const { served, log } = await skippedModels(folder);
+    expect(served).toEqual(["device_info", "embed", "tiny-bert", "tiny-roberta"]);
+    expect(log.join("\n")).toMatch(new RegExp(`skipping model bertscore: .*${name.replace(".", "\\.")}`));
   });
 });

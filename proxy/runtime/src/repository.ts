@@ -8,7 +8,7 @@ import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
 import { CONFIG_PARAMETERS, ENCODER_FILES, type TokenizerType } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig } from "@gpu-bridge/kserve/types";
-import { bertScoreReference } from "./bert-score-reference.js";
+import { readBertScoreFiles, type BertScoreFiles } from "./bert-score-reference.js";
 import { parseBaseline } from "./bertscore.js";
 import { OnnxEncoder, type SessionOptions } from "./encoder.js";
 import { configParameter, parseModelConfig } from "./model-config.js";
@@ -121,7 +121,12 @@ export async function loadRepository(directory: string, options: RepositoryOptio
     }
 
     const tokenizerCache = new Map<string, TokenizerJson>();
-    const resourcesFor = async (config: ModelConfig, tokenizerType?: TokenizerType): Promise<EncoderResources | string> => {
+    // read once, by the first bertscore model; an unusable pair refuses each bertscore model with the reason
+    let bertScoreFiles: Promise<BertScoreFiles> | undefined;
+    const resourcesFor = async (
+      config: ModelConfig,
+      bertScore?: { tokenizerType: TokenizerType; unicode: BertScoreFiles["unicode"] },
+    ): Promise<EncoderResources | string> => {
       const encoderName = configParameter(config, CONFIG_PARAMETERS.encoderModel);
       if (!encoderName) return `no ${CONFIG_PARAMETERS.encoderModel} parameter`;
       const encoder = encoders.get(encoderName);
@@ -137,12 +142,12 @@ export async function loadRepository(directory: string, options: RepositoryOptio
         tokenizerCache.set(tokenizerPath, json);
       }
       const options = {
-        type: tokenizerType ?? tokenizerTypeOf(json),
+        type: bertScore?.tokenizerType ?? tokenizerTypeOf(json),
         maxLength: intParameter(config, CONFIG_PARAMETERS.maxLength),
       };
       const tokenizer = createTextTokenizer(json, options);
       // bertscore models name their tokenizer type; they tokenize as bert_score's default, the slow tokenizer
-      const slowTokenizer = tokenizerType ? createSlowTokenizer(json, options) : undefined;
+      const slowTokenizer = bertScore ? createSlowTokenizer(json, options, bertScore.unicode) : undefined;
       return { name: encoderName, encoder: encoder.model.encoder, tokenizer, slowTokenizer, padId: tokenizer.padId };
     };
 
@@ -158,7 +163,8 @@ export async function loadRepository(directory: string, options: RepositoryOptio
           if (typeof resources === "string") skip(config.name, resources);
           else models.set(config.name, new EmbedModel(config, version, resources));
         } else if (task === "bertscore") {
-          const reference = bertScoreReference();
+          bertScoreFiles ??= readBertScoreFiles(directory);
+          const { reference, unicode } = await bertScoreFiles;
           const tokenizerType = configParameter(config, CONFIG_PARAMETERS.tokenizerType);
           if (tokenizerType === "deberta") {
             skip(config.name, DEBERTA_REFUSED);
@@ -168,7 +174,7 @@ export async function loadRepository(directory: string, options: RepositoryOptio
             skip(config.name, `unknown ${CONFIG_PARAMETERS.tokenizerType} ${JSON.stringify(tokenizerType)}`);
             continue;
           }
-          const resources = await resourcesFor(config, tokenizerType);
+          const resources = await resourcesFor(config, { tokenizerType, unicode });
           if (typeof resources === "string") {
             skip(config.name, resources);
             continue;

@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import { createSlowTokenizer } from "./slow-tokenizers.js";
-import { FAST_BERT_DIFFERENCES } from "../test/support/fast-tokenizer-differences.js";
-import { FIXTURES } from "../test/support/kserve-test-client.js";
+import { FAST_BERT_DIFFERENCES } from "@gpu-bridge/test-support/fast-tokenizer-differences";
+import { FIXTURES, FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/kserve-test-client";
+import { readUnicodeTables } from "./unicode-tables.js";
 import { createTextTokenizer, robertaTokenizerJson, type TextTokenizer, type TokenizerJson } from "./text-tokenizer.js";
 
 const ASSETS = fileURLToPath(new URL("../../../test/fixtures/tokenizers/", import.meta.url));
@@ -33,14 +34,15 @@ function robertaJson(): TokenizerJson {
 
 describe("bert_score's tokenization of the Unicode corpus", () => {
   const tokenizers = {} as Record<TokenizerType, { slow: TextTokenizer; fast: TextTokenizer }>;
-  beforeAll(() => {
+  beforeAll(async () => {
+    const unicode = await readUnicodeTables(FIXTURE_REPOSITORY);
     const sources: [TokenizerType, TokenizerJson][] = [
       ["bert", JSON.parse(readFileSync(MINILM, "utf8")) as TokenizerJson],
       ["roberta", robertaJson()],
     ];
     for (const [type, json] of sources) {
       tokenizers[type] = {
-        slow: createSlowTokenizer(json, { type, maxLength: 512 }),
+        slow: createSlowTokenizer(json, { type, maxLength: 512 }, unicode),
         fast: createTextTokenizer(json, { type, maxLength: 512 }),
       };
     }

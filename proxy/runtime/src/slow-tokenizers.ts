@@ -9,7 +9,7 @@
  */
 import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import type { TextTokenizer, TokenizerJson } from "./text-tokenizer.js";
-import { unicodeTables, type CodePointRange, type UnicodeTables } from "./unicode-tables.js";
+import type { CodePointRange, UnicodeTables } from "./unicode-tables.js";
 
 interface AddedToken {
   id: number;
@@ -360,7 +360,7 @@ class SlowRoberta implements SlowModel {
 export function createSlowTokenizer(
   tokenizerJson: TokenizerJson,
   options: { type: TokenizerType; maxLength: number },
-  unicode: UnicodeTables = unicodeTables(),
+  unicode: UnicodeTables,
 ): TextTokenizer {
   const { type, maxLength } = options;
   if (!Number.isInteger(maxLength) || maxLength < 2) throw new Error(`max_length must be an integer >= 2, got ${maxLength}`);

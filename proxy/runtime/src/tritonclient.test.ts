@@ -2,9 +2,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntimeServer, type RuntimeServer } from "./index.js";
-import { FIXTURES, FIXTURE_REPOSITORY, maxAbsDiff } from "../test/support/kserve-test-client.js";
-import { requirePrerequisites } from "../test/support/prerequisites.js";
-import { VENV_PYTHON, hasVenvPython, runPython } from "../test/support/python.js";
+import { FIXTURES, FIXTURE_REPOSITORY, maxAbsDiff } from "@gpu-bridge/test-support/kserve-test-client";
+import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
+import { VENV_PYTHON, hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
 
 const CLIENT = `
 import json, os, sys

@@ -6,11 +6,13 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES } from "../test/support/kserve-test-client.js";
-import { requirePrerequisites } from "../test/support/prerequisites.js";
-import { REPO_ROOT, VENV_PYTHON, hasVenvPython, runPython } from "../test/support/python.js";
-import { unicodeTables } from "./unicode-tables.js";
+import { FIXTURES } from "@gpu-bridge/test-support/kserve-test-client";
+import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
+import { REPO_ROOT, VENV_PYTHON, hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
+import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
+import { readUnicodeTables } from "./unicode-tables.js";
 
+const tables = await readUnicodeTables(DEFAULT_MODEL_REPOSITORY);
 const BLOCK = 0x1000;
 const corpus = (
   JSON.parse(readFileSync(new URL("goldens/tokenizer-corpus.json", FIXTURES), "utf8")) as { rows: { text: string }[] }
@@ -47,7 +49,7 @@ describe("Unicode tables: the runtime against the Python models' module", () => 
   }, 180_000);
 
   it("every code point: category, str.isspace, White_Space, lower, NFD, NFC", () => {
-    const u = unicodeTables();
+    const u = tables;
     const mismatched: string[] = [];
     for (let start = 0, block = 0; start < 0x110000; start += BLOCK, block++) {
       let lines = "";
@@ -63,7 +65,7 @@ describe("Unicode tables: the runtime against the Python models' module", () => 
   });
 
   it("the corpus texts: NFC, NFD, lower, split, strip", () => {
-    const u = unicodeTables();
+    const u = tables;
     corpus.forEach((text, i) => {
       expect([hex(u.nfc(text)), hex(u.nfd(text)), hex(u.lower(text)), u.split(text), hex(u.strip(text))], text).toEqual(
         python.texts[i],
@@ -74,7 +76,7 @@ describe("Unicode tables: the runtime against the Python models' module", () => 
 
 describe("Unicode tables against V8 where Unicode promises stability", () => {
   it("NFC and NFD of every code point assigned in the tables' version (normalization stability)", () => {
-    const u = unicodeTables();
+    const u = tables;
     const differing: string[] = [];
     for (let cp = 0; cp < 0x110000; cp++) {
       if ((cp >= 0xd800 && cp <= 0xdfff) || u.category(cp) === "Cn") continue;
@@ -85,6 +87,6 @@ describe("Unicode tables against V8 where Unicode promises stability", () => {
   });
 
   it("names its version", () => {
-    expect(unicodeTables().version).toBe("15.0.0");
+    expect(tables.version).toBe("15.0.0");
   });
 });

@@ -1,10 +1,14 @@
 /**
- * The Unicode properties bert_score's slow tokenizers read, from triton-models/bert_score_unicode.json (one
- * Unicode version, the file the Python models read too), with the operations those tokenizers perform on them:
+ * The Unicode properties bert_score's slow tokenizers read, from the model repository's bert_score_unicode.json (one
+ * Unicode version, the file the Python models beside it read too), with the operations those tokenizers perform on them:
  * Python's `str.lower` one code point at a time, `str.strip`/`str.split`, `unicodedata.normalize` (NFC, NFD).
  * Nothing here asks V8 for a Unicode property: its tables are another Unicode version.
  */
-import tables from "../../../triton-models/bert_score_unicode.json" with { type: "json" };
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+/** The tables' file, in the model repository's root (where the Python models read it too). */
+export const UNICODE_TABLES_FILE = "bert_score_unicode.json";
 
 interface TablesFile {
   unicode_version: string;
@@ -228,10 +232,8 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-let loaded: UnicodeTables | undefined;
-
-/** The tables of triton-models/bert_score_unicode.json, parsed once. */
-export function unicodeTables(): UnicodeTables {
-  loaded ??= new UnicodeTables(tables as unknown as TablesFile);
-  return loaded;
+/** The tables of `repository`'s bert_score_unicode.json. */
+export async function readUnicodeTables(repository: string): Promise<UnicodeTables> {
+  const file = path.join(repository, UNICODE_TABLES_FILE);
+  return new UnicodeTables(JSON.parse(await readFile(file, "utf8")) as TablesFile);
 }

@@ -1,8 +1,8 @@
 /** API_KEY over real HTTP: every route but /health and the API reference needs X-API-Key or a Bearer token. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../node/server.js";
-import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { middlewareApp } from "../../test/support/middleware-app.js";
 import { apiKeyAuth } from "./auth.js";
 

@@ -5,10 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { startProxy, type RunningProxy } from "../node/server.js";
-import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
-import { metricValue, waitFor } from "../../test/support/wait.js";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
+import { metricValue, waitFor } from "@gpu-bridge/test-support/wait";
 
 const TIMEOUT_MS = 1500;
 

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNodeApp, type NodeApp } from "../node/server.js";
-import { FIXTURE_ENV } from "../../test/support/api.suite.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/api.suite";
 import { middlewareApp, outcome } from "../../test/support/middleware-app.js";
 import { jsonBodyRoutes } from "./app.js";
 import { contentTypeProblem, jsonBody } from "./json-body.js";

@@ -8,7 +8,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { safeParse } from "fast-content-type-parse";
 import { ApiError, MAX_NESTING } from "@gpu-bridge/contract/errors";
-import { readAtMost } from "@gpu-bridge/kserve/read-at-most";
+import { readAtMost } from "@gpu-bridge/bytes/read-at-most";
 import { oversizedContainer, type ShapeProblem } from "./json-shape.js";
 import type { AppEnv } from "./types.js";
 

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
-import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
 
 let runtime: RuntimeHandle;
 let upstream: GatedUpstream;

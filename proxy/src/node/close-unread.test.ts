@@ -5,8 +5,8 @@
 import { Readable } from "node:stream";
 import { Agent, request } from "undici";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FIXTURE_ENV } from "../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { startProxy, type RunningProxy } from "./server.js";
 
 const KEY = "close-unread-key";

@@ -3,8 +3,8 @@
  * the proxy itself (same origin, no CDN), public with API_KEY set as /openapi.json; DOCS_ENABLED=false removes them.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/fixture-env";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { startProxy, type RunningProxy } from "./server.js";
 
 let proxy: RunningProxy | undefined;

@@ -8,11 +8,11 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Inference } from "@gpu-bridge/kserve/inference";
 import { DEFAULT_MODEL_REPOSITORY } from "@gpu-bridge/runtime";
-import { requirePrerequisites } from "@gpu-bridge/runtime/test-support/prerequisites";
-import { FIXTURE_ENV, postJson } from "../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
-import { passingInference } from "../../test/support/passing-inference.js";
-import { metricValue, waitFor } from "../../test/support/wait.js";
+import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { passingInference } from "@gpu-bridge/test-support/passing-inference";
+import { metricValue, waitFor } from "@gpu-bridge/test-support/wait";
 import { startProxy, type RunningProxy } from "./server.js";
 
 const MINILM_FILES = [`${DEFAULT_MODEL_REPOSITORY}/all-MiniLM-L6-v2/1/model.onnx`, `${DEFAULT_MODEL_REPOSITORY}/embed/config.pbtxt`];

@@ -1,9 +1,9 @@
 /** The proxy on Node (undici pool) in front of an upstream that lies: see testing/hostile-upstream.suite.ts. */
 import { afterAll, beforeAll, describe } from "vitest";
 import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
-import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
-import { startHostileUpstream, type HostileUpstream } from "../../test/support/hostile-upstream.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/fixture-env";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { startHostileUpstream, type HostileUpstream } from "@gpu-bridge/test-support/hostile-upstream";
 import { defineHostileUpstreamSuite } from "../../test/support/hostile-upstream.suite.js";
 import { createNodeApp, type NodeApp } from "./server.js";
 

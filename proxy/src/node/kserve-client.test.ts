@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keepAliveFetch, type KeepAliveFetch } from "./upstream-fetch.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "@gpu-bridge/runtime";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../test/support/gated-upstream.js";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
 import { KServeClient, modelPath } from "@gpu-bridge/kserve/client";
 import { UpstreamError } from "@gpu-bridge/kserve/inference";
 

@@ -1,7 +1,7 @@
 /** Hostile requests on Node (the app in process, as @hono/node-server hands it requests): request-limits.suite.ts. */
 import { afterAll, describe } from "vitest";
-import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/fixture-env";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { defineRequestLimitsSuite } from "../../test/support/request-limits.suite.js";
 import { createNodeApp, type NodeApp } from "./server.js";
 

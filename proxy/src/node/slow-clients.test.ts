@@ -6,9 +6,9 @@
  */
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { FIXTURE_ENV } from "../../test/support/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../../test/support/fixtures.js";
-import { waitFor } from "../../test/support/wait.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/fixture-env";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { waitFor } from "@gpu-bridge/test-support/wait";
 import type { LogSink } from "../app/types.js";
 import { startProxy, type RunningProxy } from "./server.js";
 

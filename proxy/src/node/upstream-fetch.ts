@@ -4,7 +4,7 @@
  */
 import { Agent, request, type Dispatcher } from "undici";
 import type { FetchFn, UpstreamResponse } from "@gpu-bridge/kserve/client";
-import type { ChunkReader } from "@gpu-bridge/kserve/read-at-most";
+import type { ChunkReader } from "@gpu-bridge/bytes/read-at-most";
 
 export interface KeepAliveFetch {
   fetch: FetchFn;

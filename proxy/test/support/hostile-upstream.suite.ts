@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { MAX_DETAIL_LENGTH } from "@gpu-bridge/contract/errors";
-import { FIXTURE_MODELS } from "./fixture-env.js";
-import type { HostileRecord, HostileScenario } from "./hostile-upstream.js";
-import { waitFor } from "./wait.js";
+import { FIXTURE_MODELS } from "@gpu-bridge/test-support/fixture-env";
+import type { HostileRecord, HostileScenario } from "@gpu-bridge/test-support/hostile-upstream";
+import { waitFor } from "@gpu-bridge/test-support/wait";
 
 export interface HostileSuiteContext {
   /** Sends a request to a proxy configured with `env` (TRITON_URL among them) on top of the fixture settings. */

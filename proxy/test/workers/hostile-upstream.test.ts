@@ -2,7 +2,7 @@
 /** The Worker in real workerd (plain fetch) in front of an upstream that lies: see testing/hostile-upstream.suite.ts. */
 import { env } from "cloudflare:test";
 import { describe, inject } from "vitest";
-import type { HostileRecord } from "../support/hostile-upstream.js";
+import type { HostileRecord } from "@gpu-bridge/test-support/hostile-upstream";
 import { defineHostileUpstreamSuite } from "../support/hostile-upstream.suite.js";
 import worker from "../../src/workers/index.js";
 

@@ -5,7 +5,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { defineApiSuite, postJson } from "../support/api.suite.js";
+import { defineApiSuite, postJson } from "@gpu-bridge/test-support/api.suite";
 import worker from "../../src/workers/index.js";
 
 const BASE = "https://proxy.example";

@@ -3,9 +3,9 @@
  * hostile upstream in front of it.
  */
 import type { TestProject } from "vitest/node";
-import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
-import { forwardTo, startHostileUpstream } from "../support/hostile-upstream.js";
-import { startRuntimeProcess } from "@gpu-bridge/runtime/test-support/runtime-process";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { forwardTo, startHostileUpstream } from "@gpu-bridge/test-support/hostile-upstream";
+import { startRuntimeProcess } from "@gpu-bridge/test-support/runtime-process";
 
 declare module "vitest" {
   export interface ProvidedContext {

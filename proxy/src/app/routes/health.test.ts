@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
-import { FIXTURE_ENV } from "../../../test/support/api.suite.js";
+import { FIXTURE_ENV } from "@gpu-bridge/test-support/api.suite";
 
 let blackHole: Server;
 const sockets = new Set<Socket>();

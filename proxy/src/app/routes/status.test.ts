@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StatusResponseSchema } from "@gpu-bridge/contract/schemas";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
-import { FIXTURE_ENV, FIXTURE_MODELS, postJson } from "../../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";
-import { waitFor } from "../../../test/support/wait.js";
+import { FIXTURE_ENV, FIXTURE_MODELS, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
+import { waitFor } from "@gpu-bridge/test-support/wait";
 import { MAX_REQUEST_ID_LENGTH } from "../app.js";
 
 const KEY = { "x-api-key": "status-key" };

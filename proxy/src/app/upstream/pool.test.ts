@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "@gpu-bridge/runtime";
-import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 
 // Long enough that a busy machine does not see the mark expire between two calls; /health no longer renews it.
 const RETRY_MS = 1500;

@@ -7,12 +7,12 @@ import type { RequestListener } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxy, type RunningProxy } from "../../node/server.js";
 import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
-import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
-import { startGatedUpstream, type GatedUpstream } from "../../../test/support/gated-upstream.js";
-import { answerWith, readBody, writeAnswer } from "../../../test/support/node-to-fetch.js";
-import { startRestartableServer, type RestartableServer } from "../../../test/support/restartable-server.js";
-import { waitFor } from "../../../test/support/wait.js";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
+import { answerWith, readBody, writeAnswer } from "@gpu-bridge/test-support/node-to-fetch";
+import { startRestartableServer, type RestartableServer } from "@gpu-bridge/test-support/restartable-server";
+import { waitFor } from "@gpu-bridge/test-support/wait";
 
 const KEY = { "x-api-key": "probe-key" };
 const INDEX = "/v2/repository/index";

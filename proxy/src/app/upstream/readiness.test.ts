@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Inference } from "@gpu-bridge/kserve/inference";
 import { createNodeApp, type NodeApp } from "../../node/server.js";
 import { createRuntimeFetch, InProcessInference, type RuntimeHandle } from "@gpu-bridge/runtime";
-import { FIXTURE_ENV, postJson } from "../../../test/support/api.suite.js";
-import { FIXTURE_REPOSITORY } from "../../../test/support/fixtures.js";
-import { passingInference } from "../../../test/support/passing-inference.js";
+import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
+import { passingInference } from "@gpu-bridge/test-support/passing-inference";
 
 let runtime: RuntimeHandle;
 let app: NodeApp;

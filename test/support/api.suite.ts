@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { BertscoreResponseSchema } from "@gpu-bridge/contract/schemas";
-import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
-import bertscoreBertGoldens from "../../../test/fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
-import embedGoldens from "../../../test/fixtures/goldens/embed.json" with { type: "json" };
-import unicodeCorpusGoldens from "../../../test/fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
+import bertscoreGoldens from "../fixtures/goldens/bertscore.json" with { type: "json" };
+import bertscoreBertGoldens from "../fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
+import embedGoldens from "../fixtures/goldens/embed.json" with { type: "json" };
+import unicodeCorpusGoldens from "../fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
 
 export interface ApiSuiteContext {
   /** Sends a request to the proxy (path relative to its root). */

@@ -3,9 +3,9 @@
  * workerd suite's Triton and the benchmark's upstream.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 
-const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const CLI = createRequire(import.meta.url).resolve("@gpu-bridge/runtime/cli");
 const LISTENING = /runtime listening on (http:\/\/\S+)/;
 
 export interface RuntimeProcess {

@@ -6,7 +6,7 @@ import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
 
 export type FetchFn = (request: Request) => Promise<Response>;
 
-export const FIXTURES = new URL("../../../../test/fixtures/", import.meta.url);
+export const FIXTURES = new URL("../fixtures/", import.meta.url);
 export const FIXTURE_REPOSITORY = new URL("model-repository/", FIXTURES).pathname;
 
 /** A committed golden file (test/fixtures/goldens/<name>.json), written by the reference packages. */

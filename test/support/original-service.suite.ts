@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import original from "../../../test/fixtures/original-service.json" with { type: "json" };
+import original from "../fixtures/original-service.json" with { type: "json" };
 import { FIXTURE_MODELS } from "./fixture-env.js";
 
 interface Exchange {

@@ -4,7 +4,7 @@
  * and through the pb_utils harness). `cases`: the Errors table; `same_outputs`: spellings of one request that must
  * all give the same outputs.
  */
-import document from "../../../../test/contract/cases.json" with { type: "json" };
+import document from "../contract/cases.json" with { type: "json" };
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
 import { elementCount } from "@gpu-bridge/kserve/tensor-data";
 import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const VENV_PYTHON = `${REPO_ROOT}.venv/bin/python`;
 export const hasVenvPython = existsSync(VENV_PYTHON);
 
