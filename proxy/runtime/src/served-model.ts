@@ -38,6 +38,19 @@ function shapeMatches(shape: readonly number[], expected: readonly number[]): bo
 
 const quotedList = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).join(",")}]`;
 
+/** A config's declared inputs, read once per config: a model's config does not change while it is served. */
+const declaredInputs = new WeakMap<ModelConfig, { declared: ConfigTensor[]; required: ConfigTensor[] }>();
+
+function inputsOf(config: ModelConfig): { declared: ConfigTensor[]; required: ConfigTensor[] } {
+  let inputs = declaredInputs.get(config);
+  if (!inputs) {
+    const declared = configTensors(config, "input");
+    inputs = { declared, required: declared.filter((d) => !d.optional) };
+    declaredInputs.set(config, inputs);
+  }
+  return inputs;
+}
+
 /**
  * Checks inputs against the config as Triton's core does before a model runs, in its order and its words (2.51,
  * without its `[request id: …]` prefix): input count, each input's name, datatype, shape and batch size, and one
@@ -45,8 +58,7 @@ const quotedList = (names: readonly string[]) => `[${names.map((n) => `'${n}'`).
  * model then refuses it (CONTRACT_ERRORS.missingInput). Returns the inputs by name.
  */
 export function checkInputs(model: RuntimeModel, request: DecodedInferRequest): Map<string, Tensor> {
-  const declared = configTensors(model.config, "input");
-  const required = declared.filter((d) => !d.optional);
+  const { declared, required } = inputsOf(model.config);
   const maxBatch = model.config.max_batch_size ?? 0;
   const byName = new Map<string, Tensor>();
   for (const input of request.inputs) {

@@ -3,8 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
 import { AddedToken, BPE, byteLevelPreTokenizer, robertaProcessing, Tokenizer as RustTokenizer } from "tokenizers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { pyStrip } from "./py-strip.js";
-import { createTextTokenizer, robertaTokenizerJson, type TokenizerJson } from "./text-tokenizer.js";
+import { createTextTokenizer, pyStrip, robertaTokenizerJson, type TokenizerJson } from "./text-tokenizer.js";
 
 // The real tokenizer files, committed with their licences (test/fixtures/tokenizers/NOTICE.md).
 const ASSETS = fileURLToPath(new URL("../../../test/fixtures/tokenizers/", import.meta.url));

@@ -7,7 +7,6 @@
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import { createBertNormalizer, type BertNormalizerOptions } from "./bert-normalizer.js";
-import { pyStrip } from "./py-strip.js";
 
 export interface TextTokenizer {
   readonly type: TokenizerType;
@@ -31,6 +30,18 @@ export interface TokenizerJson {
  */
 const BYTE_LEVEL_PATTERN =
   /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+
+const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const LEADING = new RegExp(`^[${PY_SPACE}]+`);
+const TRAILING = new RegExp(`[${PY_SPACE}]+$`);
+
+/**
+ * Python's `str.strip()` with no arguments: strips the characters `str.isspace()` accepts, which is wider than
+ * JavaScript's `String.prototype.trim` (it includes U+001C..U+001F and U+0085, and excludes U+FEFF).
+ */
+export function pyStrip(text: string): string {
+  return text.replace(LEADING, "").replace(TRAILING, "");
+}
 
 const SPECIALS: Record<TokenizerType, [cls: string, sep: string]> = {
   bert: ["[CLS]", "[SEP]"],

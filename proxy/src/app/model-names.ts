@@ -1,8 +1,6 @@
 /**
- * Which names a served model answers to, and how a name from a request is shown back. A model answers to its
- * public name (`model_name`), its Hugging Face id (`hub_id`, e.g. `FacebookAI/roberta-large`) and the short form of
- * each (the part after the organisation); nothing else, so `http://evil/all-MiniLM-L6-v2` matches nothing.
- * Compared case-insensitively, as the hub resolves ids.
+ * What a model name from a request is when it matches no served model (upstream/catalog.ts says which names match):
+ * a Hugging Face id or not, exportable or not, and how it is shown back in the error.
  */
 import { MODELS } from "@gpu-bridge/contract/model-contract";
 
@@ -14,23 +12,6 @@ const HUB_ID = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/)?[A-Za-z0-9][A-Za-z0-9._-]
 
 /** How a model is added to the repository on the GPU box (export-scripts). */
 export const EXPORT_COMMAND = "gpu-bridge-export export";
-
-const shortName = (name: string) => name.slice(name.lastIndexOf("/") + 1);
-
-/**
- * The lower-cased names a model with this public name and hub id answers to: `exact` (its names as given) and
- * `short` (without the organisation). Where names collide, an exact name wins over another model's short form.
- */
-export function acceptedNames(publicName: string, hubId: string | undefined): { exact: string[]; short: string[] } {
-  const exact = hubId ? [publicName, hubId] : [publicName];
-  const lower = (names: string[]) => [...new Set(names.map((name) => name.toLowerCase()).filter((name) => name.length > 0))];
-  return { exact: lower(exact), short: lower(exact.map(shortName)) };
-}
-
-/** The key a requested name is looked up by. */
-export function lookupKey(requested: string): string {
-  return requested.toLowerCase();
-}
 
 export function isHubId(name: string): boolean {
   return HUB_ID.test(name) && !name.includes("..");

@@ -1,6 +1,6 @@
 /**
  * Picks the served model for a request. A model the request names must be served under that name (public name, hub
- * id or short name; app/model-names.ts), else 422 `unknown_model`: it is never replaced by another. When no model is
+ * id or short name; upstream/catalog.ts), else 422 `unknown_model`: it is never replaced by another. When no model is
  * named, a bertscore request in a language other than en gets bert_score's default model for that language (its
  * `lang2model`) where that model is served; otherwise the configured default applies, and when that is not served
  * another model of the task stands in (reported in /info).

@@ -1,5 +1,5 @@
 /** The proxy on Node: the shared app with a keep-alive upstream pool (or the embedded runtime) and prom-client. */
-import { serve, type ServerType } from "@hono/node-server";
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from "@hono/node-server";
 import type { Server, ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp, type GpuBridgeApp } from "../app/app.js";
@@ -8,13 +8,28 @@ import type { LogSink } from "../app/types.js";
 import type { FetchFn } from "@gpu-bridge/kserve/client";
 import type { Inference } from "@gpu-bridge/kserve/inference";
 import { kserveEndpoints } from "../app/upstream/endpoints.js";
-import { closeWhenBodyUnread } from "./close-unread.js";
 import { packageDocsAssets } from "./docs-assets.js";
 import { guardConnections, type ConnectionCounters } from "./connection-guard.js";
 import { startEmbedded } from "./embedded.js";
 import type { InferenceWorkers } from "@gpu-bridge/runtime";
 import { createPromMetrics, registerConnectionMetrics, registerRuntimeMetrics } from "./metrics.js";
 import { keepAliveFetch } from "./upstream-fetch.js";
+
+type NodeHandler = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>;
+
+/**
+ * A response sent before its request's body has arrived (413 on a declared or streamed size, 415, 401 on a POST…)
+ * says `Connection: close`. Otherwise a keep-alive client sends its next request on a socket that
+ * @hono/node-server drains for at most 500 ms and then destroys, and that request is lost.
+ */
+function closeWhenBodyUnread(handler: NodeHandler): NodeHandler {
+  return async (request, env) => {
+    const response = await handler(request, env);
+    // `complete`: the whole message was parsed off the socket, whether or not anyone read the body.
+    if (!env.incoming.complete && env.incoming.httpVersionMajor === 1) env.outgoing.setHeader("Connection", "close");
+    return response;
+  };
+}
 
 /** Connections per upstream for readiness probes: one probe is in flight at a time, its config reads beside it. */
 const PROBE_CONNECTIONS = 2;

@@ -1,13 +1,14 @@
 /**
  * What an upstream serves, read from its repository index and each model's config `parameters` (`task`,
  * `model_name`, `encoder_model`), cached for a TTL. A text model counts as served when it and its encoder are READY.
- * Public model names from requests are matched against this list; only the served names it holds ever go into an
- * upstream URL.
+ * Model names from requests are matched against this list; only the served names it holds ever go into an upstream
+ * URL. A model answers to its public name (`model_name`), its Hugging Face id (`hub_id`, e.g.
+ * `FacebookAI/roberta-large`) and the short form of each (the part after the organisation); nothing else, so
+ * `http://evil/all-MiniLM-L6-v2` matches nothing. Compared case-insensitively, as the hub resolves ids.
  */
 import { UpstreamError, type CallOptions, type Inference } from "@gpu-bridge/kserve/inference";
 import { CONFIG_PARAMETERS, EMBED_TENSORS, TASKS, type Task } from "@gpu-bridge/contract/model-contract";
 import type { ModelConfig, RepositoryIndexEntry } from "@gpu-bridge/kserve/types";
-import { acceptedNames, lookupKey } from "../model-names.js";
 
 export interface ServedModel {
   /** The model's name in the repository (goes into URLs). */
@@ -41,7 +42,24 @@ function isTask(value: string | undefined): value is Task {
   return value !== undefined && (TASKS as readonly string[]).includes(value);
 }
 
-/** Map key of a task's model by one of the names it answers to (app/model-names.ts). */
+const shortName = (name: string) => name.slice(name.lastIndexOf("/") + 1);
+
+/**
+ * The lower-cased names a model with this public name and hub id answers to: `exact` (its names as given) and
+ * `short` (without the organisation). Where names collide, an exact name wins over another model's short form.
+ */
+function acceptedNames(publicName: string, hubId: string | undefined): { exact: string[]; short: string[] } {
+  const exact = hubId ? [publicName, hubId] : [publicName];
+  const lower = (names: string[]) => [...new Set(names.map((name) => name.toLowerCase()).filter((name) => name.length > 0))];
+  return { exact: lower(exact), short: lower(exact.map(shortName)) };
+}
+
+/** The key a requested name is looked up by. */
+function lookupKey(requested: string): string {
+  return requested.toLowerCase();
+}
+
+/** Map key of a task's model by one of the names it answers to. */
 const nameKey = (task: Task, name: string) => `${task}\n${name}`;
 
 /** Indexed once when loaded: lookups on the request path are map reads. */
