@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { FIXTURE_REPOSITORY, REPO_ROOT } from "../support/fixtures.js";
 import { waitFor } from "../support/wait.js";
-import { freePort, REPO_ROOT } from "../support/server-process.js";
+import { freePort } from "../support/server-process.js";
 
 interface Run {
   child: ChildProcess;

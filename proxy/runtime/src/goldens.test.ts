@@ -10,7 +10,6 @@ import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
 import { UNICODE_CORPUS, type CorpusCase, type CorpusScores } from "@gpu-bridge/test-support/unicode-corpus";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
-  FIXTURE_REPOSITORY,
   bertScoreInputs,
   bytes,
   floats,
@@ -20,6 +19,7 @@ import {
   type EmbedGoldens,
   type FetchFn,
 } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 
 interface BertScoreCase {
   name: string;
