@@ -9,8 +9,7 @@ import { parseArgs } from "node:util";
 import { runLoad, type LoadReport, type LoadRequest } from "@gpu-bridge/test-support/load-driver";
 import { startProxyProcess } from "@gpu-bridge/test-support/proxy-process";
 import { checkDocumentedShape } from "@gpu-bridge/test-support/response-shapes";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
-import { REPO_ROOT } from "@gpu-bridge/test-support/server-process";
+import { FIXTURE_REPOSITORY, REPO_ROOT } from "@gpu-bridge/test-support/fixtures";
 import { writeBenchResult, type BenchMetric } from "./results.js";
 import { sentences } from "./throughput.js";
 

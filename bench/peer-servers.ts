@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, startServerProcess, type ServerProcess } from "@gpu-bridge/test-support/server-process";
+import { startServerProcess, type ServerProcess } from "@gpu-bridge/test-support/server-process";
+import { REPO_ROOT } from "@gpu-bridge/test-support/fixtures";
 
 const VENV_PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const ORIGINAL_STYLE_ENV = path.join(REPO_ROOT, ".cache", "original-style-peer");

@@ -15,7 +15,7 @@ import path from "node:path";
 import ortPackage from "onnxruntime-node/package.json" with { type: "json" };
 import { DEFAULT_MODEL_REPOSITORY, createRuntimeFetch, type BertScoreModel, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { bertScoreInputs, bytes, floats, infer } from "@gpu-bridge/test-support/kserve-test-client";
-import { REPO_ROOT } from "@gpu-bridge/test-support/python";
+import { REPO_ROOT } from "@gpu-bridge/test-support/fixtures";
 import { benchCorpus } from "./corpus.js";
 import { sentences } from "../throughput.js";
 import { writeBenchResult, type BenchMetric as Metric } from "../results.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
-import { REPO_ROOT } from "../support/server-process.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
 import { requirePrerequisites } from "../support/prerequisites.js";
 import { RUNTIMES, startTarget, missingFor, type Target } from "../reliability/targets.js";

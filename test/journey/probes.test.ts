@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FIXTURE_ENV } from "../support/fixture-env.js";
-import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { FIXTURE_REPOSITORY, REPO_ROOT } from "../support/fixtures.js";
 import { startProxyProcess, type ProxyProcess } from "../support/proxy-process.js";
-import { REPO_ROOT } from "../support/server-process.js";
 
 const API_KEY = "probe-test-key";
 /** A pod IP as the kubelet addresses the container. */

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_STATUS, type ErrorCode } from "@gpu-bridge/contract/errors";
 import { startProxyProcess, type ProxyProcess } from "../support/proxy-process.js";
-import { REPO_ROOT } from "../support/server-process.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 import { mismatch, parseShape, readmeApiExamples } from "./readme-examples.js";
 
 const README_ORIGIN = "http://127.0.0.1:8765";

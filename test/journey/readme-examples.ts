@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/server-process.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 
 export interface Example {
   command: string;

@@ -7,8 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runChaos, type ChaosReport } from "./chaos-run.js";
-import { REPO_ROOT } from "../support/server-process.js";
-import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
+import { FIXTURE_REPOSITORY, REPO_ROOT } from "../support/fixtures.js";
 import { createRuntimeBackend } from "./runtime-backend.js";
 
 const { values } = parseArgs({

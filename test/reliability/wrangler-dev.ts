@@ -5,7 +5,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, REPO_ROOT } from "../support/server-process.js";
+import { freePort } from "../support/server-process.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 
 export const WRANGLER_CONFIG = join(REPO_ROOT, "proxy", "wrangler.toml");
 

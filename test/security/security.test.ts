@@ -11,7 +11,7 @@ import { MAX_DETAIL_LENGTH } from "@gpu-bridge/contract/errors";
 import { startHostileUpstream, type HostileScenario, type HostileUpstream } from "../support/hostile-upstream.js";
 import { waitFor } from "../support/wait.js";
 import { startFaultUpstream, type FaultUpstream } from "../reliability/fault-upstream.js";
-import { REPO_ROOT } from "../support/server-process.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 import { checkDocumentedShape } from "../support/response-shapes.js";
 import { createRuntimeBackend, type RuntimeBackend } from "../reliability/runtime-backend.js";
 import { requirePrerequisites } from "../support/prerequisites.js";

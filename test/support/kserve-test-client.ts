@@ -3,11 +3,9 @@ import { readFileSync } from "node:fs";
 import { decodeInferResponse, encodeInferRequest, parseHeaderLength } from "@gpu-bridge/kserve/binary";
 import { errorFromResponse } from "@gpu-bridge/kserve/errors";
 import type { Parameters, Tensor } from "@gpu-bridge/kserve/types";
+import { FIXTURES } from "./fixtures.js";
 
 export type FetchFn = (request: Request) => Promise<Response>;
-
-export const FIXTURES = new URL("../fixtures/", import.meta.url);
-export const FIXTURE_REPOSITORY = new URL("model-repository/", FIXTURES).pathname;
 
 /** A committed golden file (test/fixtures/goldens/<name>.json), written by the reference packages. */
 export const golden = <T>(name: string): T => JSON.parse(readFileSync(new URL(`goldens/${name}.json`, FIXTURES), "utf8")) as T;

@@ -1,10 +1,10 @@
 /** Runs the project's Python environment (.venv) from the runtime's tests, for reference implementations. */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { REPO_ROOT } from "./fixtures.js";
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const VENV_PYTHON = `${REPO_ROOT}.venv/bin/python`;
+export const VENV_PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const hasVenvPython = existsSync(VENV_PYTHON);
 
 /** Runs `python -c script` with stdin; resolves stdout, rejects with stderr on a non-zero exit. */

@@ -5,9 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-
-export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+import { REPO_ROOT } from "./fixtures.js";
 
 export async function freePort(): Promise<number> {
   const server = createServer();

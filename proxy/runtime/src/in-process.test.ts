@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KServeClient } from "@gpu-bridge/kserve/client";
 import { UpstreamError, type Inference, type InferOptions } from "@gpu-bridge/kserve/inference";
 import type { Tensor } from "@gpu-bridge/kserve/types";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { createRuntimeFetch, InProcessInference, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
 
 let handle: RuntimeHandle;

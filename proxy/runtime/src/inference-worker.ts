@@ -65,7 +65,7 @@ function jobRunner(repository: LoadedRepository) {
 }
 
 try {
-  const repository = await loadRepository(settings.repository, { ...settings, log });
+  const repository = await loadRepository(settings.repository, { ...settings, log, logSkipped: false });
   const jobs = jobRunner(repository);
   port.on("message", (message: ToWorker) => {
     if (message.type === "infer") jobs.add({ ...message, rows: message.inputs[0]?.shape[0] ?? 1 });

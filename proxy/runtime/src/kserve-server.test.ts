@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeInferRequest } from "@gpu-bridge/kserve/binary";
 import { ERROR_CASES, SAME_OUTPUTS_CASES, SAME_OUTPUTS_ROLE, sendErrorCase, sendSameOutputsCase } from "@gpu-bridge/test-support/error-cases";
 import { createRuntimeFetch, startRuntimeServer, type RuntimeHandle, type RuntimeServer } from "./index.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "@gpu-bridge/test-support/kserve-test-client";
+import { bertScoreInputs, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 
 let handle: RuntimeHandle;
 let server: RuntimeServer;

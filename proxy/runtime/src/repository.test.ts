@@ -8,7 +8,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import bertscoreGoldens from "../../../test/fixtures/goldens/bertscore.json" with { type: "json" };
 import { loadRepository } from "./repository.js";
-import { FIXTURE_REPOSITORY, bertScoreInputs, infer } from "@gpu-bridge/test-support/kserve-test-client";
+import { bertScoreInputs, infer } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { createKServeApp } from "./kserve-server.js";
 
 const folders: string[] = [];

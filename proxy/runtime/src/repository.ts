@@ -36,6 +36,11 @@ const DEBERTA_REFUSED =
 export interface RepositoryOptions extends SessionOptions {
   /** Where skipped models are reported (default console.warn). */
   log?: (message: string) => void;
+  /**
+   * false: skipped models are left to the caller, who has them in `skipped` (the worker threads: their main thread
+   * says them once, in its start-up output, however many workers load and reload the repository).
+   */
+  logSkipped?: boolean;
 }
 
 export interface LoadedRepository {
@@ -211,7 +216,7 @@ export async function loadRepository(directory: string, options: RepositoryOptio
     throw err;
   }
 
-  if (skipped.size > 0) log(`[runtime] ${[...skipped].map(([name, reason]) => `skipping model ${name}: ${reason}`).join("; ")}`);
+  if (skipped.size > 0 && options.logSkipped !== false) log(`[runtime] ${[...skipped].map(([name, reason]) => `skipping model ${name}: ${reason}`).join("; ")}`);
   const servesText = [...models.values()].some((m) => m instanceof EmbedModel || m instanceof BertScoreModel);
   if (!servesText) {
     await Promise.all([...encoders.values()].map((e) => e.model.encoder.close()));

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { TokenizerType } from "@gpu-bridge/contract/model-contract";
 import { createSlowTokenizer } from "./slow-tokenizers.js";
 import { FAST_BERT_DIFFERENCES } from "@gpu-bridge/test-support/fast-tokenizer-differences";
-import { FIXTURES, FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURES, FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { readUnicodeTables } from "./unicode-tables.js";
 import { createTextTokenizer, robertaTokenizerJson, type TextTokenizer, type TokenizerJson } from "./text-tokenizer.js";
 

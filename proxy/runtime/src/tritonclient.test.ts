@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntimeServer, type RuntimeServer } from "./index.js";
-import { FIXTURES, FIXTURE_REPOSITORY, maxAbsDiff } from "@gpu-bridge/test-support/kserve-test-client";
+import { maxAbsDiff } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURES, FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
 import { VENV_PYTHON, hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
 

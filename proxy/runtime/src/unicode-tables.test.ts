@@ -5,10 +5,11 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURES, REPO_ROOT } from "@gpu-bridge/test-support/fixtures";
 import { requirePrerequisites } from "@gpu-bridge/test-support/prerequisites";
-import { REPO_ROOT, VENV_PYTHON, hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
+import { VENV_PYTHON, hasVenvPython, runPython } from "@gpu-bridge/test-support/python";
 import { DEFAULT_MODEL_REPOSITORY } from "./default-repository.js";
 import { readUnicodeTables } from "./unicode-tables.js";
 
@@ -23,7 +24,7 @@ const hex = (text: string) => Array.from(text, (ch) => (ch.codePointAt(0) as num
 /** One line per code point (surrogates left out), hashed per block of 4096: the same in both languages. */
 const PYTHON = `
 import hashlib, json, sys
-sys.path.insert(0, ${JSON.stringify(`${REPO_ROOT}triton-models`)})
+sys.path.insert(0, ${JSON.stringify(path.join(REPO_ROOT, "triton-models"))})
 from bert_score_tokenizer import load_unicode_tables
 u = load_unicode_tables()
 hx = lambda s: ".".join(format(ord(c), "x") for c in s)

@@ -11,7 +11,8 @@ import { KServeError } from "@gpu-bridge/kserve/errors";
 import type { RepositoryIndexEntry, Tensor } from "@gpu-bridge/kserve/types";
 import { createWorkerRuntime, type WorkerRuntimeHandle } from "./index.js";
 import { InferenceWorkers } from "./worker-pool.js";
-import { FIXTURE_REPOSITORY, bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "@gpu-bridge/test-support/kserve-test-client";
+import { bytes, floats, golden, infer, maxAbsDiff, type EmbedGoldens } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 
 /**
  * Texts of many lengths: the encoder runs them in several length-sorted sub-batches, one onnxruntime run each. As

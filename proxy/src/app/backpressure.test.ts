@@ -2,45 +2,31 @@
  * GPU_MAX_CONCURRENT slots over real HTTP: a proxy in front of a gated KServe v2 upstream (the embedded runtime
  * behind a real HTTP server that can hold inference requests). Each way a call can end must free its slot.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
-import { startProxy, type RunningProxy } from "../node/server.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { startProxy } from "../node/server.js";
 import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
-import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
+import { useGatedProxy } from "@gpu-bridge/test-support/gated-proxy";
 import { metricValue, waitFor } from "@gpu-bridge/test-support/wait";
 
 const TIMEOUT_MS = 1500;
 
-let runtime: RuntimeHandle;
-let upstream: GatedUpstream;
-let proxy: RunningProxy;
-
-beforeAll(async () => {
-  runtime = await createRuntimeFetch({ repository: FIXTURE_REPOSITORY });
-  upstream = await startGatedUpstream(runtime.fetch);
-  proxy = await startProxy({
+const gated = useGatedProxy((TRITON_URL) =>
+  startProxy({
     ...FIXTURE_ENV,
-    TRITON_URL: upstream.url,
+    TRITON_URL,
     GPU_MAX_CONCURRENT: "1",
     GPU_QUEUE_TIMEOUT_MS: "0",
     UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
     PORT: "0",
-  });
-});
+  }),
+);
 
-afterEach(() => upstream.open());
+afterEach(() => gated.upstream.open());
 
-afterAll(async () => {
-  await proxy?.close();
-  await upstream?.stop();
-  await runtime?.close();
-});
-
-const embed = (init: Partial<RequestInit> = {}) => fetch(`${proxy.url}/embed`, { ...postJson({ texts: ["slot"] }), ...init });
+const embed = (init: Partial<RequestInit> = {}) => fetch(`${gated.proxy.url}/embed`, { ...postJson({ texts: ["slot"] }), ...init });
 
 async function slotsInUse(): Promise<number | undefined> {
-  return metricValue(await (await fetch(`${proxy.url}/metrics`)).text(), "gpu_bridge_upstream_in_flight");
+  return metricValue(await (await fetch(`${gated.proxy.url}/metrics`)).text(), "gpu_bridge_upstream_in_flight");
 }
 
 /** With one slot and no queue, a 200 proves the slot is free. */
@@ -52,22 +38,22 @@ async function expectSlotFree(): Promise<void> {
 describe("backpressure", () => {
   it("answers 503 with Retry-After: 5 while every slot is taken, and frees the slot on success", async () => {
     expect((await embed()).status).toBe(200); // catalogue cached
-    upstream.close();
+    gated.upstream.close();
     const first = embed();
-    await waitFor(() => upstream.held === 1, 5000, "the first call to reach the gate");
+    await waitFor(() => gated.upstream.held === 1, 5000, "the first call to reach the gate");
     expect(await slotsInUse()).toBe(1);
     const second = await embed();
     expect(second.status).toBe(503);
     expect(second.headers.get("retry-after")).toBe("5");
     expect(await second.json()).toMatchObject({ code: "busy", detail: "GPU busy — retry later" });
-    upstream.open();
+    gated.upstream.open();
     expect((await first).status).toBe(200);
     await expectSlotFree();
   });
 
   it("frees the slot after an upstream refusal", async () => {
     const res = await fetch(
-      `${proxy.url}/bertscore`,
+      `${gated.proxy.url}/bertscore`,
       postJson({ candidates: ["a"], references: ["b"], model_type: "tiny-bert", rescale_with_baseline: true }),
     );
     expect(res.status).toBe(422);
@@ -76,7 +62,7 @@ describe("backpressure", () => {
   });
 
   it("answers 504 when the upstream never answers, within the deadline, and frees the slot", async () => {
-    upstream.close();
+    gated.upstream.close();
     const started = Date.now();
     const res = await embed();
     const elapsed = Date.now() - started;
@@ -84,29 +70,29 @@ describe("backpressure", () => {
     expect(((await res.json()) as { code: string }).code).toBe("upstream_timeout");
     expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 3000); // it does not hang
-    await waitFor(() => upstream.abandoned >= 1, 5000, "the upstream to see the call dropped");
-    upstream.open();
+    await waitFor(() => gated.upstream.abandoned >= 1, 5000, "the upstream to see the call dropped");
+    gated.upstream.open();
     await expectSlotFree();
   });
 
   it("frees the slot and drops the upstream call when the client disconnects", async () => {
-    upstream.close();
-    const abandonedBefore = upstream.abandoned;
+    gated.upstream.close();
+    const abandonedBefore = gated.upstream.abandoned;
     const client = new AbortController();
     const pending = embed({ signal: client.signal }).catch((err: unknown) => err);
-    await waitFor(() => upstream.held === 1, 5000, "the call to reach the gate");
+    await waitFor(() => gated.upstream.held === 1, 5000, "the call to reach the gate");
     client.abort();
     expect(await pending).toBeInstanceOf(Error);
     await waitFor(async () => (await slotsInUse()) === 0, 5000, "the slot to be released");
-    await waitFor(() => upstream.abandoned === abandonedBefore + 1, 5000, "the upstream call to be dropped");
-    upstream.open();
+    await waitFor(() => gated.upstream.abandoned === abandonedBefore + 1, 5000, "the upstream call to be dropped");
+    gated.upstream.open();
     await expectSlotFree();
   });
 
   it("lets a request wait GPU_QUEUE_TIMEOUT_MS for a slot before refusing it", async () => {
     const queued = await startProxy({
       ...FIXTURE_ENV,
-      TRITON_URL: upstream.url,
+      TRITON_URL: gated.upstream.url,
       GPU_MAX_CONCURRENT: "1",
       GPU_QUEUE_TIMEOUT_MS: "10000",
       PORT: "0",
@@ -114,12 +100,12 @@ describe("backpressure", () => {
     try {
       const post = () => fetch(`${queued.url}/embed`, postJson({ texts: ["queued"] }));
       expect((await post()).status).toBe(200);
-      upstream.close();
+      gated.upstream.close();
       const first = post();
-      await waitFor(() => upstream.held === 1, 5000, "the first call to reach the gate");
+      await waitFor(() => gated.upstream.held === 1, 5000, "the first call to reach the gate");
       const second = post();
       await waitFor(() => queued.services.limiter.queued === 1, 5000, "the second call to queue");
-      upstream.open();
+      gated.upstream.open();
       expect((await first).status).toBe(200);
       expect((await second).status).toBe(200);
       expect(queued.services.limiter.inFlight).toBe(0);

@@ -2,28 +2,12 @@
  * Model names from requests are matched against what the upstream serves; only names from its repository index
  * ever reach an upstream URL. Checked on the access log of a real KServe v2 server in front of the runtime.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startProxy, type RunningProxy } from "../node/server.js";
-import { createRuntimeFetch, type RuntimeHandle } from "@gpu-bridge/runtime";
+import { describe, expect, it } from "vitest";
+import { startProxy } from "../node/server.js";
 import { FIXTURE_ENV, postJson } from "@gpu-bridge/test-support/api.suite";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
-import { startGatedUpstream, type GatedUpstream } from "@gpu-bridge/test-support/gated-upstream";
+import { useGatedProxy } from "@gpu-bridge/test-support/gated-proxy";
 
-let runtime: RuntimeHandle;
-let upstream: GatedUpstream;
-let proxy: RunningProxy;
-
-beforeAll(async () => {
-  runtime = await createRuntimeFetch({ repository: FIXTURE_REPOSITORY });
-  upstream = await startGatedUpstream(runtime.fetch);
-  proxy = await startProxy({ ...FIXTURE_ENV, TRITON_URL: upstream.url, PORT: "0" });
-});
-
-afterAll(async () => {
-  await proxy?.close();
-  await upstream?.stop();
-  await runtime?.close();
-});
+const gated = useGatedProxy((TRITON_URL) => startProxy({ ...FIXTURE_ENV, TRITON_URL, PORT: "0" }));
 
 const TRICKS = [
   "../repository/index",
@@ -54,36 +38,36 @@ const ALLOWED = new RegExp(
 describe("model routing", () => {
   it("never lets a requested model name reach an upstream URL", async () => {
     for (const model of TRICKS) {
-      const embed = await fetch(`${proxy.url}/embed`, postJson({ texts: ["a"], model }));
+      const embed = await fetch(`${gated.proxy.url}/embed`, postJson({ texts: ["a"], model }));
       expect(embed.status, model).toBe(422);
       expect(((await embed.json()) as { code: string }).code).toBe("unknown_model");
-      const openai = await fetch(`${proxy.url}/v1/embeddings`, postJson({ input: "a", model }));
+      const openai = await fetch(`${gated.proxy.url}/v1/embeddings`, postJson({ input: "a", model }));
       expect(openai.status, model).toBe(422);
-      const score = await fetch(`${proxy.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type: model }));
+      const score = await fetch(`${gated.proxy.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type: model }));
       expect(score.status, model).toBe(422);
     }
-    expect(upstream.accessLog.length).toBeGreaterThan(0);
-    for (const entry of upstream.accessLog) {
+    expect(gated.upstream.accessLog.length).toBeGreaterThan(0);
+    for (const entry of gated.upstream.accessLog) {
       expect(entry).toMatch(ALLOWED);
       expect(entry).not.toMatch(/\.\.|%2e|%2f|load/i);
     }
   });
 
   it("does not proxy KServe paths of its own", async () => {
-    const before = upstream.accessLog.length;
+    const before = gated.upstream.accessLog.length;
     for (const path of ["/v2/repository/index", "/v2/repository/models/embed/unload", "/v2/models/embed/infer", "/embed/../v2/repository/index"]) {
-      const res = await fetch(`${proxy.url}${path}`, postJson({}));
+      const res = await fetch(`${gated.proxy.url}${path}`, postJson({}));
       expect(res.status, path).toBe(404);
     }
-    expect(upstream.accessLog.slice(before)).toEqual([]);
+    expect(gated.upstream.accessLog.slice(before)).toEqual([]);
   });
 
   it("routes served names to their model (tiny-bert for BERTScore goes to bertscore-tiny-bert) and echoes the name", async () => {
-    const before = upstream.accessLog.length;
-    const res = await fetch(`${proxy.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type: "TINY-BERT" }));
+    const before = gated.upstream.accessLog.length;
+    const res = await fetch(`${gated.proxy.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type: "TINY-BERT" }));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { model: string }).model).toBe("TINY-BERT");
-    expect(upstream.accessLog.slice(before)).toContain("POST /v2/models/bertscore-tiny-bert/infer");
+    expect(gated.upstream.accessLog.slice(before)).toContain("POST /v2/models/bertscore-tiny-bert/infer");
   });
 
   it("suggests an export command only for names that can be exported: org/name ids and the catalogue's", async () => {
@@ -93,7 +77,7 @@ describe("model routing", () => {
       ["roberta-large", "gpu-bridge-export export roberta-large"],
     ];
     for (const [model, command] of cases) {
-      const res = await fetch(`${proxy.url}/v1/embeddings`, postJson({ input: "a", model }));
+      const res = await fetch(`${gated.proxy.url}/v1/embeddings`, postJson({ input: "a", model }));
       expect(res.status, model).toBe(422);
       const body = (await res.json()) as { code: string; detail: string; export_command?: string };
       expect(body.code).toBe("unknown_model");
@@ -105,7 +89,7 @@ describe("model routing", () => {
 
 describe("default models", () => {
   it("uses another served BERTScore model when MODEL_BERTSCORE is not served, and says so in /info", async () => {
-    const fallback = await startProxy({ ...FIXTURE_ENV, MODEL_BERTSCORE: "roberta-large", TRITON_URL: upstream.url, PORT: "0" });
+    const fallback = await startProxy({ ...FIXTURE_ENV, MODEL_BERTSCORE: "roberta-large", TRITON_URL: gated.upstream.url, PORT: "0" });
     try {
       const info = (await (await fetch(`${fallback.url}/info`)).json()) as { bertscore_model: string; notes: string[] };
       expect(info.bertscore_model).toBe("tiny-roberta");
@@ -124,7 +108,7 @@ describe("default models", () => {
   });
 
   it("never lets another model stand in for one the request names, even the configured default", async () => {
-    const fallback = await startProxy({ ...FIXTURE_ENV, MODEL_BERTSCORE: "roberta-large", TRITON_URL: upstream.url, PORT: "0" });
+    const fallback = await startProxy({ ...FIXTURE_ENV, MODEL_BERTSCORE: "roberta-large", TRITON_URL: gated.upstream.url, PORT: "0" });
     try {
       for (const model_type of ["roberta-large", "FacebookAI/roberta-large"]) {
         const res = await fetch(`${fallback.url}/bertscore`, postJson({ candidates: ["a"], references: ["b"], model_type }));

@@ -45,7 +45,9 @@ try {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  console.log(startSummary({ url: proxy.url, upstream, keyRequired: Boolean(config.API_KEY), info: await readInfo(proxy) }));
+  const info = await readInfo(proxy);
+  const skipped = proxy.runtime?.manifest.skipped ?? [];
+  console.log(startSummary({ url: proxy.url, upstream, keyRequired: Boolean(config.API_KEY), info, skipped }));
 } catch (err) {
   console.error(`gpu-bridge proxy failed to start: ${failureMessage(err)}`);
   process.exit(1);

@@ -1,7 +1,8 @@
 /**
  * The plain block `npm start` (and the quick start, which ends in it) prints once the proxy serves: where it
- * listens, which model answers each task and what stands in for what, a request to try, how to stop and how to
- * move it. Built from the proxy's own /info answer, so it says what a client would be told.
+ * listens, which model answers each task and what stands in for what, which models the embedded runtime skipped and
+ * why, a request to try, how to stop and how to move it. Built from the proxy's own /info answer, so it says what a
+ * client would be told.
  */
 import type { InfoResponse } from "@gpu-bridge/contract/schemas";
 
@@ -13,6 +14,8 @@ export interface SummaryInput {
   keyRequired: boolean;
   /** /info's answer, or undefined when no upstream answered it yet. */
   info: InfoResponse | undefined;
+  /** Models the embedded runtime found but does not serve, each with why (Triton reports its own in its log). */
+  skipped: readonly (readonly [model: string, reason: string])[];
 }
 
 function modelsOf(info: InfoResponse, task: string): string[] {
@@ -27,7 +30,7 @@ function taskLine(info: InfoResponse, task: "embed" | "bertscore"): string {
   return `  ${task.padEnd(10)} ${list || "none served"}`;
 }
 
-export function startSummary({ url, upstream, keyRequired, info }: SummaryInput): string {
+export function startSummary({ url, upstream, keyRequired, info, skipped }: SummaryInput): string {
   const key = keyRequired ? ` -H "X-API-Key: $API_KEY"` : "";
   const lines = [
     "",
@@ -41,6 +44,7 @@ export function startSummary({ url, upstream, keyRequired, info }: SummaryInput)
           ...info.notes.map((note) => `  note       ${note} (to serve it, see README, "How to add a model")`),
         ]
       : ["  models     not known yet: the upstream did not answer /info (GET /health says when it is ready)"]),
+    ...skipped.map(([model, reason]) => `  skipped    ${model}: ${reason}`),
     `Try it:      curl -X POST ${url}/embed -H "Content-Type: application/json"${key} -d '{"texts": ["hello world"]}'`,
     `API docs:    ${url}/docs`,
     "Stop:        Ctrl-C",

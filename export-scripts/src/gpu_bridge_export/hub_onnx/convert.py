@@ -9,9 +9,12 @@ from pathlib import Path
 import onnx
 
 from gpu_bridge_export.catalog import CatalogEntry
+from gpu_bridge_export.encoder_folder import (
+    clear_encoder_folder,
+    complete_encoder_folder,
+)
 from gpu_bridge_export.encoder_spec import EncoderSpec
 from gpu_bridge_export.hub_onnx.graph_surgery import default_opset, to_contract_encoder
-from gpu_bridge_export.tokenizer_files import write_runtime_tokenizer
 from gpu_bridge_export.triton_config import encoder_config
 
 # The hub files the surgery reads beside the ONNX export.
@@ -65,16 +68,10 @@ def convert_hub_onnx(
     missing = [f for f in (onnx_file, *SIDE_FILES) if not (snapshot / f).is_file()]
     if missing:
         raise FileNotFoundError(f"{snapshot} lacks {', '.join(missing)}")
-    config = json.loads((snapshot / "config.json").read_text(encoding="utf-8"))
-    hidden_size = int(config["hidden_size"])
+    config_json = json.loads((snapshot / "config.json").read_text(encoding="utf-8"))
+    hidden_size = int(config_json["hidden_size"])
 
-    target = Path(repository) / spec.name
-    version = target / "1"
-    version.mkdir(parents=True, exist_ok=True)
-    info_path = version / "export-info.json"
-    info_path.unlink(missing_ok=True)
-    for stale in ("model.onnx", "model.pt"):
-        (version / stale).unlink(missing_ok=True)
+    version = clear_encoder_folder(repository, spec.name)
 
     model = onnx.load(str(snapshot / onnx_file))
     opset = default_opset(model)
@@ -87,23 +84,17 @@ def convert_hub_onnx(
     onnx.checker.check_model(str(scratch_model))
     scratch_model.replace(version / "model.onnx")
 
-    write_runtime_tokenizer(snapshot, version / "tokenizer.json")
-    if baseline is not None:
-        (version / "baseline.tsv").write_bytes(Path(baseline).read_bytes())
-    rendered = encoder_config(
+    config = encoder_config(
         spec.name, hidden_size, sentence_embedding=spec.sentence_embedding, instance_kind=instance_kind
-    ).render()
-    (target / "config.pbtxt").write_text(rendered)
-
+    )
     info = hub_export_info(
         spec,
         source=source,
         source_files=source_files or {},
         opset=opset,
-        transformers_version=config.get("transformers_version") or UNKNOWN_TRANSFORMERS_VERSION,
+        transformers_version=config_json.get("transformers_version") or UNKNOWN_TRANSFORMERS_VERSION,
         instance_kind=instance_kind,
     )
-    scratch = info_path.with_suffix(".json.tmp")
-    scratch.write_text(json.dumps(info, indent=2) + "\n")
-    scratch.replace(info_path)
-    return target
+    return complete_encoder_folder(
+        version, tokenizer_from=snapshot, baseline=baseline, config=config, export_info=info
+    )

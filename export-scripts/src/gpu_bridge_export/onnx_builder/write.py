@@ -8,6 +8,11 @@ from pathlib import Path
 
 import onnx
 
+from gpu_bridge_export.encoder_folder import (
+    clear_encoder_folder,
+    complete_encoder_folder,
+    encoder_folder_is_current,
+)
 from gpu_bridge_export.encoder_spec import EncoderSpec
 from gpu_bridge_export.hub_onnx.convert import UNKNOWN_TRANSFORMERS_VERSION
 from gpu_bridge_export.onnx_builder.encoder_graph import (
@@ -15,7 +20,6 @@ from gpu_bridge_export.onnx_builder.encoder_graph import (
     EncoderConfig,
     build_encoder_graph,
 )
-from gpu_bridge_export.tokenizer_files import write_runtime_tokenizer
 from gpu_bridge_export.triton_config import encoder_config
 
 
@@ -42,14 +46,12 @@ def _export_info_of(model_dir: Path, spec: EncoderSpec, source: str, instance_ki
 
 def build_is_current(repository: str | Path, spec: EncoderSpec, model_dir: str | Path, *, source: str,
                      instance_kind: str = "KIND_GPU") -> bool:
-    version = Path(repository) / spec.name / "1"
-    info = version / "export-info.json"
-    if not all((version / f).is_file() for f in ("export-info.json", "model.onnx", "tokenizer.json")):
-        return False
-    try:
-        return json.loads(info.read_text()) == _export_info_of(Path(model_dir), spec, source, instance_kind)
-    except ValueError:
-        return False
+    return encoder_folder_is_current(
+        repository,
+        spec.name,
+        weights="model.onnx",
+        export_info=lambda: _export_info_of(Path(model_dir), spec, source, instance_kind),
+    )
 
 
 def build_encoder(
@@ -64,13 +66,7 @@ def build_encoder(
     """Writes `repository/<spec.name>` from `model_dir` (config.json, model.safetensors, tokenizer files)."""
     model_dir = Path(model_dir)
     hidden_size = EncoderConfig.read(model_dir).hidden_size
-    target = Path(repository) / spec.name
-    version = target / "1"
-    version.mkdir(parents=True, exist_ok=True)
-    info_path = version / "export-info.json"
-    info_path.unlink(missing_ok=True)
-    for stale in ("model.onnx", "model.pt"):
-        (version / stale).unlink(missing_ok=True)
+    version = clear_encoder_folder(repository, spec.name)
 
     model = build_encoder_graph(model_dir, num_layers=spec.num_layers, sentence_embedding=spec.sentence_embedding)
     scratch_model = version / "model.onnx.tmp"
@@ -79,14 +75,10 @@ def build_encoder(
     onnx.checker.check_model(str(scratch_model), full_check=True)
     scratch_model.replace(version / "model.onnx")
 
-    write_runtime_tokenizer(model_dir, version / "tokenizer.json")
-    if baseline is not None:
-        (version / "baseline.tsv").write_bytes(Path(baseline).read_bytes())
-    rendered = encoder_config(
+    config = encoder_config(
         spec.name, hidden_size, sentence_embedding=spec.sentence_embedding, instance_kind=instance_kind
-    ).render()
-    (target / "config.pbtxt").write_text(rendered)
-    scratch = info_path.with_suffix(".json.tmp")
-    scratch.write_text(json.dumps(_export_info_of(model_dir, spec, source, instance_kind), indent=2) + "\n")
-    scratch.replace(info_path)
-    return target
+    )
+    info = _export_info_of(model_dir, spec, source, instance_kind)
+    return complete_encoder_folder(
+        version, tokenizer_from=model_dir, baseline=baseline, config=config, export_info=info
+    )

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/kserve-test-client";
+import { FIXTURE_REPOSITORY } from "@gpu-bridge/test-support/fixtures";
 import { ChecksumMismatchError } from "./download.js";
 import { fetchModels } from "./fetch-models.js";
 
