@@ -62,6 +62,14 @@ describe("ProxyClient", () => {
     expect(proxy.requests[0]?.headers["x-api-key"]).toBe("k3y");
     expect(proxy.requests[0]?.headers["content-type"]).toBe("application/json");
     expect(JSON.parse(proxy.requests[0]?.body ?? "")).toEqual({ texts: ["a"] });
+    expect(proxy.requests[0]?.headers.accept).toBe("application/json");
+  });
+
+  it("sends a GET without a body type, and no key header when no key is configured", async () => {
+    const proxy = await serve((_req, res) => json(res, 200, { value: 1 }));
+    await client(proxy.url).get("/info", Body, { timeoutMs: 5000 });
+    expect(proxy.requests[0]?.headers["content-type"]).toBeUndefined();
+    expect(proxy.requests[0]?.headers["x-api-key"]).toBeUndefined();
   });
 
   it("keeps a path prefix of serviceUrl, in requests and in messages, and drops credentials embedded in it", async () => {
@@ -72,6 +80,7 @@ describe("ProxyClient", () => {
     expect(proxy.requests[0]?.path).toBe("/gpu/info");
     expect(proxy.requests[0]?.headers.authorization).toBeUndefined();
     expect(c.serviceUrl).toBe(`${proxy.url}/gpu`);
+    expect(c.setting("apiKey")).toBe("plugins.entries.gpu-bridge.config.apiKey");
     expect((error as Error).message).toBe(
       `GET /info on ${proxy.url}/gpu failed with 500 internal_error: boom. Check the proxy's log and its inference server`,
     );
@@ -122,6 +131,7 @@ describe("ProxyClient", () => {
     expect(elapsed).toBeGreaterThanOrEqual(450);
     expect(elapsed).toBeLessThan(3000);
     expect((error as Error).message).toMatch(/did not answer GET \/info within 0\.5 s.*timeout/);
+    expect((error as Error).cause).toBeInstanceOf(DOMException);
   });
 
   it("stops when the caller aborts", async () => {
@@ -134,6 +144,7 @@ describe("ProxyClient", () => {
       .get("/info", Body, { timeoutMs: 10_000, signal: controller.signal })
       .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/was cancelled/);
+    expect((error as Error).cause).toBeInstanceOf(DOMException);
   });
 
   it("aborts a Retry-After wait when the caller aborts", async () => {
@@ -154,7 +165,11 @@ describe("ProxyClient", () => {
     expect((error as Error).message).toMatch(
       new RegExp(`Cannot reach the GPU Bridge proxy at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED`),
     );
-    expect((error as Error).message).toContain("plugins.entries.gpu-bridge.config.serviceUrl");
+    expect((error as Error).message).toBe(
+      `Cannot reach the GPU Bridge proxy at http://127.0.0.1:${port} (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}). ` +
+        "Check that it is running and that plugins.entries.gpu-bridge.config.serviceUrl is right",
+    );
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
   });
 
   it("explains a 401 in terms of the apiKey setting", async () => {
@@ -191,6 +206,71 @@ describe("ProxyClient", () => {
     expect(error).toBeInstanceOf(GpuBridgeError);
     expect((error as GpuBridgeError).httpStatus).toBe(502);
     expect((error as Error).message).toMatch(/POST \/bertscore on http:\/\/127\.0\.0\.1:\d+ failed with 502 upstream_error: triton at http:\/\/t:8000 refused/);
+    expect(proxy.requests).toHaveLength(1);
+  });
+
+  it("shows an error body that is not the proxy's JSON as its text, whitespace collapsed, or says nothing when empty", async () => {
+    const gateway = await serve((_req, res) => {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end("<html>\n  <h1>502   Bad Gateway</h1>\n</html>\n");
+    });
+    const error = await client(gateway.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `GET /info on ${gateway.url} failed with 502: <html> <h1>502 Bad Gateway</h1> </html>. Check the proxy's log and its inference server`,
+    );
+    const empty = await serve((_req, res) => {
+      res.writeHead(500);
+      res.end();
+    });
+    const bare = await client(empty.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((bare as Error).message).toBe(`GET /info on ${empty.url} failed with 500. Check the proxy's log and its inference server`);
+    const codeOnly = await serve((_req, res) => json(res, 500, { code: "internal_error" }));
+    const coded = await client(codeOnly.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((coded as Error).message).toBe(`GET /info on ${codeOnly.url} failed with 500 internal_error. Check the proxy's log and its inference server`);
+  });
+
+  it("reads an error body past the answer limit, up to its own", async () => {
+    const proxy = await serve((_req, res) => json(res, 500, { detail: `boom ${"x".repeat(2000)}`, code: "internal_error" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 2000, maxBytes: 1024 }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/failed with 500 internal_error: boom x+…\. Check the proxy's log/);
+    const page = "<p>down</p>".repeat(10_000);
+    const huge = await serve((_req, res) => {
+      res.writeHead(500, { "content-type": "text/html" });
+      res.end(page);
+    });
+    const cut = await client(huge.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((cut as Error).message).toBe(
+      `GET /info on ${huge.url} failed with 500: ${page.slice(0, 199)}…. Check the proxy's log and its inference server`,
+    );
+  });
+
+  it("reports a 403 like a 401, a 400 as the tool's arguments, and a 404 for a model as the model's", async () => {
+    const forbidden = await serve((_req, res) => json(res, 403, { detail: "key not allowed", code: "unauthorized" }));
+    const refused = await client(forbidden.url, "k").get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((refused as Error).message).toBe(
+      `The GPU Bridge proxy at ${forbidden.url} refused the request (403 unauthorized): key not allowed. ` +
+        "Set plugins.entries.gpu-bridge.config.apiKey to the proxy's API_KEY (the configured key was not accepted)",
+    );
+    const invalid = await serve((_req, res) => json(res, 400, { detail: "texts: too short", code: "validation_error" }));
+    const bad = await client(invalid.url).post("/embed", {}, Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((bad as Error).name).toBe("ToolInputError");
+    expect((bad as Error).message).toBe("The GPU Bridge proxy rejected the arguments (400 validation_error): texts: too short");
+    const model = await serve((_req, res) => json(res, 404, { detail: "model 'x' is not served", code: "unknown_model" }));
+    const unknown = await client(model.url).post("/embed", {}, Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((unknown as Error).message).toBe(
+      `POST /embed on ${model.url} failed with 404 unknown_model: model 'x' is not served. Check the proxy's log and its inference server`,
+    );
+  });
+
+  it("takes an empty answer as one that is not JSON", async () => {
+    const proxy = await serve((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `GET /info on ${proxy.url} answered 204 with a body that is not JSON (); check that plugins.entries.gpu-bridge.config.serviceUrl points at a GPU Bridge proxy`,
+    );
   });
 
   it("says so when the server is not a GPU Bridge proxy", async () => {
@@ -203,7 +283,16 @@ describe("ProxyClient", () => {
 
     const other = await serve((_req, res) => json(res, 200, { something: "else" }));
     const wrongShape = await client(other.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
-    expect((wrongShape as Error).message).toMatch(/unexpected body .* at value/);
+    expect((wrongShape as Error).message).toBe(
+      `GET /info on ${other.url} answered an unexpected body (Invalid input: expected number, received undefined at value); ` +
+        "check that plugins.entries.gpu-bridge.config.serviceUrl points at a GPU Bridge proxy of a matching version",
+    );
+    const list = await serve((_req, res) => json(res, 200, [1]));
+    const notObject = await client(list.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((notObject as Error).message).toMatch(/answered an unexpected body \(Invalid input: expected object, received array\); check/);
+    const deep = await serve((_req, res) => json(res, 200, { outer: { inner: "x" } }));
+    const nested = await client(deep.url).get("/info", z.object({ outer: z.object({ inner: z.number() }) }), { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((nested as Error).message).toMatch(/answered an unexpected body \(Invalid input: expected number, received string at outer\.inner\); check/);
 
     const missing = await serve((_req, res) => json(res, 404, { detail: "Not Found" }));
     const notFound = await client(missing.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
@@ -229,7 +318,7 @@ describe("ProxyClient against a proxy it cannot trust", () => {
 
   it("stops reading an answer past its byte limit, declared or streamed", async () => {
     const big = JSON.stringify({ value: 1, pad: "x".repeat(5000) });
-    const declared = await serve((_req, res) => json(res, 200, JSON.parse(big) as unknown));
+    const declared = await serve((_req, res) => json(res, 200, JSON.parse(big) as unknown, { "content-length": String(big.length) }));
     const error = await client(declared.url).get("/info", Body, { timeoutMs: 2000, maxBytes: 4096 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GpuBridgeError);
     expect((error as Error).message).toBe(
@@ -283,6 +372,53 @@ describe("ProxyClient against a proxy it cannot trust", () => {
     expect((error as Error).message).toMatch(/asked to retry after 3000 s, more than the 60 s the plugin waits/);
     expect(proxy.requests).toHaveLength(1);
   });
+
+  it("takes a Retry-After of exactly a minute as one it waits for, the deadline permitting", async () => {
+    const proxy = await serve((_req, res) => json(res, 503, { detail: "busy", code: "busy" }, { "retry-after": "60" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 2500 }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `The GPU Bridge proxy at ${proxy.url} is unavailable (503 busy): busy, still busy after 1 attempt(s) within the 2.5 s timeout. ` +
+        "Retry later, or raise GPU_MAX_TEXTS_IN_FLIGHT on the proxy if it is busy",
+    );
+  });
+
+  it("does not retry a 503 when retryBusy is false", async () => {
+    const proxy = await serve((_req, res) => json(res, 503, { detail: "busy", code: "busy" }, { "retry-after": "0" }));
+    const error = await client(proxy.url).get("/info", Body, { timeoutMs: 5000, retryBusy: false }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `The GPU Bridge proxy at ${proxy.url} is unavailable (503 busy): busy. Retry later, or raise GPU_MAX_TEXTS_IN_FLIGHT on the proxy if it is busy`,
+    );
+    expect(proxy.requests).toHaveLength(1);
+  });
+
+  it("names a redirect's target as missing or invalid when it is, for any 3xx", async () => {
+    const notModified = await serve((_req, res) => {
+      res.writeHead(304);
+      res.end();
+    });
+    const missing = await client(notModified.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((missing as Error).message).toMatch(/^GET \/info on \S+ answered 304, a redirect to a missing Location; the plugin does not follow redirects/);
+    const choices = await serve((_req, res) => {
+      res.writeHead(300, { location: "http://[" });
+      res.end();
+    });
+    const invalid = await client(choices.url).get("/info", Body, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect((invalid as Error).message).toMatch(/^GET \/info on \S+ answered 300, a redirect to an invalid Location; /);
+  });
+
+  it("reads an answer of exactly its byte limit, declared or streamed, and not a byte more", async () => {
+    const body = JSON.stringify({ value: 1, pad: "x".repeat(100) });
+    const declared = await serve((_req, res) => json(res, 200, JSON.parse(body) as unknown, { "content-length": String(body.length) }));
+    expect(await client(declared.url).get("/info", Body, { timeoutMs: 2000, maxBytes: body.length })).toEqual({ value: 1 });
+    const streamed = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write(body.slice(0, 50));
+      setTimeout(() => res.end(body.slice(50)), 20);
+    });
+    expect(await client(streamed.url).get("/info", Body, { timeoutMs: 2000, maxBytes: body.length })).toEqual({ value: 1 });
+    const over = await client(streamed.url).get("/info", Body, { timeoutMs: 2000, maxBytes: body.length - 1 }).catch((e: unknown) => e);
+    expect((over as Error).message).toMatch(new RegExp(`answered more than ${body.length - 1} bytes`));
+  });
 });
 
 describe("retryAfterMs", () => {
@@ -294,5 +430,7 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs("Wed, 31 Dec 2025 23:59:00 GMT", now)).toBe(0);
     expect(retryAfterMs(null)).toBe(1000);
     expect(retryAfterMs("soon")).toBe(1000);
+    // digits with anything around them are not seconds
+    for (const header of ["5s", "x5", ""]) expect(retryAfterMs(header)).toBe(1000);
   });
 });

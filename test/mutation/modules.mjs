@@ -11,7 +11,10 @@ export const MODULES = {
     mutate: ["proxy/src/app/json-body.ts", "proxy/bytes/src/read-at-most.ts"],
     tests: ["proxy/src/app/json-body.test.ts", "proxy/bytes/src/read-at-most.test.ts"],
   },
-  "kserve-codec": { mutate: ["proxy/kserve/src/binary.ts"], tests: ["proxy/kserve/src/binary.test.ts"] },
+  "kserve-codec": {
+    mutate: ["proxy/kserve/src/binary.ts", "proxy/kserve/src/tensor-data.ts", "proxy/kserve/src/triton-json.ts"],
+    tests: ["proxy/kserve/src/binary.test.ts", "proxy/kserve/src/tensor-data.test.ts", "proxy/kserve/src/triton-json.test.ts"],
+  },
   bertscore: { mutate: ["proxy/runtime/src/bertscore.ts"], tests: ["proxy/runtime/src/bertscore.test.ts"] },
   batching: { mutate: ["proxy/runtime/src/batching.ts"], tests: ["proxy/runtime/src/bertscore.test.ts"] },
   "plugin-client": { mutate: ["plugin/src/client.ts"], tests: ["plugin/src/client.test.ts"] },

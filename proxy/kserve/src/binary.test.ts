@@ -120,7 +120,7 @@ describe("infer request messages", () => {
     const header4 = json({ inputs: [{ name: "X", datatype: "INT32", shape: [1], parameters: { binary_data_size: 4 } }] });
     const extra = new Uint8Array(header4.byteLength + 8);
     extra.set(header4);
-    expectInvalid(() => decodeInferRequest(extra, header4.byteLength), /unexpected additional 4 bytes/);
+    expectInvalid(() => decodeInferRequest(extra, header4.byteLength), /^unexpected additional 4 bytes in the binary section of the request$/);
     expectInvalid(() => parseHeaderLength(new Headers({ "Inference-Header-Content-Length": "99" }), 10), /invalid Inference-Header-Content-Length/);
     expectInvalid(() => parseHeaderLength(new Headers({ "Inference-Header-Content-Length": "-1" }), 10), /invalid/);
   });
@@ -150,5 +150,162 @@ describe("infer response messages", () => {
     );
     expect(headers["content-type"]).toBe("application/json");
     expect(JSON.parse(new TextDecoder().decode(body))).toEqual({ model_name: "m", outputs: [{ name: "B", datatype: "BOOL", shape: [2], data: [true, false] }] });
+  });
+});
+
+describe("infer request validation", () => {
+  const json = (v: unknown) => enc.encode(JSON.stringify(v));
+  const refusal = (fn: () => unknown): { code: string; message: string } => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(KServeError);
+      return { code: (err as KServeError).code, message: (err as KServeError).message };
+    }
+    throw new Error("expected a KServeError");
+  };
+  const invalid = (message: string) => ({ code: "INVALID_ARG", message });
+  const input = (fields: Record<string, unknown> = {}) => ({ name: "X", datatype: "INT32", shape: [1], data: [1], ...fields });
+  const request = (header: unknown) => refusal(() => decodeInferRequest(json(header), null));
+  /** A binary request: the JSON header, then `binary` bytes. */
+  const binaryRequest = (header: unknown, binary: number) => {
+    const head = json(header);
+    const body = new Uint8Array(head.byteLength + binary);
+    body.set(head);
+    return { body, headerLength: head.byteLength };
+  };
+
+  it("reads Inference-Header-Content-Length: absent, up to the whole body, digits only", () => {
+    const length = (value?: string) => parseHeaderLength(new Headers(value === undefined ? {} : { "Inference-Header-Content-Length": value }), 10);
+    expect([length(), length("10"), length("0"), length(" 7 ")]).toEqual([null, 10, 0, 7]);
+    for (const value of ["11", "1e1", "0x1", "", "+1", "2.5"]) {
+      expect(refusal(() => length(value))).toEqual(invalid(`invalid Inference-Header-Content-Length '${value}' for a body of 10 bytes`));
+    }
+  });
+
+  it("refuses a body that is not a UTF-8 JSON object", () => {
+    expect(refusal(() => decodeInferRequest(new Uint8Array([0x7b, 0xff, 0x7d]), null))).toEqual(
+      invalid("failed to parse the request JSON buffer: invalid UTF-8"),
+    );
+    for (const body of [[], null, "x", 1]) expect(request(body)).toEqual(invalid("the request body must be a JSON object"));
+  });
+
+  it("checks the request's id, parameters, inputs and requested outputs", () => {
+    expect(request({ id: 7, inputs: [] })).toEqual(invalid("'id' must be a string"));
+    expect(request({ parameters: [], inputs: [] })).toEqual(invalid("'parameters' of the request must be an object"));
+    expect(request({ parameters: null, inputs: [] })).toEqual(invalid("'parameters' of the request must be an object"));
+    expect(request({ parameters: { a: 1, b: { c: 1 } }, inputs: [] })).toEqual(
+      invalid("parameter 'b' of the request must be a string, number or boolean"),
+    );
+    expect(request({ parameters: { a: null }, inputs: [] })).toEqual(invalid("parameter 'a' of the request must be a string, number or boolean"));
+    expect(request({ inputs: {} })).toEqual(invalid("the request must have an 'inputs' array"));
+    expect(request({ inputs: [], outputs: {} })).toEqual(invalid("'outputs' must be an array"));
+    for (const output of [null, [], "F1", { name: 1 }, {}]) {
+      expect(request({ inputs: [], outputs: [output] })).toEqual(invalid("each requested output needs a 'name'"));
+    }
+    expect(request({ inputs: [], outputs: [{ name: "F1", parameters: { binary_data: [] } }] })).toEqual(
+      invalid("parameter 'binary_data' of output 'F1' must be a string, number or boolean"),
+    );
+  });
+
+  it("checks each input's name, datatype, shape and parameters", () => {
+    for (const i of [null, [], "X"]) expect(request({ inputs: [i] })).toEqual(invalid("each input must be an object"));
+    for (const name of ["", 3, undefined]) {
+      expect(request({ inputs: [input({ name })] })).toEqual(invalid("input 'name' must be a non-empty string"));
+    }
+    expect(request({ inputs: [input({ datatype: "fp32" })] })).toEqual(invalid(`invalid datatype "fp32" for input 'X'`));
+    expect(request({ inputs: [input({ datatype: undefined })] })).toEqual(invalid("invalid datatype undefined for input 'X'"));
+    expect(request({ inputs: [input({ shape: [1, -1] })] })).toEqual(invalid("invalid shape for input 'X'"));
+    expect(request({ inputs: [input({ parameters: "x" })] })).toEqual(invalid("'parameters' of input 'X' must be an object"));
+  });
+
+  it("refuses binary_data_size that is not a byte count of the binary section", () => {
+    const sized = (size: unknown, fields: Record<string, unknown> = {}) => ({
+      inputs: [{ name: "X", datatype: "INT32", shape: [1], parameters: { binary_data_size: size }, ...fields }],
+    });
+    for (const size of [-4, 1.5, "4"]) {
+      const { body, headerLength } = binaryRequest(sized(size), 4);
+      expect(refusal(() => decodeInferRequest(body, headerLength))).toEqual(invalid("invalid 'binary_data_size' for input 'X'"));
+    }
+    const both = binaryRequest(sized(4, { data: [1] }), 4);
+    expect(refusal(() => decodeInferRequest(both.body, both.headerLength))).toEqual(invalid("input 'X' has both 'data' and 'binary_data_size'"));
+    expect(request(sized(4))).toEqual(invalid("input 'X' has 'binary_data_size' but the request has no Inference-Header-Content-Length header"));
+    // a zero-size tensor takes no bytes: the next one starts where it would have
+    const empty = binaryRequest(
+      { inputs: [{ name: "E", datatype: "INT32", shape: [0], parameters: { binary_data_size: 0 } }, sized(4).inputs[0]] },
+      4,
+    );
+    expect(decodeInferRequest(empty.body, empty.headerLength).inputs.map((t) => Array.from(t.data as Int32Array))).toEqual([[], [0]]);
+  });
+
+  it("keeps the request's id, parameters and requested outputs, and each tensor's parameters", () => {
+    const { body, headerLength } = binaryRequest(
+      {
+        id: "r1",
+        parameters: { idf: true },
+        inputs: [
+          { name: "B", datatype: "INT32", shape: [1], parameters: { binary_data_size: 4, p: "q" } },
+          input({ parameters: { lang: "en" } }),
+        ],
+        outputs: [{ name: "F1", parameters: { binary_data: true } }, { name: "HASH" }],
+      },
+      4,
+    );
+    const decoded = decodeInferRequest(body, headerLength);
+    expect(decoded.id).toBe("r1");
+    expect(decoded.parameters).toEqual({ idf: true });
+    expect(decoded.outputs).toStrictEqual([{ name: "F1", parameters: { binary_data: true } }, { name: "HASH" }]);
+    expect(decoded.inputs.map((t) => t.parameters)).toEqual([{ binary_data_size: 4, p: "q" }, { lang: "en" }]);
+  });
+
+  it("encodes inputs in binary by default, and adds no parameters nobody asked for", () => {
+    const { body, headers } = encodeInferRequest({ id: "r2", inputs: [{ name: "X", datatype: "INT32", shape: [1], data: new Int32Array([5]) }] });
+    const headerLength = Number(headers["inference-header-content-length"]);
+    expect(headers).toEqual({ "content-type": "application/octet-stream", "inference-header-content-length": String(headerLength) });
+    expect(JSON.parse(new TextDecoder().decode(body.subarray(0, headerLength)))).toEqual({
+      id: "r2",
+      inputs: [{ name: "X", datatype: "INT32", shape: [1], parameters: { binary_data_size: 4 } }],
+    });
+    const json = encodeInferRequest({ inputs: [{ name: "X", datatype: "INT32", shape: [1], data: new Int32Array([5]), parameters: { a: 1 } }] }, { binaryInputs: false });
+    expect(JSON.parse(new TextDecoder().decode(json.body))).toEqual({ inputs: [{ name: "X", datatype: "INT32", shape: [1], parameters: { a: 1 }, data: [5] }] });
+  });
+
+  it("picks binary outputs by per-output binary_data first, then binary_data_output", () => {
+    const all = ["A", "B", "C"];
+    const outputs = [{ name: "A", parameters: { binary_data: false } }, { name: "B", parameters: { binary_data: true } }, { name: "C" }];
+    expect(binaryOutputNames({ parameters: { binary_data_output: true }, outputs }, all)).toEqual(new Set(["B", "C"]));
+    expect(binaryOutputNames({ outputs }, all)).toEqual(new Set(["B"]));
+    expect(binaryOutputNames({ parameters: { binary_data_output: true } }, all)).toEqual(new Set(all));
+    expect(binaryOutputNames({ parameters: { binary_data_output: "true" } }, all)).toEqual(new Set());
+    expect(binaryOutputNames({}, all)).toEqual(new Set());
+  });
+});
+
+describe("infer response validation", () => {
+  const json = (v: unknown) => enc.encode(JSON.stringify(v));
+  const output = { name: "F1", datatype: "FP32", shape: [1], data: [0.5] };
+
+  it("refuses a response without model_name and outputs", () => {
+    for (const header of [[], { outputs: [] }, { model_name: 1, outputs: [] }, { model_name: "m" }, { model_name: "m", outputs: {} }]) {
+      expectInvalid(() => decodeInferResponse(json(header), null), /^malformed infer response: expected 'model_name' and 'outputs'$/);
+    }
+    expectInvalid(() => decodeInferResponse(json({ model_name: "m", outputs: [{ ...output, datatype: "FP8" }] }), null), /^invalid datatype "FP8" for output 'F1'$/);
+    expectInvalid(() => decodeInferResponse(json({ model_name: "m", outputs: [{ ...output, data: undefined }] }), null), /^output 'F1' has neither 'data' nor 'binary_data_size'$/);
+    const head = json({ model_name: "m", outputs: [{ ...output, data: undefined, parameters: { binary_data_size: 4 } }] });
+    const body = new Uint8Array(head.byteLength + 6);
+    body.set(head);
+    expectInvalid(() => decodeInferResponse(body, head.byteLength), /^unexpected additional 2 bytes in the binary section of the response$/);
+  });
+
+  it("keeps the response's version, id and parameters when they have the right type", () => {
+    const decoded = decodeInferResponse(json({ model_name: "m", model_version: "2", id: "r1", parameters: { p: 1 }, outputs: [output] }), null);
+    expect([decoded.model_version, decoded.id, decoded.parameters]).toEqual(["2", "r1", { p: 1 }]);
+    const odd = decodeInferResponse(json({ model_name: "m", model_version: 2, id: 1, parameters: [1], outputs: [output] }), null);
+    expect([odd.model_version, odd.id, odd.parameters]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("writes the response's id and parameters", () => {
+    const { body } = encodeInferResponse({ model_name: "m", id: "r1", parameters: { p: "q" }, outputs: [] }, new Set());
+    expect(JSON.parse(new TextDecoder().decode(body))).toEqual({ model_name: "m", id: "r1", parameters: { p: "q" }, outputs: [] });
   });
 });

@@ -29,11 +29,6 @@ export function isDatatype(value: unknown): value is Datatype {
   return typeof value === "string" && (DATATYPES as readonly string[]).includes(value);
 }
 
-/** Bytes per element, undefined for BYTES (variable length). */
-export function elementSize(datatype: Datatype): number | undefined {
-  return datatype === "BYTES" ? undefined : ELEMENT_SIZE[datatype];
-}
-
 export function elementCount(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -24,7 +24,7 @@ describe("Triton's JSON", () => {
 
   it("writes non-finite numbers as Triton does", () => {
     expect(stringifyTritonJson({ d: [NaN, 1, -Infinity, Infinity], s: "NaN" })).toBe('{"d":[NaN,1,-Infinity,Infinity],"s":"NaN"}');
-    expect(stringifyTritonJson({ d: [1] })).toBe('{"d":[1]}');
+    expect(stringifyTritonJson({ d: [1], s: "undefinedNaN" })).toBe('{"d":[1],"s":"undefinedNaN"}');
   });
 
   it("decodes Triton's infer response with NaN scores", () => {
