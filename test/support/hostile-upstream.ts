@@ -132,9 +132,15 @@ async function stream(res: ServerResponse, chunk: Buffer, total: number, record:
     const slice = chunk.subarray(0, Math.min(chunk.length, total - record.bytesSent));
     record.bytesSent += slice.length;
     if (!res.write(slice)) {
+      // whichever comes first; the other listener goes too, or a long stream piles up one per drain
       await new Promise<void>((resolve) => {
-        res.once("drain", resolve);
-        res.once("close", resolve);
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.once("drain", done);
+        res.once("close", done);
       });
     }
   }
