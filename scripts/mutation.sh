@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the core modules, one at a time: `npm run mutation [module ...]` (all by default). TypeScript
 # modules (test/mutation/modules.mjs) with StrykerJS, then the Triton models' Python (`py-*`, named in
-# test/mutation/python_mutation.py) with mutmut. Reports in reports/mutation/<module>.json; each run's summary is printed.
+# test/mutation/python_mutation.py; py-tokenizer only when named) with mutmut. Reports in
+# reports/mutation/<module>.json; each run's summary is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false HF_HUB_OFFLINE=1
