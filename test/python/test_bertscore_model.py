@@ -42,6 +42,8 @@ def _request(case):
 def _scores(response):
     assert not response.has_error(), response.error() and response.error().message()
     out = {t.name(): t.as_numpy() for t in response.output_tensors()}
+    # TYPE_FP32 in the config: Triton refuses an output of another type
+    assert [out[name].dtype for name in ("PRECISION", "RECALL", "F1")] == [np.float32] * 3
     return out
 
 
@@ -70,6 +72,42 @@ def test_padding_beyond_reference_count_is_ignored(models, fixture_repository):
     req = request(parameters, CANDIDATE=bytes_column(case["cands"]), REFERENCE=references, REFERENCE_COUNT=counts)
     (response,) = execute(models["bertscore"], fixture_repository, [req])
     np.testing.assert_allclose(_scores(response)["F1"][:, 0], case["F"], atol=1e-5)
+
+
+def test_a_model_loaded_here_rescales_with_the_baseline_row_of_its_layer_count(fixture_repository):
+    """initialize() as well as scoring: the module's models are loaded once, so mutation testing (which runs the
+    tests that ran a function) credits initialize() to the first test only; this one loads its own."""
+    model = load_model(fixture_repository, "bertscore", model_py("bertscore"))
+    for case in (c for c in _golden("bertscore")["cases"] if c["rescale_with_baseline"]):
+        (response,) = execute(model, fixture_repository, [_request(case)])
+        np.testing.assert_allclose(_scores(response)["F1"][:, 0], case["F"], atol=1e-5, err_msg=case["name"])
+    # an empty lang is the default, en
+    case = next(c for c in _golden("bertscore")["cases"] if c["name"] == "rescale")
+    req = _request(case)
+    req = request({"rescale_with_baseline": True, "lang": ""}, **{t.name(): t.as_numpy() for t in req.inputs()})
+    (response,) = execute(model, fixture_repository, [req])
+    np.testing.assert_allclose(_scores(response)["RECALL"][:, 0], case["R"], atol=1e-5)
+
+
+def test_reference_of_another_rank_is_read_as_one_row_per_candidate(models, fixture_repository):
+    """REFERENCE is [batch, references]; a flat [batch] (one reference each), a scalar (one candidate) or a
+    [batch, references, 1] tensor is read as those rows."""
+    model = models["bertscore"]
+    pairs = next(c for c in _golden("bertscore")["cases"] if c["name"] == "pairs")
+    flat = np.array([r.encode() for (r,) in pairs["refs"]], dtype=np.object_)
+    multi = next(c for c in _golden("bertscore")["cases"] if c["name"] == "multi-reference")
+    references, counts = bytes_rows(multi["refs"])
+    scalar = np.array(pairs["refs"][0][0].encode(), dtype=np.object_)
+    for case, req in (
+        (pairs, request(CANDIDATE=bytes_column(pairs["cands"]), REFERENCE=flat)),
+        (multi, request(CANDIDATE=bytes_column(multi["cands"]), REFERENCE=references[:, :, None],
+                        REFERENCE_COUNT=counts)),
+    ):
+        (response,) = execute(model, fixture_repository, [req])
+        np.testing.assert_allclose(_scores(response)["F1"][:, 0], case["F"], atol=1e-5, err_msg=case["name"])
+    (response,) = execute(model, fixture_repository, [request(CANDIDATE=bytes_column(pairs["cands"][:1]),
+                                                              REFERENCE=scalar)])
+    np.testing.assert_allclose(_scores(response)["F1"][:, 0], pairs["F"][:1], atol=1e-5)
 
 
 def test_encoder_is_asked_for_token_embeddings_in_bounded_batches(models, fixture_repository):

@@ -1,9 +1,11 @@
 """bertscore's batched greedy matching vs a plain per-pair numpy version of bert_score's greedy_cos_idf."""
 
+import sys
+
 import numpy as np
 import pytest
 import torch
-from paths import model_py
+from paths import TRITON_MODELS, model_py
 from pb_utils_harness import load_model
 
 
@@ -49,3 +51,34 @@ def test_all_negative_similarities_are_not_clipped_by_padding(model):
     expected = reference_pair(a.numpy(), b.numpy(), np.ones(3), np.ones(3))
     assert expected[0] < 0
     np.testing.assert_allclose(got[0], expected, atol=1e-6)
+
+
+def test_pairs_are_matched_in_chunks_of_at_most_max_similarity_cells(model, monkeypatch):
+    """The similarity tensors of one chunk hold at most MAX_SIMILARITY_CELLS cells: pairs sorted by size, each
+    chunk as long as the next pair still fits (two pairs of 2048 x 4096 tokens exactly fill one)."""
+    sys.path.append(str(TRITON_MODELS))
+    from bertscore_model import MAX_SIMILARITY_CELLS
+
+    assert MAX_SIMILARITY_CELLS == 2 * 2048 * 4096
+    lengths = [2048, 4096, 16, 4]
+    embeddings = [torch.nn.functional.normalize(torch.randn(n, 2), dim=1) for n in lengths]
+    weights = {i: torch.ones(n) for i, n in enumerate(lengths)}
+    pairs = [(0, 1, weights), (2, 3, weights), (0, 1, weights), (2, 2, weights)]
+    chunks = []
+    greedy_chunk = model._greedy_chunk
+
+    def record(chunk, embeddings):
+        chunks.append([len(embeddings[c]) * len(embeddings[r]) for c, r, _ in chunk])
+        return greedy_chunk(chunk, embeddings)
+
+    monkeypatch.setattr(model, "_greedy_chunk", record)
+    got = model._greedy(pairs, embeddings).numpy()
+    # the bound counts (rows so far + 1) x the cells of the next pair, the largest so far
+    assert chunks == [[16 * 4, 16 * 16], [2048 * 4096] * 2]
+    # each result in its pair's row (the large pairs' scores are the test above's arithmetic)
+    np.testing.assert_array_equal(got[0], got[2])
+    for k in (1, 3):
+        c, r, _ = pairs[k]
+        expected = reference_pair(embeddings[c].numpy(), embeddings[r].numpy(), np.ones(lengths[c]),
+                                  np.ones(lengths[r]))
+        np.testing.assert_allclose(got[k], expected, atol=1e-5, err_msg=f"pair {c},{r}")
