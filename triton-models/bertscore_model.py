@@ -175,10 +175,15 @@ class TritonPythonModel:
         start = 0
         while start < len(order):
             end = start + 1
+            # a chunk pads every pair to its longest candidate and its longest reference, which may be two pairs'
+            first_c, first_r, _ = pairs[order[start]]
+            longest_c, longest_r = len(embeddings[first_c]), len(embeddings[first_r])
             while end < len(order):
                 c, r, _ = pairs[order[end]]
-                if (end - start + 1) * len(embeddings[c]) * len(embeddings[r]) > MAX_SIMILARITY_CELLS:
+                grown_c, grown_r = max(longest_c, len(embeddings[c])), max(longest_r, len(embeddings[r]))
+                if (end - start + 1) * grown_c * grown_r > MAX_SIMILARITY_CELLS:
                     break
+                longest_c, longest_r = grown_c, grown_r
                 end += 1
             chunk = [pairs[k] for k in order[start:end]]
             results[order[start:end]] = self._greedy_chunk(chunk, embeddings)

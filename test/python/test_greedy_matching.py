@@ -82,3 +82,32 @@ def test_pairs_are_matched_in_chunks_of_at_most_max_similarity_cells(model, monk
         expected = reference_pair(embeddings[c].numpy(), embeddings[r].numpy(), np.ones(lengths[c]),
                                   np.ones(lengths[r]))
         np.testing.assert_allclose(got[k], expected, atol=1e-5, err_msg=f"pair {c},{r}")
+
+
+def test_a_chunk_counts_its_padded_cells_not_its_largest_pair(model, monkeypatch):
+    """Pairs of 512 x 3 and 3 x 512 tokens hold 1,536 cells each, but a chunk of both pads each pair to 512 x 512:
+    the bound counts a chunk as padded (its longest candidate by its longest reference), so 200 such pairs go in
+    chunks of 64 (64 x 512 x 512 = MAX_SIMILARITY_CELLS), not in one of 200 (3.1 times the bound)."""
+    sys.path.append(str(TRITON_MODELS))
+    from bertscore_model import MAX_SIMILARITY_CELLS
+
+    lengths = [512, 3]
+    embeddings = [torch.nn.functional.normalize(torch.randn(n, 2), dim=1) for n in lengths]
+    weights = {i: torch.ones(n) for i, n in enumerate(lengths)}
+    pairs = [(0, 1, weights), (1, 0, weights)] * 100
+    padded = []
+    greedy_chunk = model._greedy_chunk
+
+    def record(chunk, embeddings):
+        longest_c = max(len(embeddings[c]) for c, _, _ in chunk)
+        longest_r = max(len(embeddings[r]) for _, r, _ in chunk)
+        padded.append(len(chunk) * longest_c * longest_r)
+        return greedy_chunk(chunk, embeddings)
+
+    monkeypatch.setattr(model, "_greedy_chunk", record)
+    got = model._greedy(pairs, embeddings).numpy()
+    assert padded == [64 * 512 * 512] * 3 + [8 * 512 * 512]
+    assert max(padded) <= MAX_SIMILARITY_CELLS
+    for k, (c, r, _) in enumerate(pairs[:2]):
+        expected = reference_pair(embeddings[c].numpy(), embeddings[r].numpy(), np.ones(lengths[c]), np.ones(lengths[r]))
+        np.testing.assert_allclose(got[k::2], np.repeat([expected], 100, axis=0), atol=1e-5)
