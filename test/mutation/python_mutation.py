@@ -53,6 +53,12 @@ MODULES = {
                 "test_slow_tokenizer_equals_the_reference_on_the_unicode_corpus",
                 "test_fast_tokenizer_equals_the_reference_on_the_unicode_corpus",
                 "test_rows_where_the_unpatched_reference_differs_have_unicode_differences",
+                "test_slow_bert_normalizer_options_equal_the_reference",
+                "test_added_tokens_lstrip_rstrip_and_single_word_equal_the_reference",
+                "test_a_tokenizer_json_the_slow_tokenizers_cannot_rebuild_is_refused",
+                "test_absent_normalizer_and_model_keys_take_transformers_defaults",
+                "test_an_unknown_type_or_a_length_below_two_is_refused",
+                "test_encode_keeps_max_length_minus_two_content_ids",
             )
         ]
         + ["test/python/test_bertscore_model.py::test_a_repository_without_a_usable_reference_file_does_not_load"],

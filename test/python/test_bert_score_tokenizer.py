@@ -194,3 +194,174 @@ def test_roberta_tokenizer_json_is_what_transformers_converts(version_dirs, tmp_
         {k: t[k] for k in flags} for t in ours["added_tokens"]
     ]
 
+
+
+# ---- options and refusals no real vocabulary exercises -------------------------------------------------------------
+# Expected ids are transformers 4.57's slow tokenizers' (bert_score's sent_encode: `encode(text.strip())`), pinned
+# here and checked against the reference environment by test_the_option_goldens_are_what_the_reference_gives_now.
+
+OPTION_VOCAB = [
+    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "héllo", "Hello", "Héllo", "world", "Wörld", "wörld",
+    "ab", "àb", "AB", "ÀB", "中", "文", "中文", "x", "y", "a", "b", "##b", "##y", "0", "9", "`", "~", "^", "$", "<",
+    "=", "|", "+",
+]  # fmt: skip
+OPTION_TEXTS = ["Héllo Wörld ÀB", "hello world ab", "中文 x中y", "a`b~x^y$a<b=x|y+a", "x0y 9a", "Hello\u0301 wo\u0308rld"]
+# BertTokenizer's keyword arguments -> the ids of OPTION_TEXTS
+BERT_OPTIONS = [
+    ({}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3]]),
+    ({"do_lower_case": False}, [[2, 8, 10, 15, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3]]),
+    ({"do_lower_case": False, "strip_accents": True}, [[2, 7, 1, 14, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 7, 9, 3]]),
+    ({"do_lower_case": True, "strip_accents": False}, [[2, 6, 11, 13, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3]]),
+    ({"tokenize_chinese_chars": False}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 18, 1, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3]]),
+]  # fmt: skip
+ADDED_TEXTS = ["a  <l>  b", "a  <r>  b", "a<w>b", "a <w> b", "a<w> b", "a <w>b", "<w>b", "a<w>"]
+# RoBERTa's vocabulary with <l> (lstrip), <r> (rstrip) and <w> (single_word) added as special tokens
+ADDED_IDS = {"<l>": 50262, "<r>": 50263, "<w>": 50264}
+ADDED_EXPECTED = [
+    [0, 10, 50262, 1437, 741, 2], [0, 10, 1437, 1437, 50263, 428, 2], [0, 10, 41552, 605, 15698, 428, 2],
+    [0, 10, 1437, 50264, 741, 2], [0, 10, 41552, 605, 15698, 741, 2], [0, 10, 1437, 41552, 605, 15698, 428, 2],
+    [0, 1437, 41552, 605, 15698, 428, 2], [0, 10, 41552, 605, 15698, 2],
+]  # fmt: skip
+ADDED_FLAGS = {"<l>": {"lstrip": True}, "<r>": {"rstrip": True}, "<w>": {"single_word": True}}
+
+REFERENCE_OPTIONS_SCRIPT = """
+import json, sys, tempfile
+from pathlib import Path
+from transformers import AddedToken, BertTokenizer, RobertaTokenizer
+vocab, texts, options, assets, added, added_texts = json.loads(sys.argv[1])
+folder = Path(tempfile.mkdtemp())
+(folder / "vocab.txt").write_text("\\n".join(vocab) + "\\n", encoding="utf-8")
+bert = [[BertTokenizer(str(folder / "vocab.txt"), **kwargs).encode(t.strip()) for t in texts] for kwargs in options]
+roberta = RobertaTokenizer(f"{assets}/roberta/vocab.json", f"{assets}/roberta/merges.txt")
+roberta.add_special_tokens({"additional_special_tokens": [
+    AddedToken(content, special=True, normalized=False, **flags) for content, flags in added.items()]})
+ids = {content: roberta.convert_tokens_to_ids(content) for content in added}
+encoded = [roberta.encode(t.strip(), add_special_tokens=True, add_prefix_space=True) for t in added_texts]
+print(json.dumps([bert, ids, encoded]))
+"""
+
+
+def bert_version_dir(directory: Path, options: dict) -> Path:
+    """tokenizer.json of OPTION_VOCAB with the BertNormalizer transformers converts BertTokenizer(**options) to."""
+    lower = options.get("do_lower_case", True)
+    tokenizer_json = {
+        "added_tokens": [
+            {"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
+             "special": True}
+            for i, t in enumerate(OPTION_VOCAB[:5])
+        ],
+        "normalizer": {"type": "BertNormalizer", "clean_text": True,
+                       "handle_chinese_chars": options.get("tokenize_chinese_chars", True),
+                       "strip_accents": options.get("strip_accents"), "lowercase": lower},
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                  "max_input_chars_per_word": 100, "vocab": {t: i for i, t in enumerate(OPTION_VOCAB)}},
+    }  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "tokenizer.json").write_text(json.dumps(tokenizer_json), encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize(("options", "expected"), BERT_OPTIONS, ids=lambda v: json.dumps(v) if isinstance(v, dict) else "")
+def test_slow_bert_normalizer_options_equal_the_reference(tmp_path, options, expected):
+    """Cased, accents kept or stripped against the case, CJK not split, and the ASCII punctuation that Unicode
+    files as symbols (`^$<=|+~` and the backquote)."""
+    tokenizer = BertScoreTokenizer(bert_version_dir(tmp_path, options), "bert", 512, use_fast=False)
+    assert [tokenizer.encode(text) for text in OPTION_TEXTS] == expected
+
+
+def roberta_with_flagged_tokens(directory: Path) -> Path:
+    roberta_version_dir(directory)
+    tokenizer_json = json.loads((directory / "tokenizer.json").read_text(encoding="utf-8"))
+    tokenizer_json["added_tokens"] = [t for t in tokenizer_json["added_tokens"] if t["id"] not in ADDED_IDS.values()]
+    for content, flags in ADDED_FLAGS.items():
+        token = {"id": ADDED_IDS[content], "content": content, "single_word": False, "lstrip": False,
+                 "rstrip": False, "normalized": False, "special": True}  # fmt: skip
+        tokenizer_json["added_tokens"].append({**token, **flags})
+    (directory / "tokenizer.json").write_text(json.dumps(tokenizer_json), encoding="utf-8")
+    return directory
+
+
+def test_added_tokens_lstrip_rstrip_and_single_word_equal_the_reference(tmp_path):
+    tokenizer = BertScoreTokenizer(roberta_with_flagged_tokens(tmp_path), "roberta", 512, use_fast=False)
+    assert [tokenizer.encode(text) for text in ADDED_TEXTS] == ADDED_EXPECTED
+
+
+@needs_reference
+def test_the_option_goldens_are_what_the_reference_gives_now():
+    options = [kwargs for kwargs, _ in BERT_OPTIONS]
+    arguments = [OPTION_VOCAB, OPTION_TEXTS, options, str(ASSETS), ADDED_FLAGS, ADDED_TEXTS]
+    out = subprocess.run([str(reference_python()), "-c", REFERENCE_OPTIONS_SCRIPT, json.dumps(arguments)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    bert, ids, encoded = json.loads(out.stdout)
+    assert bert == [expected for _, expected in BERT_OPTIONS]
+    assert (ids, encoded) == (ADDED_IDS, ADDED_EXPECTED)
+
+
+def edited_bert_dir(directory: Path, edit) -> Path:
+    bert_version_dir(directory, {})
+    tokenizer_json = json.loads((directory / "tokenizer.json").read_text(encoding="utf-8"))
+    edit(tokenizer_json)
+    (directory / "tokenizer.json").write_text(json.dumps(tokenizer_json), encoding="utf-8")
+    return directory
+
+
+def as_roberta(tokenizer_json: dict) -> None:
+    tokenizer_json["model"]["type"] = "WordPiece"
+    tokenizer_json["added_tokens"] += [
+        {"id": 35 + i, "content": t, "special": True} for i, t in enumerate(("<s>", "</s>"))
+    ]
+
+
+REFUSED = [
+    ("bert", lambda j: j.pop("normalizer"),
+     "a slow BERT tokenizer needs a BertNormalizer with clean_text (BasicTokenizer always cleans)"),
+    ("bert", lambda j: j["normalizer"].update(type="Sequence"),
+     "a slow BERT tokenizer needs a BertNormalizer with clean_text (BasicTokenizer always cleans)"),
+    ("bert", lambda j: j["normalizer"].update(clean_text=False),
+     "a slow BERT tokenizer needs a BertNormalizer with clean_text (BasicTokenizer always cleans)"),
+    ("bert", lambda j: j["model"].update(type="BPE"), "a slow BERT tokenizer needs a WordPiece model with the ## prefix"),
+    ("bert", lambda j: j["model"].update(continuing_subword_prefix="@@"),
+     "a slow BERT tokenizer needs a WordPiece model with the ## prefix"),
+    ("roberta", as_roberta, "a slow RoBERTa/DeBERTa tokenizer needs a BPE model"),
+    ("bert", lambda j: j["added_tokens"].append({"id": 35, "content": "[new]", "special": False}),
+     "tokenizer.json has non-special added tokens, which the slow tokenizers treat apart"),
+    ("bert", lambda j: j["added_tokens"].append({"id": 35, "content": "[new]"}),
+     "tokenizer.json has non-special added tokens, which the slow tokenizers treat apart"),
+    ("bert", lambda j: j["added_tokens"].append({"id": 35, "content": "[CLS]x", "special": True}),
+     "added token '[CLS]' is a prefix of another one"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "edit", "message"), REFUSED, ids=[m[:40] for _, _, m in REFUSED])
+def test_a_tokenizer_json_the_slow_tokenizers_cannot_rebuild_is_refused(tmp_path, kind, edit, message):
+    with pytest.raises(ValueError) as refused:
+        BertScoreTokenizer(edited_bert_dir(tmp_path, edit), kind, 512, use_fast=False)
+    assert str(refused.value) == message
+
+
+def test_absent_normalizer_and_model_keys_take_transformers_defaults(tmp_path):
+    """clean_text, lowercase, handle_chinese_chars and the ## prefix default on, as in tokenizers' own files."""
+
+    def strip_defaults(tokenizer_json: dict) -> None:
+        tokenizer_json["normalizer"] = {"type": "BertNormalizer", "strip_accents": None}
+        del tokenizer_json["model"]["continuing_subword_prefix"]
+
+    tokenizer = BertScoreTokenizer(edited_bert_dir(tmp_path, strip_defaults), "bert", 512, use_fast=False)
+    assert [tokenizer.encode(text) for text in OPTION_TEXTS] == BERT_OPTIONS[0][1]
+
+
+@pytest.mark.parametrize(("kind", "max_length", "message"), [
+    ("gpt2", 512, "unknown tokenizer_type 'gpt2'"), ("bert", 1, "max_length must be at least 2, got 1"),
+])  # fmt: skip
+def test_an_unknown_type_or_a_length_below_two_is_refused(tmp_path, kind, max_length, message):
+    with pytest.raises(ValueError) as refused:
+        BertScoreTokenizer(bert_version_dir(tmp_path, {}), kind, max_length, use_fast=False)
+    assert str(refused.value) == message
+
+
+def test_encode_keeps_max_length_minus_two_content_ids(tmp_path):
+    folder = bert_version_dir(tmp_path, {})
+    assert BertScoreTokenizer(folder, "bert", 2, use_fast=False).encode("hello world") == [2, 3]
+    assert BertScoreTokenizer(folder, "bert", 3, use_fast=False).encode("hello world") == [2, 5, 3]
+    tokenizer = BertScoreTokenizer(folder, "bert", 512, use_fast=False)
+    assert (tokenizer.encode(" \u3000 "), tokenizer.pad_id, tokenizer.special_ids) == ([2, 3], 0, {2, 3})
