@@ -59,6 +59,10 @@ MODULES = {
                 "test_absent_normalizer_and_model_keys_take_transformers_defaults",
                 "test_an_unknown_type_or_a_length_below_two_is_refused",
                 "test_encode_keeps_max_length_minus_two_content_ids",
+                "test_roberta_reads_merges_as_strings_and_needs_no_added_tokens",
+                "test_categories_equal_the_interpreters_where_its_unicode_assigns_them",
+                "test_code_points_are_the_merged_runs_of_a_category",
+                "test_byte_symbols_are_gpt2s_byte_alphabet",
             )
         ]
         + ["test/python/test_bertscore_model.py::test_a_repository_without_a_usable_reference_file_does_not_load"],

@@ -17,6 +17,8 @@ sys.path.append(str(TRITON_MODELS))
 from bert_score_tokenizer import (
     UNICODE_TABLES,
     BertScoreTokenizer,
+    UnicodeTables,
+    _byte_symbols,
     load_reference,
     load_unicode_tables,
 )
@@ -205,14 +207,16 @@ OPTION_VOCAB = [
     "ab", "àb", "AB", "ÀB", "中", "文", "中文", "x", "y", "a", "b", "##b", "##y", "0", "9", "`", "~", "^", "$", "<",
     "=", "|", "+",
 ]  # fmt: skip
-OPTION_TEXTS = ["Héllo Wörld ÀB", "hello world ab", "中文 x中y", "a`b~x^y$a<b=x|y+a", "x0y 9a", "Hello\u0301 wo\u0308rld"]
+OPTION_TEXTS = [
+    "Héllo Wörld ÀB", "hello world ab", "中文 x中y", "a`b~x^y$a<b=x|y+a", "x0y 9a", "Hello\u0301 wo\u0308rld", "Xy AB",
+]  # fmt: skip
 # BertTokenizer's keyword arguments -> the ids of OPTION_TEXTS
 BERT_OPTIONS = [
-    ({}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3]]),
-    ({"do_lower_case": False}, [[2, 8, 10, 15, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3]]),
-    ({"do_lower_case": False, "strip_accents": True}, [[2, 7, 1, 14, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 7, 9, 3]]),
-    ({"do_lower_case": True, "strip_accents": False}, [[2, 6, 11, 13, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3]]),
-    ({"tokenize_chinese_chars": False}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 18, 1, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3]]),
+    ({}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3], [2, 19, 24, 12, 3]]),
+    ({"do_lower_case": False}, [[2, 8, 10, 15, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3], [2, 1, 14, 3]]),
+    ({"do_lower_case": False, "strip_accents": True}, [[2, 7, 1, 14, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 7, 9, 3], [2, 1, 14, 3]]),
+    ({"do_lower_case": True, "strip_accents": False}, [[2, 6, 11, 13, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3], [2, 19, 24, 12, 3]]),
+    ({"tokenize_chinese_chars": False}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 18, 1, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3], [2, 19, 24, 12, 3]]),
 ]  # fmt: skip
 ADDED_TEXTS = ["a  <l>  b", "a  <r>  b", "a<w>b", "a <w> b", "a<w> b", "a <w>b", "<w>b", "a<w>"]
 # RoBERTa's vocabulary with <l> (lstrip), <r> (rstrip) and <w> (single_word) added as special tokens
@@ -223,21 +227,29 @@ ADDED_EXPECTED = [
     [0, 1437, 41552, 605, 15698, 428, 2], [0, 10, 41552, 605, 15698, 2],
 ]  # fmt: skip
 ADDED_FLAGS = {"<l>": {"lstrip": True}, "<r>": {"rstrip": True}, "<w>": {"single_word": True}}
+# OPTION_VOCAB with <w> (single_word, id 35): a space other than " " beside it joins it to its piece, and
+# BasicTokenizer's never_split keeps it whole there
+BERT_ADDED_TEXTS = ["a\t<w> b", "x\u00a0<w>", "<w>\ty", "a<w>b"]
+BERT_ADDED_EXPECTED = [[2, 21, 1, 22, 3], [2, 19, 1, 3], [2, 1, 20, 3], [2, 21, 31, 1, 1, 22, 3]]
 
 REFERENCE_OPTIONS_SCRIPT = """
 import json, sys, tempfile
 from pathlib import Path
 from transformers import AddedToken, BertTokenizer, RobertaTokenizer
-vocab, texts, options, assets, added, added_texts = json.loads(sys.argv[1])
+vocab, texts, options, assets, added, added_texts, bert_added_texts = json.loads(sys.argv[1])
 folder = Path(tempfile.mkdtemp())
 (folder / "vocab.txt").write_text("\\n".join(vocab) + "\\n", encoding="utf-8")
 bert = [[BertTokenizer(str(folder / "vocab.txt"), **kwargs).encode(t.strip()) for t in texts] for kwargs in options]
+single_word = BertTokenizer(str(folder / "vocab.txt"))
+single_word.add_special_tokens({"additional_special_tokens": [
+    AddedToken("<w>", special=True, normalized=False, single_word=True)]})
+bert_added = [single_word.encode(t.strip()) for t in bert_added_texts]
 roberta = RobertaTokenizer(f"{assets}/roberta/vocab.json", f"{assets}/roberta/merges.txt")
 roberta.add_special_tokens({"additional_special_tokens": [
     AddedToken(content, special=True, normalized=False, **flags) for content, flags in added.items()]})
 ids = {content: roberta.convert_tokens_to_ids(content) for content in added}
 encoded = [roberta.encode(t.strip(), add_special_tokens=True, add_prefix_space=True) for t in added_texts]
-print(json.dumps([bert, ids, encoded]))
+print(json.dumps([bert, ids, encoded, bert_added]))
 """
 
 
@@ -284,17 +296,22 @@ def roberta_with_flagged_tokens(directory: Path) -> Path:
 def test_added_tokens_lstrip_rstrip_and_single_word_equal_the_reference(tmp_path):
     tokenizer = BertScoreTokenizer(roberta_with_flagged_tokens(tmp_path), "roberta", 512, use_fast=False)
     assert [tokenizer.encode(text) for text in ADDED_TEXTS] == ADDED_EXPECTED
+    single_word = {"id": 35, "content": "<w>", "single_word": True, "special": True}
+    bert = BertScoreTokenizer(
+        edited_bert_dir(tmp_path / "bert", lambda j: j["added_tokens"].append(single_word)), "bert", 512, use_fast=False
+    )
+    assert [bert.encode(text) for text in BERT_ADDED_TEXTS] == BERT_ADDED_EXPECTED
 
 
 @needs_reference
 def test_the_option_goldens_are_what_the_reference_gives_now():
     options = [kwargs for kwargs, _ in BERT_OPTIONS]
-    arguments = [OPTION_VOCAB, OPTION_TEXTS, options, str(ASSETS), ADDED_FLAGS, ADDED_TEXTS]
+    arguments = [OPTION_VOCAB, OPTION_TEXTS, options, str(ASSETS), ADDED_FLAGS, ADDED_TEXTS, BERT_ADDED_TEXTS]
     out = subprocess.run([str(reference_python()), "-c", REFERENCE_OPTIONS_SCRIPT, json.dumps(arguments)],
                          capture_output=True, text=True, check=True)  # fmt: skip
-    bert, ids, encoded = json.loads(out.stdout)
+    bert, ids, encoded, bert_added = json.loads(out.stdout)
     assert bert == [expected for _, expected in BERT_OPTIONS]
-    assert (ids, encoded) == (ADDED_IDS, ADDED_EXPECTED)
+    assert (ids, encoded, bert_added) == (ADDED_IDS, ADDED_EXPECTED, BERT_ADDED_EXPECTED)
 
 
 def edited_bert_dir(directory: Path, edit) -> Path:
@@ -345,6 +362,7 @@ def test_absent_normalizer_and_model_keys_take_transformers_defaults(tmp_path):
     def strip_defaults(tokenizer_json: dict) -> None:
         tokenizer_json["normalizer"] = {"type": "BertNormalizer", "strip_accents": None}
         del tokenizer_json["model"]["continuing_subword_prefix"]
+        del tokenizer_json["added_tokens"]  # none of OPTION_TEXTS holds one
 
     tokenizer = BertScoreTokenizer(edited_bert_dir(tmp_path, strip_defaults), "bert", 512, use_fast=False)
     assert [tokenizer.encode(text) for text in OPTION_TEXTS] == BERT_OPTIONS[0][1]
@@ -365,3 +383,53 @@ def test_encode_keeps_max_length_minus_two_content_ids(tmp_path):
     assert BertScoreTokenizer(folder, "bert", 3, use_fast=False).encode("hello world") == [2, 5, 3]
     tokenizer = BertScoreTokenizer(folder, "bert", 512, use_fast=False)
     assert (tokenizer.encode(" \u3000 "), tokenizer.pad_id, tokenizer.special_ids) == ([2, 3], 0, {2, 3})
+
+
+def test_roberta_reads_merges_as_strings_and_needs_no_added_tokens(version_dirs, tmp_path):
+    """tokenizers before 0.20 wrote each merge as one "a b" string, later ones as a pair; bert_score's texts hold
+    no special token, so a file without added tokens encodes them the same."""
+    texts = ["Hello world, it's 2024!", "naïve café  spaces", "中文 and emoji 🙂"]
+    expected = [BertScoreTokenizer(version_dirs["roberta"], "roberta", 512, use_fast=False).encode(t) for t in texts]
+    tokenizer_json = json.loads((version_dirs["roberta"] / "tokenizer.json").read_text(encoding="utf-8"))
+    tokenizer_json["model"]["merges"] = [m if isinstance(m, str) else " ".join(m) for m in tokenizer_json["model"]["merges"]]
+    del tokenizer_json["added_tokens"]
+    (tmp_path / "tokenizer.json").write_text(json.dumps(tokenizer_json), encoding="utf-8")
+    tokenizer = BertScoreTokenizer(tmp_path, "roberta", 512, use_fast=False)
+    assert [tokenizer.encode(t) for t in texts] == expected
+
+
+def fresh_tables() -> UnicodeTables:
+    """Not load_unicode_tables(): its cached tables are built, and their categories looked up, in another test."""
+    return UnicodeTables(json.loads(UNICODE_TABLES.read_text(encoding="utf-8")))
+
+
+def test_categories_equal_the_interpreters_where_its_unicode_assigns_them():
+    tables = fresh_tables()
+    differing = [
+        f"U+{cp:04X}"
+        for cp in range(0x110000)
+        if unicodedata.category(chr(cp)) != "Cn" and tables.category(chr(cp)) != unicodedata.category(chr(cp))
+    ]
+    assert (differing, tables.category("\U0010ffff"), tables.category("\x00")) == ([], "Cn", "Cc")
+
+
+@pytest.mark.parametrize("predicate", [lambda c: c[0] == "L", lambda c: c[0] == "N", lambda c: True, lambda c: c == "Cn"])
+def test_code_points_are_the_merged_runs_of_a_category(predicate):
+    tables = fresh_tables()
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x110000):
+        if predicate(tables.category(chr(cp))):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    assert tables.code_points(predicate) == ranges
+
+
+def test_byte_symbols_are_gpt2s_byte_alphabet():
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    symbols = _byte_symbols()
+    assert sorted(symbols) == list(range(256))
+    assert set(symbols.values()) == set(ByteLevel.alphabet())
+    assert [symbols[b] for b in b"a~\xa1\xff"] == ["a", "~", "¡", "ÿ"]
