@@ -63,6 +63,7 @@ MODULES = {
                 "test_categories_equal_the_interpreters_where_its_unicode_assigns_them",
                 "test_code_points_are_the_merged_runs_of_a_category",
                 "test_byte_symbols_are_gpt2s_byte_alphabet",
+                "test_white_space_is_the_ucds_white_space_property",
             )
         ]
         + ["test/python/test_bertscore_model.py::test_a_repository_without_a_usable_reference_file_does_not_load"],

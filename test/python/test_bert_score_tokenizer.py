@@ -36,6 +36,12 @@ def reference_environment() -> None:
 needs_reference = pytest.mark.usefixtures("reference_environment")
 
 
+def fresh_tables() -> UnicodeTables:
+    """Built here, not load_unicode_tables(): those are cached, so only the first test to load them (and, under
+    mutmut, not even that one) runs the constructor."""
+    return UnicodeTables(json.loads(UNICODE_TABLES.read_text(encoding="utf-8")))
+
+
 @pytest.fixture(scope="module")
 def ucd() -> Path:
     """The Unicode Character Database of the reference's Unicode version: scripts/setup.sh installs Debian's
@@ -55,7 +61,7 @@ def test_the_tables_name_the_version_the_goldens_use():
 
 def test_the_interpreters_str_lower_and_isspace_agree_with_the_tables():
     """Why reference_runner --unicode-15 patches unicodedata and the regex pattern but not str methods."""
-    tables = load_unicode_tables()
+    tables = fresh_tables()
     differing = []
     for cp in range(0x110000):
         if 0xD800 <= cp <= 0xDFFF:
@@ -92,7 +98,7 @@ print(len(bad), [hex(cp) for cp in bad[:20]])
 
 
 def test_normalization_conformance_unicode_15(ucd):
-    tables = load_unicode_tables()
+    tables = fresh_tables()
     failures = []
     with bz2.open(ucd / "NormalizationTest.txt.bz2", "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -398,11 +404,6 @@ def test_roberta_reads_merges_as_strings_and_needs_no_added_tokens(version_dirs,
     assert [tokenizer.encode(t) for t in texts] == expected
 
 
-def fresh_tables() -> UnicodeTables:
-    """Not load_unicode_tables(): its cached tables are built, and their categories looked up, in another test."""
-    return UnicodeTables(json.loads(UNICODE_TABLES.read_text(encoding="utf-8")))
-
-
 def test_categories_equal_the_interpreters_where_its_unicode_assigns_them():
     tables = fresh_tables()
     differing = [
@@ -433,3 +434,14 @@ def test_byte_symbols_are_gpt2s_byte_alphabet():
     assert sorted(symbols) == list(range(256))
     assert set(symbols.values()) == set(ByteLevel.alphabet())
     assert [symbols[b] for b in b"a~\xa1\xff"] == ["a", "~", "¡", "ÿ"]
+
+
+def test_white_space_is_the_ucds_white_space_property(ucd):
+    """The regex package's \\s, which GPT-2's pattern uses."""
+    expected = set()
+    for line in (ucd / "PropList.txt").read_text(encoding="utf-8").splitlines():
+        fields = [f.strip() for f in line.split("#")[0].split(";")]
+        if len(fields) == 2 and fields[1] == "White_Space":
+            first, _, last = fields[0].partition("..")
+            expected.update(chr(cp) for cp in range(int(first, 16), int(last or first, 16) + 1))
+    assert fresh_tables().white_space == expected
