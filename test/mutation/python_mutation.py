@@ -64,6 +64,7 @@ MODULES = {
                 "test_code_points_are_the_merged_runs_of_a_category",
                 "test_byte_symbols_are_gpt2s_byte_alphabet",
                 "test_white_space_is_the_ucds_white_space_property",
+                "test_slow_deberta_has_no_prefix_space",
             )
         ]
         + ["test/python/test_bertscore_model.py::test_a_repository_without_a_usable_reference_file_does_not_load"],

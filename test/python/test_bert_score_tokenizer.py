@@ -445,3 +445,35 @@ def test_white_space_is_the_ucds_white_space_property(ucd):
             first, _, last = fields[0].partition("..")
             expected.update(chr(cp) for cp in range(int(first, 16), int(last or first, 16) + 1))
     assert fresh_tables().white_space == expected
+
+
+# DebertaTokenizer (slow) on RoBERTa's vocabulary: its specials are added after it, and bert_score gives it no prefix
+# space (it is no GPT2Tokenizer)
+DEBERTA_SPECIALS = {"[CLS]": 50262, "[SEP]": 50263, "[UNK]": 50264, "[PAD]": 50265, "[MASK]": 50266}
+DEBERTA_TEXTS = ["Hello world", "hello, world!"]
+DEBERTA_EXPECTED = [[50262, 31414, 232, 50263], [50262, 42891, 6, 232, 328, 50263]]
+REFERENCE_DEBERTA_SCRIPT = """
+import json, sys
+from transformers import DebertaTokenizer
+assets, texts = json.loads(sys.argv[1])
+deberta = DebertaTokenizer(f"{assets}/roberta/vocab.json", f"{assets}/roberta/merges.txt")
+specials = {t.content: i for i, t in deberta.added_tokens_decoder.items() if t.special}
+print(json.dumps([specials, [deberta.encode(t.strip()) for t in texts]]))
+"""
+
+
+def test_slow_deberta_has_no_prefix_space(tmp_path):
+    roberta_version_dir(tmp_path)
+    tokenizer_json = json.loads((tmp_path / "tokenizer.json").read_text(encoding="utf-8"))
+    tokenizer_json["added_tokens"] = [{"id": i, "content": t, "special": True} for t, i in DEBERTA_SPECIALS.items()]
+    (tmp_path / "tokenizer.json").write_text(json.dumps(tokenizer_json), encoding="utf-8")
+    tokenizer = BertScoreTokenizer(tmp_path, "deberta", 512, use_fast=False)
+    assert [tokenizer.encode(text) for text in DEBERTA_TEXTS] == DEBERTA_EXPECTED
+
+
+@needs_reference
+def test_the_deberta_goldens_are_what_the_reference_gives_now():
+    arguments = json.dumps([str(ASSETS), DEBERTA_TEXTS])
+    out = subprocess.run([str(reference_python()), "-c", REFERENCE_DEBERTA_SCRIPT, arguments],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    assert json.loads(out.stdout) == [DEBERTA_SPECIALS, DEBERTA_EXPECTED]
