@@ -235,8 +235,10 @@ ADDED_EXPECTED = [
 ADDED_FLAGS = {"<l>": {"lstrip": True}, "<r>": {"rstrip": True}, "<w>": {"single_word": True}}
 # OPTION_VOCAB with <w> (single_word, id 35): a space other than " " beside it joins it to its piece, and
 # BasicTokenizer's never_split keeps it whole there
-BERT_ADDED_TEXTS = ["a\t<w> b", "x\u00a0<w>", "<w>\ty", "a<w>b"]
-BERT_ADDED_EXPECTED = [[2, 21, 1, 22, 3], [2, 19, 1, 3], [2, 1, 20, 3], [2, 21, 31, 1, 1, 22, 3]]
+BERT_ADDED_TEXTS = ["a\t<w> b", "x\u00a0<w>", "<w>\ty", "a<w>b", "a <w><w> b"]
+BERT_ADDED_EXPECTED = [
+    [2, 21, 1, 22, 3], [2, 19, 1, 3], [2, 1, 20, 3], [2, 21, 31, 1, 1, 22, 3], [2, 21, 31, 1, 1, 31, 1, 1, 22, 3],
+]  # fmt: skip
 
 REFERENCE_OPTIONS_SCRIPT = """
 import json, sys, tempfile
