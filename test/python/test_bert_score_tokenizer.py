@@ -226,14 +226,14 @@ BERT_OPTIONS = [
     ({"do_lower_case": True, "strip_accents": False}, [[2, 6, 11, 13, 3], [2, 5, 9, 12, 3], [2, 16, 17, 19, 16, 20, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 1, 11, 3], [2, 19, 24, 12, 3]]),
     ({"tokenize_chinese_chars": False}, [[2, 5, 9, 12, 3], [2, 5, 9, 12, 3], [2, 18, 1, 3], [2, 21, 27, 22, 28, 19, 29, 20, 30, 21, 31, 22, 32, 19, 33, 20, 34, 21, 3], [2, 1, 1, 3], [2, 5, 9, 3], [2, 19, 24, 12, 3]]),
 ]  # fmt: skip
-# ("a  Xb 1X": spaces before a letter, a number before a letter, for GPT-2's pattern's character classes)
-ADDED_TEXTS = ["a  <l>  b", "a  <r>  b", "a<w>b", "a <w> b", "a<w> b", "a <w>b", "<w>b", "a<w>", "a  Xb 1X"]
+# ("a  Xb 1Xbox": spaces before a letter, a number before a letter, for GPT-2's pattern's character classes)
+ADDED_TEXTS = ["a  <l>  b", "a  <r>  b", "a<w>b", "a <w> b", "a<w> b", "a <w>b", "<w>b", "a<w>", "a  Xb 1Xbox"]
 # RoBERTa's vocabulary with <l> (lstrip), <r> (rstrip) and <w> (single_word) added as special tokens
 ADDED_IDS = {"<l>": 50262, "<r>": 50263, "<w>": 50264}
 ADDED_EXPECTED = [
     [0, 10, 50262, 1437, 741, 2], [0, 10, 1437, 1437, 50263, 428, 2], [0, 10, 41552, 605, 15698, 428, 2],
     [0, 10, 1437, 50264, 741, 2], [0, 10, 41552, 605, 15698, 741, 2], [0, 10, 1437, 41552, 605, 15698, 428, 2],
-    [0, 1437, 41552, 605, 15698, 428, 2], [0, 10, 41552, 605, 15698, 2], [0, 10, 1437, 1577, 428, 112, 1000, 2],
+    [0, 1437, 41552, 605, 15698, 428, 2], [0, 10, 41552, 605, 15698, 2], [0, 10, 1437, 1577, 428, 112, 46705, 2],
 ]  # fmt: skip
 ADDED_FLAGS = {"<l>": {"lstrip": True}, "<r>": {"rstrip": True}, "<w>": {"single_word": True}}
 # OPTION_VOCAB with <w> (single_word, id 35): a space other than " " beside it joins it to its piece, and
