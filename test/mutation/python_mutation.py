@@ -39,8 +39,9 @@ MODULES = {
             "test/python/test_text_model_common.py",
         ],
     },
-    # only when named (its survivors are not triaged yet): the tokenizer's own tests but those that ask the
-    # bert_score reference environment (a subprocess mutmut's mutants do not reach, and most of that file's time)
+    # only when named (its rerun with the triage's tests has not finished): the tokenizer's own tests but those
+    # that ask the bert_score reference environment (a subprocess mutmut's mutants do not reach, and most of that
+    # file's time)
     "py-tokenizer": {
         "mutate": "bert_score_tokenizer.py",
         "default": False,
