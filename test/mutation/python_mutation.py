@@ -39,7 +39,7 @@ MODULES = {
             "test/python/test_text_model_common.py",
         ],
     },
-    # only when named (its rerun with the triage's tests has not finished): the tokenizer's own tests but those
+    # only when named (8 of its survivors still want a test, test/mutation/README.md): the tokenizer's own tests but those
     # that ask the bert_score reference environment (a subprocess mutmut's mutants do not reach, and most of that
     # file's time)
     "py-tokenizer": {
