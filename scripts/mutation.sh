@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the core modules, one at a time: `npm run mutation [module ...]` (all by default). TypeScript
 # modules (test/mutation/modules.mjs) with StrykerJS, then the Triton models' Python (`py-*`, named in
-# test/mutation/python_mutation.py; py-tokenizer only when named) with mutmut. Reports in
+# test/mutation/python_mutation.py; py-tokenizer only when named: about 18 minutes more) with mutmut. Reports in
 # reports/mutation/<module>.json; each run's summary is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

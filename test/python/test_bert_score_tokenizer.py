@@ -17,6 +17,7 @@ sys.path.append(str(TRITON_MODELS))
 from bert_score_tokenizer import (
     UNICODE_TABLES,
     BertScoreTokenizer,
+    ReferenceFileError,
     UnicodeTables,
     _byte_symbols,
     load_reference,
@@ -483,3 +484,39 @@ def test_the_deberta_goldens_are_what_the_reference_gives_now():
     out = subprocess.run([str(reference_python()), "-c", REFERENCE_DEBERTA_SCRIPT, arguments],
                          capture_output=True, text=True, check=True)  # fmt: skip
     assert json.loads(out.stdout) == [DEBERTA_SPECIALS, DEBERTA_EXPECTED]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u1100\u1161",  # the first L and V: a syllable
+        "\u1112\u1175",  # the last L and V
+        "\u10ff\u1161",  # before the Ls
+        "\u1113\u1161",  # after the Ls
+        "\u1100\u1160",  # before the Vs
+        "\u1100\u1176",  # after the Vs
+        "\uac00\u11a7",  # the T base itself is no trailing consonant
+        "\uac00\u11a8",  # the first T
+        "\uac00\u11c2",  # the last T
+        "\uac00\u11c3",  # after the Ts
+        "\ud788\u11a8",  # the last LV syllable and a T
+        "\ud7a4\u11a8",  # after the syllables
+        "\uac01\u11a8",  # an LVT syllable takes no T
+    ],
+)
+def test_hangul_composes_exactly_within_its_ranges(text):
+    assert fresh_tables().nfc(text) == unicodedata.normalize("NFC", text)
+
+
+def test_a_class_1_mark_does_not_block_a_later_mark_from_composing():
+    # a + U+0334 (overlay, class 1) + U+0301 (class 230): the acute still composes with the a
+    text = "a\u0334\u0301"
+    assert fresh_tables().nfc(text) == unicodedata.normalize("NFC", text) == "\u00e1\u0334"
+
+
+def test_a_reference_file_that_is_not_an_object_names_every_field(tmp_path):
+    path = tmp_path / "bert_score_reference.json"
+    path.write_text("[1]", encoding="utf-8")
+    with pytest.raises(ReferenceFileError) as refused:
+        load_reference(path)
+    assert str(refused.value) == f"{path} names no bert_score_version, transformers_version, unicode_version"
