@@ -11,6 +11,7 @@ import {
 import { tensorDataFromBytes, tensorDataToBytes } from "./tensor-data.js";
 import { KServeError } from "./errors.js";
 import type { Tensor } from "./types.js";
+import { invalid, refusal } from "../test/refusal.js";
 
 const enc = new TextEncoder();
 
@@ -155,16 +156,6 @@ describe("infer response messages", () => {
 
 describe("infer request validation", () => {
   const json = (v: unknown) => enc.encode(JSON.stringify(v));
-  const refusal = (fn: () => unknown): { code: string; message: string } => {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(KServeError);
-      return { code: (err as KServeError).code, message: (err as KServeError).message };
-    }
-    throw new Error("expected a KServeError");
-  };
-  const invalid = (message: string) => ({ code: "INVALID_ARG", message });
   const input = (fields: Record<string, unknown> = {}) => ({ name: "X", datatype: "INT32", shape: [1], data: [1], ...fields });
   const request = (header: unknown) => refusal(() => decodeInferRequest(json(header), null));
   /** A binary request: the JSON header, then `binary` bytes. */

@@ -4,22 +4,9 @@
  * 400 of an infer request, worded as Triton words them).
  */
 import { describe, expect, it } from "vitest";
-import { KServeError } from "./errors.js";
+import { invalid, refusal } from "../test/refusal.js";
 import { elementCount, isDatatype, isValidShape, tensorDataFromBytes, tensorDataFromJson, tensorDataToBytes, tensorDataToJson } from "./tensor-data.js";
 import { DATATYPES, type Datatype } from "./types.js";
-
-/** The refusal a call throws: its code and message (fails when it returns). */
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(KServeError);
-    return { code: (err as KServeError).code, message: (err as KServeError).message };
-  }
-  throw new Error("expected a KServeError");
-}
-
-const invalid = (message: string) => ({ code: "INVALID_ARG", message });
 
 describe("datatypes and shapes", () => {
   it("knows the twelve KServe datatypes and nothing else", () => {
